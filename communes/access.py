@@ -1,0 +1,59 @@
+"""Roles and unit scope: the base of every permission check (scoring/permissions.py).
+
+A membership gives its role on its unit and on every unit below it: an appraiser of a district
+appraises the district's communes; a leader of a province reads everything in the province.
+Superusers administer everything.
+"""
+
+from django.db.models import QuerySet
+
+from .models import Membership, Role, Unit
+
+_CACHE_ATTR = "_cchc_memberships"
+
+
+def memberships(user) -> list[tuple[int, str]]:
+    """(unit id, role) pairs of the user, read once per user object (i.e. once per request)."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).values_list("unit_id", "role"))
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_memberships(user) -> None:
+    """Drop the cached memberships (after they change within one request or test)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def roles_of(user) -> set[str]:
+    return {role for _, role in memberships(user)}
+
+
+def has_role(user, unit: Unit, role: str | Role) -> bool:
+    """May the user act with `role` on `unit` (a membership on it or on a unit above it)?"""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    ancestors = set(unit.ancestor_ids())
+    return any(unit_id in ancestors and r == role for unit_id, r in memberships(user))
+
+
+def has_any_role(user, unit: Unit, roles) -> bool:
+    return any(has_role(user, unit, role) for role in roles)
+
+
+def units_in_scope(user, role: str | Role | None = None) -> QuerySet[Unit]:
+    """Every unit the user may see (with `role`, or with any role): their units and below."""
+    if not user.is_authenticated:
+        return Unit.objects.none()
+    if user.is_superuser:
+        return Unit.objects.all()
+    unit_ids = {unit_id for unit_id, r in memberships(user) if role is None or r == role}
+    if not unit_ids:
+        return Unit.objects.none()
+    return Unit.objects.under(unit_ids)

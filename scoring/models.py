@@ -1,0 +1,559 @@
+"""Criteria sets and their trees, periods, assessments, scores, the audit log and publications."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from communes.models import Kind, Unit
+
+from . import rules
+
+SCORE_DIGITS = {"max_digits": 7, "decimal_places": 3}
+
+
+def score_field(verbose_name, **kwargs):
+    return models.DecimalField(verbose_name, null=True, blank=True, **SCORE_DIGITS, **kwargs)
+
+
+class CriteriaSet(models.Model):
+    code = models.CharField(_("mã bộ tiêu chí"), max_length=40, unique=True)
+    name = models.CharField(_("tên bộ tiêu chí"), max_length=300)
+    legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
+    issued_by = models.ForeignKey(
+        Unit,
+        verbose_name=_("cơ quan ban hành"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="criteria_sets",
+    )
+    derived_from = models.ForeignKey(
+        "self",
+        verbose_name=_("sao chép từ bộ"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="derivatives",
+    )
+    total_points = models.DecimalField(
+        _("tổng điểm tối đa"), default=Decimal(100), **SCORE_DIGITS
+    )
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bộ tiêu chí")
+        verbose_name_plural = _("bộ tiêu chí")
+        ordering = ["-created_at", "code"]
+
+    def __str__(self):
+        return f"{self.code} – {self.name}"
+
+    @property
+    def is_locked(self) -> bool:
+        """Read-only once a published period uses it (design.md §3)."""
+        return self.periods.filter(status=Period.Status.PUBLISHED).exists()
+
+    @property
+    def is_in_use(self) -> bool:
+        return self.periods.exists()
+
+
+class Method(models.TextChoices):
+    SELF_ASSESSED = "self_assessed", _("Tự đánh giá")
+    SURVEY = "survey", _("Điều tra xã hội học")
+    SIPAS = "sipas", _("Khảo sát SIPAS")
+    COMPUTED = "computed", _("Tính từ hệ thống")
+
+
+class NaPolicy(models.TextChoices):
+    NONE = "", _("Không được áp dụng “không áp dụng”")
+    EXCLUDE = "exclude", _("Loại khỏi điểm tối đa")
+    FULL = "full", _("Được điểm tối đa")
+
+
+class CriterionQuerySet(models.QuerySet):
+    def leaves(self):
+        return self.filter(children__isnull=True)
+
+    def fields(self):
+        return self.filter(parent__isnull=True)
+
+
+class Criterion(models.Model):
+    criteria_set = models.ForeignKey(
+        CriteriaSet, verbose_name=_("bộ tiêu chí"), on_delete=models.CASCADE, related_name="criteria"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("tiêu chí cha"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
+    # The top-level ancestor (the field, lĩnh vực); itself for a field. Kept so that publishing
+    # sums scores per field in one GROUP BY instead of walking the tree per score.
+    field = models.ForeignKey(
+        "self",
+        verbose_name=_("lĩnh vực"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    code = models.CharField(_("mã"), max_length=20)
+    position = models.PositiveIntegerField(_("thứ tự"), default=0)
+    depth = models.PositiveSmallIntegerField(_("cấp"), default=0, editable=False)
+    name = models.TextField(_("tên tiêu chí"))
+    max_points = models.DecimalField(
+        _("điểm tối đa"), validators=[MinValueValidator(Decimal(0))], **SCORE_DIGITS
+    )
+    method = models.CharField(
+        _("phương pháp chấm"), max_length=20, choices=Method.choices, default=Method.SELF_ASSESSED
+    )
+    evidence_required = models.BooleanField(_("cần tài liệu kiểm chứng"), default=False)
+    guidance = models.TextField(_("cách chấm điểm"), blank=True)
+    applies_to = models.JSONField(
+        _("áp dụng cho loại đơn vị"),
+        default=list,
+        blank=True,
+        help_text=_("Để trống: áp dụng cho mọi loại đơn vị."),
+    )
+    na_policy = models.CharField(
+        _("khi không áp dụng"), max_length=10, choices=NaPolicy.choices, default="", blank=True
+    )
+
+    objects = CriterionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tiêu chí")
+        verbose_name_plural = _("tiêu chí")
+        ordering = ["criteria_set", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["criteria_set", "code"], name="unique_criterion_code"),
+            models.CheckConstraint(
+                condition=models.Q(max_points__gte=0), name="criterion_max_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}. {self.name}"
+
+    def clean(self):
+        if self.parent_id and self.parent.criteria_set_id != self.criteria_set_id:
+            raise ValidationError({"parent": _("Tiêu chí cha phải thuộc cùng bộ tiêu chí.")})
+        if self.parent_id and self.pk and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("Tiêu chí không thể là cha của chính nó.")})
+        unknown = set(self.applies_to or []) - set(Kind.values)
+        if unknown:
+            raise ValidationError(
+                {"applies_to": _("Loại đơn vị không hợp lệ: %s.") % ", ".join(sorted(unknown))}
+            )
+
+    def applies(self, kind: str) -> bool:
+        return not self.applies_to or kind in self.applies_to
+
+
+class Period(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Đang chuẩn bị")
+        OPEN = "open", _("Đang tự đánh giá")
+        APPRAISAL = "appraisal", _("Đang thẩm định")
+        PUBLISHED = "published", _("Đã công bố")
+
+    code = models.CharField(_("mã kỳ đánh giá"), max_length=40, unique=True)
+    year = models.PositiveSmallIntegerField(_("năm"))
+    name = models.CharField(_("tên kỳ đánh giá"), max_length=300)
+    criteria_set = models.ForeignKey(
+        CriteriaSet, verbose_name=_("bộ tiêu chí"), on_delete=models.PROTECT, related_name="periods"
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("đơn vị thẩm định"),
+        on_delete=models.PROTECT,
+        related_name="periods",
+        help_text=_("Mọi xã, phường, thị trấn đang hoạt động thuộc đơn vị này được đánh giá."),
+    )
+    opens_on = models.DateField(_("ngày bắt đầu tự đánh giá"))
+    self_assessment_due = models.DateField(_("hạn tự đánh giá"))
+    appraisal_due = models.DateField(_("hạn thẩm định"))
+    status = models.CharField(
+        _("trạng thái"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    # Ordered classification bands: [["Hoàn thành tốt nhiệm vụ", "80"], ...], highest first.
+    bands = models.JSONField(_("mức xếp loại"), default=list, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        verbose_name=_("kỳ trước (để so sánh)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="next_periods",
+    )
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("kỳ đánh giá")
+        verbose_name_plural = _("kỳ đánh giá")
+        ordering = ["-year", "code"]
+
+    def __str__(self):
+        return self.name or self.code
+
+    def get_absolute_url(self):
+        return reverse("scoring:period", args=[self.code])
+
+    def band_list(self) -> list[tuple[str, Decimal]]:
+        """The period's bands as (label, minimum), highest first; the defaults when none."""
+        if not self.bands:
+            return list(rules.DEFAULT_BANDS)
+        return rules.check_bands((label, Decimal(str(minimum))) for label, minimum in self.bands)
+
+    def set_bands(self, bands) -> None:
+        self.bands = [[label, str(minimum)] for label, minimum in rules.check_bands(bands)]
+
+    def clean(self):
+        errors = {}
+        if self.opens_on and self.self_assessment_due and self.self_assessment_due < self.opens_on:
+            errors["self_assessment_due"] = _("Hạn tự đánh giá phải sau ngày bắt đầu.")
+        if (
+            self.self_assessment_due
+            and self.appraisal_due
+            and self.appraisal_due < self.self_assessment_due
+        ):
+            errors["appraisal_due"] = _("Hạn thẩm định phải sau hạn tự đánh giá.")
+        if self.bands:
+            try:
+                self.band_list()
+            except (rules.RuleError, TypeError, ValueError) as error:
+                errors["bands"] = str(error)
+        if self.previous_id and self.previous_id == self.pk:
+            errors["previous"] = _("Kỳ trước không thể là chính kỳ này.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def for_period(self, period):
+        return self.filter(period=period).select_related("commune")
+
+
+class Assessment(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Đang tự đánh giá")
+        SUBMITTED = "submitted", _("Đã nộp")
+        UNDER_REVIEW = "under_review", _("Đang thẩm định")
+        RETURNED = "returned", _("Trả lại để bổ sung")
+        APPRAISED = "appraised", _("Đã thẩm định")
+        PUBLISHED = "published", _("Đã công bố")
+
+    period = models.ForeignKey(
+        Period, verbose_name=_("kỳ đánh giá"), on_delete=models.CASCADE, related_name="assessments"
+    )
+    commune = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    status = models.CharField(
+        _("trạng thái"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("ngày nộp"), null=True, blank=True)
+    appraised_at = models.DateTimeField(_("ngày thẩm định xong"), null=True, blank=True)
+    # Set when the appraising unit reopens self-assessment after the deadline (audited).
+    reopened_until = models.DateField(_("mở lại đến ngày"), null=True, blank=True)
+    locked = models.BooleanField(_("khóa chỉnh sửa"), default=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thẩm định"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Optimistic lock: every write bumps it; a write based on an older version is refused.
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("hồ sơ đánh giá")
+        verbose_name_plural = _("hồ sơ đánh giá")
+        ordering = ["period", "commune__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "commune"], name="unique_assessment")
+        ]
+
+    def __str__(self):
+        return f"{self.commune} – {self.period}"
+
+    def get_absolute_url(self):
+        return reverse("scoring:assessment", args=[self.period.code, self.commune.code])
+
+
+class Score(models.Model):
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="scores"
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("tiêu chí"), on_delete=models.PROTECT, related_name="scores"
+    )
+    self_score = score_field(_("điểm tự chấm"))
+    self_note = models.TextField(_("giải trình"), blank=True)
+    appraised_score = score_field(_("điểm thẩm định"))
+    appraisal_note = models.TextField(_("ý kiến thẩm định"), blank=True)
+    revision_request = models.TextField(_("yêu cầu bổ sung"), blank=True)
+    not_applicable = models.BooleanField(_("không áp dụng"), default=False)
+    not_applicable_reason = models.TextField(_("lý do không áp dụng"), blank=True)
+    not_applicable_confirmed = models.BooleanField(_("đã xác nhận không áp dụng"), default=False)
+    # Imported criteria (survey, SIPAS, computed): the raw figures beside the points.
+    raw_value = models.DecimalField(
+        _("số liệu gốc"), null=True, blank=True, max_digits=12, decimal_places=4
+    )
+    sample_size = models.PositiveIntegerField(_("cỡ mẫu"), null=True, blank=True)
+    source = models.CharField(_("nguồn số liệu"), max_length=300, blank=True)
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người cập nhật"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("điểm tiêu chí")
+        verbose_name_plural = _("điểm tiêu chí")
+        ordering = ["assessment", "criterion__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "criterion"], name="unique_score"),
+            models.CheckConstraint(
+                condition=models.Q(self_score__gte=0) | models.Q(self_score__isnull=True),
+                name="self_score_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(appraised_score__gte=0)
+                | models.Q(appraised_score__isnull=True),
+                name="appraised_score_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assessment} – {self.criterion.code}"
+
+    def clean(self):
+        errors = {}
+        for name in ("self_score", "appraised_score"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            try:
+                rules.check_score(value, self.criterion.max_points, criterion=self.criterion.code)
+            except rules.RuleError as error:
+                errors[name] = str(error)
+        if errors:
+            raise ValidationError(errors)
+
+
+class Adjustment(models.Model):
+    """Bonus or deduction points outside the tree (điểm thưởng, điểm trừ), with a reason."""
+
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="adjustments"
+    )
+    points = models.DecimalField(_("điểm cộng (+) / trừ (−)"), **SCORE_DIGITS)
+    reason = models.TextField(_("lý do"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người tạo"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("điểm thưởng, điểm trừ")
+        verbose_name_plural = _("điểm thưởng, điểm trừ")
+
+    def __str__(self):
+        return f"{self.assessment}: {rules.format_signed(self.points)}"
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Nhật ký thay đổi chỉ được ghi thêm, không được sửa.")
+
+    def delete(self):
+        raise AppendOnlyError("Nhật ký thay đổi chỉ được ghi thêm, không được xóa.")
+
+
+class AuditEvent(models.Model):
+    """Append-only: who did what, when, to which assessment and criterion; old → new, why."""
+
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thực hiện"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    period = models.ForeignKey(
+        Period,
+        verbose_name=_("kỳ đánh giá"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
+    assessment = models.ForeignKey(
+        Assessment,
+        verbose_name=_("hồ sơ"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+    )
+    criterion = models.ForeignKey(
+        Criterion,
+        verbose_name=_("tiêu chí"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("hành động"), max_length=40, db_index=True)
+    field_name = models.CharField(_("trường"), max_length=40, blank=True)
+    old_value = models.TextField(_("giá trị cũ"), blank=True)
+    new_value = models.TextField(_("giá trị mới"), blank=True)
+    reason = models.TextField(_("lý do"), blank=True)
+    detail = models.JSONField(_("chi tiết"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("nhật ký thay đổi")
+        verbose_name_plural = _("nhật ký thay đổi")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%d/%m/%Y %H:%M} {self.user} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Nhật ký thay đổi chỉ được ghi thêm, không được sửa.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Nhật ký thay đổi chỉ được ghi thêm, không được xóa.")
+
+
+class Publication(models.Model):
+    """One published version of a period's results. Never updated; a correction is a new one."""
+
+    period = models.ForeignKey(
+        Period, verbose_name=_("kỳ đánh giá"), on_delete=models.PROTECT, related_name="publications"
+    )
+    version = models.PositiveIntegerField(_("lần công bố"))
+    published_at = models.DateTimeField(_("thời điểm công bố"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người công bố"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decision = models.CharField(_("số quyết định"), max_length=100, blank=True)
+    decision_date = models.DateField(_("ngày quyết định"), null=True, blank=True)
+    reason = models.TextField(_("lý do điều chỉnh"), blank=True)
+    # Communes left out of this publication, each with the reason: {"code": "reason"}.
+    exclusions = models.JSONField(_("đơn vị không xếp hạng"), default=dict, blank=True)
+    # The ranking PDF is rendered once per version and stored (design.md §8, issue: publish).
+    ranking_pdf = models.FileField(_("tệp PDF xếp hạng"), blank=True, upload_to="publications/")
+
+    class Meta:
+        verbose_name = _("lần công bố")
+        verbose_name_plural = _("lần công bố")
+        ordering = ["period", "-version"]
+        get_latest_by = "version"
+        constraints = [
+            models.UniqueConstraint(fields=["period", "version"], name="unique_publication")
+        ]
+
+    def __str__(self):
+        return f"{self.period} – lần {self.version}"
+
+
+class Result(models.Model):
+    publication = models.ForeignKey(
+        Publication, verbose_name=_("lần công bố"), on_delete=models.CASCADE, related_name="results"
+    )
+    commune = models.ForeignKey(
+        Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="results"
+    )
+    total = models.DecimalField(_("tổng điểm"), max_digits=9, decimal_places=3)
+    applicable_max = models.DecimalField(_("điểm tối đa áp dụng"), max_digits=9, decimal_places=3)
+    index = models.DecimalField(_("chỉ số (%)"), max_digits=9, decimal_places=4)
+    rank = models.PositiveIntegerField(_("xếp thứ"))
+    rank_of = models.PositiveIntegerField(_("trên tổng số"))
+    classification = models.CharField(_("xếp loại"), max_length=200, blank=True)
+    previous_total = models.DecimalField(
+        _("tổng điểm năm trước"), max_digits=9, decimal_places=3, null=True, blank=True
+    )
+    previous_index = models.DecimalField(
+        _("chỉ số năm trước"), max_digits=9, decimal_places=4, null=True, blank=True
+    )
+    previous_rank = models.PositiveIntegerField(_("xếp thứ năm trước"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kết quả")
+        verbose_name_plural = _("kết quả")
+        ordering = ["publication", "rank", "commune__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "commune"], name="unique_result")
+        ]
+
+    def __str__(self):
+        return f"{self.commune}: {rules.format_total(self.total)}"
+
+
+class FieldResult(models.Model):
+    result = models.ForeignKey(
+        Result, verbose_name=_("kết quả"), on_delete=models.CASCADE, related_name="fields"
+    )
+    field = models.ForeignKey(
+        Criterion, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.DecimalField(_("điểm"), **SCORE_DIGITS)
+    max_points = models.DecimalField(_("điểm tối đa"), **SCORE_DIGITS)
+    rank = models.PositiveIntegerField(_("xếp hạng"))
+    rank_of = models.PositiveIntegerField(_("trên số hạng"))
+
+    class Meta:
+        verbose_name = _("kết quả lĩnh vực")
+        verbose_name_plural = _("kết quả lĩnh vực")
+        ordering = ["result", "field__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["result", "field"], name="unique_field_result")
+        ]
+
+    def __str__(self):
+        return f"{self.result.commune} – {self.field.code}: {rules.format_score(self.score)}"

@@ -1,0 +1,304 @@
+"""Scoring rules of design.md §5: plain data in, plain data out; no ORM, no settings.
+
+Every number here is a Decimal. Stored scores keep 3 decimals (ROUND_HALF_UP on input);
+totals are exact; only printed values are rounded (totals and indices to 2 decimals).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+SCORE_PLACES = Decimal("0.001")
+PRINT_PLACES = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+# design.md §5: used when a period sets no bands of its own.
+DEFAULT_BANDS: tuple[tuple[str, Decimal], ...] = (
+    ("Hoàn thành xuất sắc nhiệm vụ", Decimal(90)),
+    ("Hoàn thành tốt nhiệm vụ", Decimal(80)),
+    ("Hoàn thành nhiệm vụ", Decimal(70)),
+    ("Chưa hoàn thành nhiệm vụ", Decimal(0)),
+)
+
+
+class RuleError(ValueError):
+    """A value breaks a rule; the message is Vietnamese and names the value."""
+
+
+# --- numbers in and out -------------------------------------------------------------------
+
+
+def parse_decimal(text: str | int | Decimal | None, *, places: Decimal = SCORE_PLACES) -> Decimal:
+    """Read "11,84", "11.84", "18,5" or a number; round half-up to `places`.
+
+    Refuses thousands separators and anything that is not a finite number.
+    """
+    if isinstance(text, bool):
+        raise RuleError(f"“{text}” không phải là số.")
+    if isinstance(text, (int, Decimal)):
+        value = Decimal(text)
+    elif isinstance(text, float):
+        value = Decimal(repr(text))
+    else:
+        raw = (text or "").strip().replace("\u00a0", "").replace(" ", "")
+        if raw.count(",") + raw.count(".") > 1:
+            raise RuleError(f"“{text}” không phải là số hợp lệ (chỉ dùng một dấu thập phân).")
+        try:
+            value = Decimal(raw.replace(",", "."))
+        except InvalidOperation:
+            raise RuleError(f"“{text}” không phải là số.") from None
+    if not value.is_finite():
+        raise RuleError(f"“{text}” không phải là số.")
+    return value.quantize(places, rounding=ROUND_HALF_UP)
+
+
+def round_printed(value: Decimal) -> Decimal:
+    """The value as printed for totals and indices: half-up to 2 decimals."""
+    return value.quantize(PRINT_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _vietnamese(value: Decimal) -> str:
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in {"-0", ""}:
+        text = "0"
+    return text.replace(".", ",")
+
+
+def format_score(value: Decimal | None) -> str:
+    """A criterion or field score: comma decimal, no trailing zeros ("11,84", "6", "1,577")."""
+    if value is None:
+        return ""
+    return _vietnamese(value.quantize(SCORE_PLACES, rounding=ROUND_HALF_UP))
+
+
+def format_total(value: Decimal | None) -> str:
+    """A total or index as published: half-up to 2 decimals, comma decimal ("87,75", "90")."""
+    if value is None:
+        return ""
+    return _vietnamese(round_printed(value))
+
+
+def format_signed(value: Decimal | None) -> str:
+    """A change, signed: "+2,38", "-1,5", "0"."""
+    if value is None:
+        return ""
+    text = format_total(value)
+    return f"+{text}" if value > 0 and text != "0" else text
+
+
+def format_date(value: datetime.date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def parse_date(text: str) -> datetime.date:
+    """dd/mm/yyyy (or ISO yyyy-mm-dd)."""
+    raw = (text or "").strip()
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    raise RuleError(f"“{text}” không phải là ngày hợp lệ (dạng dd/mm/yyyy).")
+
+
+# --- score checks -------------------------------------------------------------------------
+
+
+def check_score(value: Decimal, max_points: Decimal, *, criterion: str = "") -> Decimal:
+    """Return `value` if it lies in [0, max_points]; otherwise refuse, naming the criterion."""
+    label = f"Tiêu chí {criterion}: " if criterion else ""
+    if value < 0:
+        raise RuleError(f"{label}điểm {format_score(value)} không được âm.")
+    if value > max_points:
+        raise RuleError(
+            f"{label}điểm {format_score(value)} vượt quá điểm tối đa {format_score(max_points)}."
+        )
+    return value
+
+
+def points_from_percent(percent: Decimal, max_points: Decimal) -> Decimal:
+    """Survey/SIPAS: points = max × percent / 100, half-up to 3 decimals."""
+    if percent < 0 or percent > HUNDRED:
+        raise RuleError(f"Tỷ lệ {format_score(percent)}% phải nằm trong khoảng 0–100.")
+    return (max_points * percent / HUNDRED).quantize(SCORE_PLACES, rounding=ROUND_HALF_UP)
+
+
+# --- the criteria tree --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Node:
+    """One criterion as plain data: enough to check a tree and sum its scores."""
+
+    key: str  # the criterion code ("1.2.3")
+    parent: str | None
+    max_points: Decimal
+
+
+def tree_errors(nodes: Iterable[Node], *, total: Decimal | None = None) -> list[str]:
+    """Every problem of a criteria tree, in Vietnamese; empty when the tree is sound.
+
+    Checks: unknown parents, cycles, children's maxima adding up to their parent's, and the
+    fields' maxima adding up to `total` when given.
+    """
+    nodes = list(nodes)
+    by_key = {node.key: node for node in nodes}
+    errors: list[str] = []
+    children: dict[str | None, list[Node]] = {}
+    for node in nodes:
+        if node.parent is not None and node.parent not in by_key:
+            errors.append(f"Tiêu chí {node.key}: không có tiêu chí cha “{node.parent}”.")
+            continue
+        children.setdefault(node.parent, []).append(node)
+    for node in nodes:
+        seen, current = {node.key}, node.parent
+        while current is not None and current in by_key:
+            if current in seen:
+                errors.append(f"Tiêu chí {node.key}: cây tiêu chí có vòng lặp qua “{current}”.")
+                break
+            seen.add(current)
+            current = by_key[current].parent
+    if any("vòng lặp" in error for error in errors):
+        return errors
+    for parent_key, kids in children.items():
+        if parent_key is None:
+            continue
+        parent = by_key[parent_key]
+        kids_total = sum((kid.max_points for kid in kids), Decimal(0))
+        if kids_total != parent.max_points:
+            errors.append(
+                f"Tiêu chí {parent_key}: tổng điểm tối đa các tiêu chí con là "
+                f"{format_score(kids_total)}, khác điểm tối đa {format_score(parent.max_points)}."
+            )
+    if total is not None:
+        fields_total = sum((node.max_points for node in children.get(None, [])), Decimal(0))
+        if fields_total != total:
+            errors.append(
+                f"Tổng điểm tối đa các lĩnh vực là {format_score(fields_total)}, "
+                f"khác {format_score(total)}."
+            )
+    return errors
+
+
+def field_of(nodes: Iterable[Node]) -> dict[str, str]:
+    """Map every criterion code to the code of its field (its top-level ancestor)."""
+    by_key = {node.key: node for node in nodes}
+    result = {}
+    for key in by_key:
+        current = key
+        while by_key[current].parent is not None:
+            current = by_key[current].parent
+        result[key] = current
+    return result
+
+
+def field_totals(leaf_scores: Mapping[str, Decimal | None], leaf_field: Mapping[str, str]):
+    """Sum leaf scores per field (a missing score counts 0). Returns {field: Decimal}."""
+    totals: dict[str, Decimal] = {}
+    for leaf, field in leaf_field.items():
+        totals[field] = totals.get(field, Decimal(0)) + (leaf_scores.get(leaf) or Decimal(0))
+    return totals
+
+
+def index_of(total: Decimal, applicable_max: Decimal) -> Decimal:
+    """Index = total / applicable max × 100 (exact to 4 decimals; printed to 2)."""
+    if applicable_max <= 0:
+        raise RuleError("Điểm tối đa áp dụng phải lớn hơn 0.")
+    if total == applicable_max:
+        return HUNDRED
+    return (total * HUNDRED / applicable_max).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+# --- ranks --------------------------------------------------------------------------------
+
+
+def dense_ranks(values: Mapping[str, Decimal]) -> dict[str, tuple[int, int]]:
+    """Rank keys by value, highest first; equal values share a rank ("r/N hạng").
+
+    N is the number of distinct values (domain.md: field 4, all 6/6 → "1/5 hạng").
+    """
+    distinct = sorted(set(values.values()), reverse=True)
+    place = {value: i for i, value in enumerate(distinct, start=1)}
+    return {key: (place[v], len(distinct)) for key, v in values.items()}
+
+
+def competition_ranks(values: Mapping[str, Decimal]) -> dict[str, tuple[int, int]]:
+    """Overall rank "xếp thứ r/N": r = 1 + number of strictly higher values (1, 2, 2, 4).
+
+    Callers pass the printed (2-decimal) index so readers can check ranks from the table.
+    """
+    ordered = sorted(values.values(), reverse=True)
+    first_place: dict[Decimal, int] = {}
+    for i, value in enumerate(ordered, start=1):
+        first_place.setdefault(value, i)
+    n = len(ordered)
+    return {key: (first_place[v], n) for key, v in values.items()}
+
+
+# --- classification -----------------------------------------------------------------------
+
+
+def parse_bands(text: str) -> list[tuple[str, Decimal]]:
+    """Read "Hoàn thành tốt nhiệm vụ:80;Hoàn thành nhiệm vụ:65" into bands, highest first.
+
+    Any order in; refuses empty labels, bad numbers, minima outside [0, 100] and repeats.
+    """
+    bands: list[tuple[str, Decimal]] = []
+    for part in (p.strip() for p in (text or "").split(";")):
+        if not part:
+            continue
+        label, sep, minimum = part.rpartition(":")
+        label = label.strip()
+        if not sep or not label:
+            raise RuleError(f"Mức xếp loại “{part}” phải có dạng TÊN:ĐIỂM_TỐI_THIỂU.")
+        try:
+            value = parse_decimal(minimum, places=PRINT_PLACES)
+        except RuleError:
+            raise RuleError(f"Mức xếp loại “{label}”: “{minimum.strip()}” không phải là số.") from None
+        bands.append((label, value))
+    if not bands:
+        raise RuleError("Chưa có mức xếp loại nào.")
+    return check_bands(bands)
+
+
+def check_bands(bands: Iterable[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
+    """Sort bands highest first; refuse repeated labels or minima and minima outside [0, 100]."""
+    bands = sorted(bands, key=lambda band: band[1], reverse=True)
+    labels, minima = set(), set()
+    for label, minimum in bands:
+        if minimum < 0 or minimum > HUNDRED:
+            raise RuleError(f"Mức xếp loại “{label}”: điểm tối thiểu phải trong khoảng 0–100.")
+        if label in labels:
+            raise RuleError(f"Mức xếp loại “{label}” bị lặp lại.")
+        if minimum in minima:
+            raise RuleError(
+                f"Hai mức xếp loại có cùng điểm tối thiểu {format_score(minimum)}; "
+                "các mức phải khác nhau."
+            )
+        labels.add(label)
+        minima.add(minimum)
+    return bands
+
+
+def format_bands(bands: Iterable[tuple[str, Decimal]]) -> str:
+    """The inverse of parse_bands (for forms and the admin)."""
+    return ";".join(f"{label}:{format_score(minimum)}" for label, minimum in bands)
+
+
+def classify(index: Decimal, bands: Iterable[tuple[str, Decimal]] = DEFAULT_BANDS) -> str:
+    """The label of the highest band whose minimum the printed index reaches; "" if none."""
+    printed = round_printed(index)
+    for label, minimum in sorted(bands, key=lambda band: band[1], reverse=True):
+        if printed >= minimum:
+            return label
+    return ""
+
+
+def is_weak(score: Decimal, max_points: Decimal, threshold: Decimal = Decimal("0.75")) -> bool:
+    """A field below `threshold` of its maximum is weak (domain.md: "dưới 75%")."""
+    return max_points > 0 and score < max_points * threshold

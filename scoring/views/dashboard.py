@@ -1,0 +1,50 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from communes.access import has_role, roles_of
+from communes.models import Role
+
+from ..permissions import visible_assessments, visible_periods
+
+
+@login_required
+def home(request):
+    """The user's periods: the communes they self-assess, and the periods they appraise or read."""
+    user = request.user
+    periods = list(visible_periods(user).order_by("-year", "code"))
+    own = (
+        visible_assessments(user)
+        .filter(commune__memberships__user=user, commune__memberships__role=Role.COMMUNE_OFFICER)
+        .distinct()
+        .order_by("-period__year", "commune__name")
+    )
+    rows = [
+        {
+            "period": period,
+            "oversees": has_role(user, period.unit, Role.APPRAISER)
+            or has_role(user, period.unit, Role.LEADER),
+        }
+        for period in periods
+    ]
+    return render(
+        request,
+        "scoring/home.html",
+        {"rows": rows, "own_assessments": list(own), "roles": roles_of(user)},
+    )
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 "ok" when the database answers (for load balancers and monitors)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
