@@ -1,0 +1,96 @@
+"""Login, the role dashboard, /healthz and the settings helpers."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+
+from cchc import settings as project_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_speaks_vietnamese(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Đăng nhập" in page and "Tên đăng nhập" in page and "Mật khẩu" in page
+    assert 'lang="vi"' in page
+
+
+def test_wrong_password_gets_a_vietnamese_message(client, officer):
+    response = client.post("/accounts/login/", {"username": "canbo_a", "password": "sai"})
+    assert response.status_code == 200
+    assert "Tên đăng nhập hoặc mật khẩu không đúng" in response.content.decode()
+
+
+def test_login_then_dashboard(client, officer, period):
+    response = client.post(
+        "/accounts/login/", {"username": "canbo_a", "password": "matkhau-2024"}, follow=True
+    )
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == "/"
+    assert "Xã Đồng Tâm" in page
+    assert f'href="{period.get_absolute_url()}"' not in page  # no period overview for officers
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/")
+
+
+def test_dashboard_lists_only_the_users_units(client, period, officer, other_officer, far_appraiser):
+    client.force_login(officer)
+    page = client.get("/").content.decode()
+    assert "Xã Đồng Tâm" in page and "Thị trấn Ninh Giang" not in page
+    client.force_login(far_appraiser)
+    page = client.get("/").content.decode()
+    assert period.name not in page
+    assert "chưa được phân quyền" in page
+
+
+def test_appraiser_dashboard_links_the_period(client, period, appraiser, django_assert_max_num_queries):
+    client.force_login(appraiser)
+    # session + user, memberships, periods in scope, own assessments
+    with django_assert_max_num_queries(6):
+        page = client.get("/").content.decode()
+    assert f'href="{period.get_absolute_url()}"' in page
+
+
+def test_logout_is_a_post(client, officer):
+    client.force_login(officer)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_healthz_answers_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("true", True), ("Off", False), ("0", False), ("", True)]
+)
+def test_env_bool(monkeypatch, raw, expected):
+    monkeypatch.setenv("CCHC_TEST_FLAG", raw)
+    assert project_settings.env_bool("CCHC_TEST_FLAG", True) is expected
+
+
+def test_env_bool_refuses_nonsense(monkeypatch):
+    monkeypatch.setenv("CCHC_TEST_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured):
+        project_settings.env_bool("CCHC_TEST_FLAG", True)
+
+
+def test_env_database_reads_both_engines(monkeypatch):
+    monkeypatch.setenv("CCHC_TEST_DB", "postgres://postgres@127.0.0.1:5432/cchc")
+    config = project_settings.env_database("CCHC_TEST_DB", "")
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["NAME"] == "cchc" and config["HOST"] == "127.0.0.1"
+    monkeypatch.setenv("CCHC_TEST_DB", "sqlite:////tmp/x.sqlite3")
+    assert project_settings.env_database("CCHC_TEST_DB", "")["NAME"] == "/tmp/x.sqlite3"
+    monkeypatch.setenv("CCHC_TEST_DB", "mysql://x")
+    with pytest.raises(ImproperlyConfigured):
+        project_settings.env_database("CCHC_TEST_DB", "")
