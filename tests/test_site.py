@@ -94,3 +94,41 @@ def test_env_database_reads_both_engines(monkeypatch):
     monkeypatch.setenv("CCHC_TEST_DB", "mysql://x")
     with pytest.raises(ImproperlyConfigured):
         project_settings.env_database("CCHC_TEST_DB", "")
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    """design.md §9: `manage.py check --deploy` passes with production settings."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "k" * 20 + "-production-like-secret-key-with-enough-entropy-1234567890",
+        "ALLOWED_HOSTS": "cchc.example.vn",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=project_settings.BASE_DIR,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": ""}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True,
+        cwd=project_settings.BASE_DIR,
+    )
+    assert done.returncode != 0
+    assert "SECRET_KEY must be set" in done.stderr
