@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,7 +11,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from communes.models import Unit
+from communes.models import Kind, Unit
+from tabular import ImportFailed, RowError, Table, choice_lookup
 
 from .. import rules
 from ..audit import record_event
@@ -164,6 +166,182 @@ def clone_criteria_set(source: CriteriaSet, *, code: str, name: str | None = Non
         total=source.total_points,
         derived_from=source,
     )
+
+
+# --- importing a criteria set from a table (design.md §6 ◆ import_criteria) ---------------
+
+CRITERIA_COLUMNS = ("code", "parent_code", "name", "max_points", "method")
+CRITERIA_OPTIONAL = ("evidence_required", "guidance", "applies_to", "na_policy")
+
+CRITERION_CODE_LENGTH = Criterion._meta.get_field("code").max_length
+# max_digits 7, 3 decimals (scoring/models.py SCORE_DIGITS).
+MAX_POINTS_LIMIT = Decimal("10000")
+YES = {"1", "true", "có", "x"}
+NO = {"", "0", "false", "không"}
+# rules.tree_errors names the criterion first: "Tiêu chí 1.2: ...".
+_TREE_ERROR = re.compile(r"^Tiêu chí (?P<code>.+?): ")
+
+
+def import_criteria(
+    table: Table,
+    *,
+    code: str,
+    name: str,
+    legal_basis: str = "",
+    total: Decimal = Decimal(100),
+    by=None,
+) -> CriteriaSet:
+    """Create the criteria set `code` from a table, or replace its tree while no period uses it.
+
+    Columns: code, parent_code, name, max_points, method[, evidence_required, guidance,
+    applies_to, na_policy]. The fields' maxima must add up to `total` (100 unless told).
+    Refuses (ImportFailed, nothing saved) every bad row (non-numeric or negative maximum,
+    unknown method or kind, duplicate code, bad evidence_required) and every tree problem
+    (unknown parent, cycle, maxima not adding up), each with its row where it has one.
+    `by` is the acting user (no period is involved, so nothing is audited).
+    """
+    table.require(CRITERIA_COLUMNS)
+    errors = _criteria_set_errors(code, name)
+    rows, row_of, row_errors = _criterion_rows(table)
+    errors += row_errors
+    tree = criteria_tree_errors(rows, total=None if row_errors else total)
+    for message in tree:
+        found = _TREE_ERROR.match(message)
+        row = row_of.get(found["code"]) if found else None
+        structural = "tiêu chí cha" in message or "vòng lặp" in message
+        if row_errors and not structural:
+            continue  # sums over rows that did not parse would mislead
+        column = ("parent_code" if structural else "max_points") if row else None
+        errors.append(RowError(row, column, message))
+    if errors:
+        raise ImportFailed(errors)
+    try:
+        return save_criteria_set(code, name, rows, legal_basis=legal_basis, total=total)
+    except SetupError as error:
+        raise ImportFailed(RowError(None, None, message) for message in error.messages) from None
+
+
+def _criteria_set_errors(code: str, name: str) -> list[RowError]:
+    errors = []
+    code_length = CriteriaSet._meta.get_field("code").max_length
+    name_length = CriteriaSet._meta.get_field("name").max_length
+    if not code or len(code) > code_length:
+        errors.append(
+            RowError(None, None, f"Mã bộ tiêu chí phải có từ 1 đến {code_length} ký tự.")
+        )
+    if not name or len(name) > name_length:
+        errors.append(
+            RowError(None, None, f"Tên bộ tiêu chí phải có từ 1 đến {name_length} ký tự.")
+        )
+    periods = list(Period.objects.filter(criteria_set__code=code).values_list("code", flat=True))
+    if periods:
+        errors.append(
+            RowError(
+                None,
+                None,
+                f"Bộ tiêu chí {code} đã được dùng cho kỳ đánh giá {', '.join(periods)}; "
+                "không thể thay thế. Hãy tạo bộ tiêu chí mới (mã khác) hoặc sao chép bộ này.",
+            )
+        )
+    return errors
+
+
+def _criterion_rows(table: Table) -> tuple[list[CriterionRow], dict[str, int], list[RowError]]:
+    """Rows that parsed (first of each code), the row number of each code, the row errors."""
+    methods = choice_lookup(Method.choices)
+    policies = choice_lookup(NaPolicy.choices)
+    kinds = choice_lookup(Kind.choices)
+    rows: list[CriterionRow] = []
+    row_of: dict[str, int] = {}
+    errors: list[RowError] = []
+    for row in table.rows:
+        code = row["code"]
+        row_errors = []
+        if not code:
+            row_errors.append(row.error("code", "Chưa có mã tiêu chí."))
+        elif len(code) > CRITERION_CODE_LENGTH:
+            row_errors.append(
+                row.error("code", f"Mã “{code}” dài quá {CRITERION_CODE_LENGTH} ký tự.")
+            )
+        elif code in row_of:
+            row_errors.append(row.error("code", f"Mã “{code}” bị trùng với dòng {row_of[code]}."))
+        if not row["name"]:
+            row_errors.append(row.error("name", "Chưa có tên tiêu chí."))
+        max_points = _max_points(row, row_errors)
+        method = methods.get(row["method"].lower() or Method.SELF_ASSESSED)
+        if method is None:
+            row_errors.append(
+                row.error(
+                    "method",
+                    f"“{row['method']}” không phải là phương pháp chấm hợp lệ "
+                    f"(dùng {', '.join(Method.values)}).",
+                )
+            )
+        evidence = row["evidence_required"].lower()
+        if evidence not in YES | NO:
+            row_errors.append(
+                row.error(
+                    "evidence_required",
+                    f"“{row['evidence_required']}” không hợp lệ (dùng 1/0, có/không, "
+                    "true/false hoặc x; để trống là không cần).",
+                )
+            )
+        applies_to = []
+        for part in re.split(r"[|,]", row["applies_to"]):
+            if not part.strip():
+                continue
+            kind = kinds.get(part.strip().lower())
+            if kind is None:
+                row_errors.append(
+                    row.error("applies_to", f"“{part.strip()}” không phải là loại đơn vị hợp lệ.")
+                )
+            elif kind not in applies_to:
+                applies_to.append(kind)
+        na_policy = policies.get(row["na_policy"].lower())
+        if na_policy is None:
+            row_errors.append(
+                row.error(
+                    "na_policy",
+                    f"“{row['na_policy']}” không hợp lệ (dùng exclude, full hoặc để trống).",
+                )
+            )
+        if code and code not in row_of and len(code) <= CRITERION_CODE_LENGTH:
+            row_of[code] = row.number
+            rows.append(
+                CriterionRow(
+                    code=code,
+                    parent_code=row["parent_code"] or None,
+                    name=row["name"],
+                    # A row with a bad maximum still takes part in the parent and cycle checks.
+                    max_points=max_points if max_points is not None else Decimal(0),
+                    method=method or Method.SELF_ASSESSED,
+                    evidence_required=evidence in YES,
+                    guidance=row["guidance"],
+                    applies_to=applies_to,
+                    na_policy=na_policy or NaPolicy.NONE,
+                )
+            )
+        errors += row_errors
+    return rows, row_of, errors
+
+
+def _max_points(row, errors: list[RowError]) -> Decimal | None:
+    text = row["max_points"]
+    if not text:
+        errors.append(row.error("max_points", "Chưa có điểm tối đa."))
+        return None
+    try:
+        value = rules.parse_decimal(text)
+    except rules.RuleError as error:
+        errors.append(row.error("max_points", str(error)))
+        return None
+    if value < 0:
+        errors.append(row.error("max_points", f"Điểm tối đa “{text}” không được âm."))
+        return None
+    if value >= MAX_POINTS_LIMIT:
+        errors.append(row.error("max_points", f"Điểm tối đa “{text}” quá lớn."))
+        return None
+    return value
 
 
 def communes_under(unit: Unit, on: datetime.date | None = None):
