@@ -4,3 +4,4 @@ from django.apps import AppConfig
 class ScoringConfig(AppConfig):
     default_auto_field = 'django.db.models.BigAutoField'
     name = 'scoring'
+    verbose_name = "Chấm điểm Chỉ số CCHC"

@@ -1,0 +1,512 @@
+"""Admin for units, lineage and memberships, plus the pieces every cchc admin page shares.
+
+Shared here (scoring and evidence admins import them; dependencies point down):
+- LockableAdminMixin: an object that a published period froze is view-only, with the reason
+  printed at the top of its page (issue 6: published data is immutable, admin included).
+- ImportFromFileMixin: the "Nhập từ tệp" page of a changelist; it reads the file with
+  tabular.read_table and hands the table to the same service as the management command, so
+  the admin validates exactly like `manage.py import_*` and saves nothing on any error.
+- ExportMixin: django-import-export's export in Vietnamese, CSV or XLSX, with the ◆ columns
+  of design.md §6 so that an exported file imports back.
+
+Every changelist and change page runs a bounded number of queries whatever the row count:
+related objects are joined (list_select_related, get_queryset) and foreign keys to big tables
+use autocomplete widgets instead of <select>s listing every unit or user.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from import_export import admin as import_export_admin
+from import_export.formats import base_formats
+from import_export.forms import ExportForm
+
+from tabular import ImportFailed, read_table
+
+from . import services
+from .models import LEVEL_OF_KIND, Commune, District, Kind, Membership, Province, Succession, Unit
+from .resources import UnitResource, UserResource
+
+User = get_user_model()
+
+
+def format_date(value) -> str:
+    """dd/mm/yyyy, as every date the app prints (design.md §5)."""
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def format_datetime(value) -> str:
+    """dd/mm/yyyy hh:mm in the site's time zone."""
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+class ModelAdmin(admin.ModelAdmin):
+    """The cchc default: no facet counts beside the filters (one more COUNT per filter choice,
+    and a toggle Django does not translate)."""
+
+    show_facets = admin.ShowFacets.NEVER
+
+
+# --- read-only objects --------------------------------------------------------------------
+
+
+class LockableAdminMixin:
+    """Objects for which `locked_reason` returns a text are view-only, and the page says why.
+
+    Django then shows the change page without inputs and answers 403 to a POST, and the
+    delete page and the "delete selected" action refuse the object too.
+    """
+
+    change_form_template = "admin/cchc/change_form.html"
+
+    def locked_reason(self, request, obj) -> str:
+        return ""
+
+    def _locked_reason(self, request, obj) -> str:
+        # Django asks several times per page for the same object: compute once.
+        if obj is None:
+            return ""
+        if not hasattr(obj, "_cchc_locked_reason"):
+            obj._cchc_locked_reason = self.locked_reason(request, obj)
+        return obj._cchc_locked_reason
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._locked_reason(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._locked_reason(request, obj)
+
+    def object_tools(self, request, obj) -> list[tuple[str, str]]:
+        """Extra buttons on the change page: (url, label)."""
+        return []
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["readonly_note"] = self._locked_reason(request, obj)
+        context["extra_object_tools"] = self.object_tools(request, obj) if obj is not None else []
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class ReadOnlyAdminMixin(LockableAdminMixin):
+    """Never added, changed or deleted through the admin, by anyone (superusers included);
+    every page says why (`readonly_reason`)."""
+
+    readonly_reason = ""
+
+    def locked_reason(self, request, obj) -> str:
+        return self.readonly_reason
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- import from a file -------------------------------------------------------------------
+
+
+class FileImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Tệp dữ liệu"),
+        help_text=_("CSV (UTF-8, dấu phẩy hoặc chấm phẩy) hoặc Excel .xlsx."),
+    )
+
+
+class ImportFromFileMixin:
+    """A "Nhập từ tệp" page beside the changelist, running the import service of the model.
+
+    Subclasses set `import_columns` (required, optional) and implement `run_import`, which
+    calls the service and returns the success message (or the message and the page to go to).
+    Every RowError becomes one error message; the service saved nothing.
+    """
+
+    import_form_class = FileImportForm
+    import_columns: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    import_template = "admin/cchc/import.html"
+    import_help = ""
+
+    def run_import(self, request, table, data) -> str | tuple[str, str]:
+        raise NotImplementedError
+
+    def has_import_permission(self, request) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_import"
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name=name), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "has_import_permission": self.has_import_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = self.import_form_class(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            required, optional = self.import_columns
+            try:
+                table = read_table(upload, upload.name, required=required, optional=optional)
+                summary = self.run_import(request, table, form.cleaned_data)
+            except ImportFailed as failed:
+                messages.error(
+                    request,
+                    _("Không nhập dòng nào: tệp có %(n)d lỗi, hãy sửa rồi nhập lại cả tệp.")
+                    % {"n": len(failed.errors)},
+                )
+                for error in failed.errors:
+                    messages.error(request, str(error))
+            else:
+                if isinstance(summary, tuple):
+                    summary, url = summary
+                else:
+                    url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+                messages.success(request, summary)
+                return redirect(url)
+        required, optional = self.import_columns
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Nhập %(name)s từ tệp") % {"name": self.opts.verbose_name_plural},
+            "form": form,
+            "required_columns": required,
+            "optional_columns": optional,
+            "import_help": self.import_help,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.import_template, context)
+
+
+# --- export to a file ---------------------------------------------------------------------
+
+
+class VietnameseExportForm(ExportForm):
+    LABELS = {"csv": _("CSV (UTF-8)"), "xlsx": _("Excel (.xlsx)")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["format"].label = _("Định dạng tệp")
+        self.fields["format"].choices = [
+            (value, self.LABELS.get(label, label))
+            for value, label in self.fields["format"].choices
+            if value
+        ]
+        self.fields["format"].initial = "0"
+
+
+class ExportMixin(import_export_admin.ExportMixin):
+    """Export the rows of the (filtered) changelist as CSV or XLSX, every column kept.
+
+    The column set is the import file's (design.md §6), so no column picker: an export
+    always imports back. CSV gets a BOM so that Excel opens Vietnamese text correctly.
+    """
+
+    export_formats = [base_formats.CSV, base_formats.XLSX]
+    export_form_class = VietnameseExportForm
+    export_template_name = "admin/cchc/export.html"
+    import_export_change_list_template = "admin/cchc/change_list.html"
+    to_encoding = "utf-8-sig"
+    export_basename = "du-lieu"
+
+    def has_export_permission(self, request):
+        # import-export lets any staff user export by default; only those who may view may.
+        return self.has_view_permission(request)
+
+    def get_export_filename(self, request, queryset, file_format):
+        return (
+            f"{self.export_basename}-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+        )
+
+    def init_request_context_data(self, request, form):
+        context = super().init_request_context_data(request, form)
+        context["title"] = _("Xuất %(name)s ra tệp") % {"name": self.opts.verbose_name_plural}
+        context["columns"] = [
+            field.column_name
+            for field in self.get_export_resource_classes(request)[0]().get_user_visible_fields()
+        ]
+        return context
+
+
+# --- units --------------------------------------------------------------------------------
+
+
+class MembershipListInline(admin.TabularInline):
+    """The memberships a user or unit has, read-only: revoke one by deleting it, change a role
+    by adding the new membership (a membership is only the triple user, unit, role)."""
+
+    model = Membership
+    extra = 0
+    verbose_name = _("phân quyền hiện có")
+    verbose_name_plural = _("phân quyền hiện có")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "unit")
+
+
+class MembershipAddInline(admin.TabularInline):
+    """Empty rows to add memberships (an autocomplete, never a <select> of every unit)."""
+
+    model = Membership
+    extra = 1
+    verbose_name = _("phân quyền mới")
+    verbose_name_plural = _("thêm phân quyền")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+
+class UnitMembershipListInline(MembershipListInline):
+    fk_name = "unit"
+    fields = readonly_fields = ("user", "role")
+
+
+class UnitMembershipAddInline(MembershipAddInline):
+    fk_name = "unit"
+    fields = ("user", "role")
+    autocomplete_fields = ("user",)
+
+
+class UserMembershipListInline(MembershipListInline):
+    fk_name = "user"
+    fields = readonly_fields = ("unit", "role")
+
+
+class UserMembershipAddInline(MembershipAddInline):
+    fk_name = "user"
+    fields = ("unit", "role")
+    autocomplete_fields = ("unit",)
+
+
+class ActiveFilter(admin.SimpleListFilter):
+    title = _("tình trạng")
+    parameter_name = "active"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Đang hoạt động")), ("no", _("Đã giải thể, sáp nhập"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(active_to__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(active_to__isnull=False)
+        return queryset
+
+
+@admin.register(Unit)
+class UnitAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
+    list_display = ("code", "name", "kind", "parent", "active_from_display", "active_to_display")
+    list_display_links = ("code", "name")
+    list_filter = ("level", "kind", ActiveFilter)
+    list_select_related = ("parent",)
+    search_fields = ("code", "name", "parent__code", "parent__name")
+    search_help_text = _("Tìm theo mã hoặc tên đơn vị, hoặc mã, tên đơn vị cấp trên.")
+    autocomplete_fields = ("parent",)
+    readonly_fields = ("level",)
+    fields = ("code", "name", "kind", "level", "parent", "active_from", "active_to")
+    inlines = (UnitMembershipListInline, UnitMembershipAddInline)
+    list_per_page = 50
+    resource_classes = [UnitResource]
+    export_basename = "don-vi"
+    import_columns = (services.UNIT_COLUMNS, ())
+    import_help = _(
+        "Đơn vị cấp trên có thể nằm ở dòng sau trong cùng tệp hoặc đã có sẵn. Cột kind là "
+        "mã loại (xa, phuong, thi_tran, huyen, ...) hoặc tên loại (“Xã”, “Thị trấn”, “Huyện”)."
+    )
+    # The kinds offered on this page: a proxy (Province, District, Commune) narrows them.
+    levels: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("parent")
+
+    @admin.display(description=_("hiệu lực từ ngày"), ordering="active_from")
+    def active_from_display(self, obj):
+        return format_date(obj.active_from)
+
+    @admin.display(description=_("hết hiệu lực từ ngày"), ordering="active_to")
+    def active_to_display(self, obj):
+        return format_date(obj.active_to)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "kind" and self.levels:
+            kwargs["choices"] = [
+                (kind.value, kind.label) for kind in Kind if LEVEL_OF_KIND[kind] in self.levels
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def run_import(self, request, table, data) -> str:
+        counts = services.import_units(table, by=request.user)
+        return (
+            _(
+                "Đã nhập tệp đơn vị hành chính: thêm mới %(created)d, cập nhật %(updated)d, "
+                "không đổi %(unchanged)d."
+            )
+            % counts
+        )
+
+
+@admin.register(Province)
+class ProvinceAdmin(UnitAdmin):
+    list_display = ("code", "name", "kind", "active_from_display", "active_to_display")
+    list_filter = ("kind", ActiveFilter)
+    levels = ("province",)
+
+
+@admin.register(District)
+class DistrictAdmin(UnitAdmin):
+    list_filter = ("kind", ActiveFilter)
+    levels = ("district",)
+
+
+@admin.register(Commune)
+class CommuneAdmin(UnitAdmin):
+    list_filter = ("kind", ActiveFilter)
+    levels = ("commune",)
+
+
+@admin.register(Succession)
+class SuccessionAdmin(ModelAdmin):
+    list_display = ("predecessor", "successor", "effective_date_display")
+    list_select_related = ("predecessor", "successor")
+    search_fields = ("predecessor__code", "predecessor__name", "successor__code", "successor__name")
+    search_help_text = _("Tìm theo mã hoặc tên đơn vị cũ, đơn vị mới.")
+    list_filter = ("effective_date",)
+    autocomplete_fields = ("predecessor", "successor")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("predecessor", "successor")
+
+    @admin.display(description=_("ngày hiệu lực"), ordering="effective_date")
+    def effective_date_display(self, obj):
+        return format_date(obj.effective_date)
+
+
+# --- users and memberships ----------------------------------------------------------------
+
+
+class UsersExportMixin(ImportFromFileMixin, ExportMixin):
+    """Users travel as one row per membership: username,full_name,email,unit_code,role."""
+
+    resource_classes = [UserResource]
+    export_basename = "nguoi-dung"
+    import_columns = (services.USER_COLUMNS, services.USER_OPTIONAL)
+    import_help = _(
+        "Mỗi dòng là một phân quyền; một người có nhiều vai trò thì có nhiều dòng. Cột role: "
+        "commune_officer (công chức cấp xã), appraiser (thành viên tổ thẩm định), leader "
+        "(lãnh đạo). Cột password không bắt buộc."
+    )
+
+    def run_import(self, request, table, data) -> str:
+        counts = services.import_users(table, by=request.user)
+        if counts["without_password"]:
+            messages.warning(
+                request,
+                _(
+                    "Các tài khoản chưa có mật khẩu, cần đặt mật khẩu trước khi đăng nhập: %(names)s."
+                )
+                % {"names": ", ".join(counts["without_password"])},
+            )
+        return (
+            _(
+                "Đã nhập tệp người dùng: tạo %(created)d tài khoản, cập nhật %(updated)d, "
+                "thêm %(memberships)d phân quyền."
+            )
+            % counts
+        )
+
+    def export_memberships(self, users):
+        return (
+            Membership.objects.filter(user__in=users.values("pk"))
+            .select_related("user", "unit")
+            .order_by("user__username", "unit__code", "role")
+        )
+
+
+@admin.register(Membership)
+class MembershipAdmin(UsersExportMixin, ModelAdmin):
+    list_display = ("user", "full_name", "unit", "role")
+    list_select_related = ("user", "unit")
+    list_filter = ("role", "unit__level")
+    search_fields = (
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "user__email",
+        "unit__code",
+        "unit__name",
+    )
+    search_help_text = _("Tìm theo tên đăng nhập, họ tên, email, mã hoặc tên đơn vị.")
+    autocomplete_fields = ("user", "unit")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "unit")
+
+    @admin.display(description=_("họ và tên"), ordering="user__first_name")
+    def full_name(self, obj):
+        return obj.user.get_full_name()
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).order_by("user__username", "unit__code", "role")
+
+
+admin.site.unregister(User)
+
+
+class UserChangeList(ChangeList):
+    """The users' list reads every listed user's memberships, with their units, in one query
+    (the "vai trò" column); the change page reads them in its inline instead."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        memberships = Membership.objects.select_related("unit").order_by("unit__code")
+        return (
+            super()
+            .get_queryset(request, exclude_parameters)
+            .prefetch_related(Prefetch("memberships", memberships))
+        )
+
+
+@admin.register(User)
+class CchcUserAdmin(UsersExportMixin, UserAdmin):
+    """Django's user admin, with the user's memberships (roles on units) on the same page."""
+
+    list_display = ("username", "full_name", "email", "roles", "is_staff", "is_active")
+    list_filter = ("is_staff", "is_superuser", "is_active", "memberships__role")
+    show_facets = admin.ShowFacets.NEVER
+    inlines = (UserMembershipListInline, UserMembershipAddInline)
+
+    def get_changelist(self, request, **kwargs):
+        return UserChangeList
+
+    @admin.display(description=_("họ và tên"), ordering="first_name")
+    def full_name(self, obj):
+        return obj.get_full_name()
+
+    @admin.display(description=_("vai trò"))
+    def roles(self, obj):
+        return "; ".join(f"{m.get_role_display()} – {m.unit.name}" for m in obj.memberships.all())
+
+    def get_export_queryset(self, request):
+        return self.export_memberships(super().get_export_queryset(request))
+
+    def get_inline_instances(self, request, obj=None):
+        # The add page is Django's two-step user creation: memberships come after.
+        return super().get_inline_instances(request, obj) if obj is not None else []

@@ -1,0 +1,423 @@
+"""Assessments (the appraiser in charge), scores (edits audited, with a reason) and
+adjustments; all view-only once their period is published."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from communes.admin import format_date, format_datetime
+
+from .. import rules
+from ..audit import record_event
+from ..models import Adjustment, Assessment, Score
+from .base import ScoringAdmin, assessment_locked_reason
+
+
+class ScoreInline(admin.TabularInline):
+    """The assessment's scores, read-only here; each links to its own page."""
+
+    model = Score
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = (
+        "criterion_code",
+        "criterion_name",
+        "self_display",
+        "appraised_display",
+        "not_applicable",
+        "revision_request",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The row titles print str(score): the assessment's commune and period, joined here.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("criterion", "assessment__commune", "assessment__period")
+            .order_by("criterion__position")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("mã"))
+    def criterion_code(self, obj):
+        return obj.criterion.code
+
+    @admin.display(description=_("tiêu chí"))
+    def criterion_name(self, obj):
+        return obj.criterion.name
+
+    @admin.display(description=_("điểm tự chấm"))
+    def self_display(self, obj):
+        return rules.format_score(obj.self_score)
+
+    @admin.display(description=_("điểm thẩm định"))
+    def appraised_display(self, obj):
+        return rules.format_score(obj.appraised_score)
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ScoringAdmin):
+    list_display = (
+        "commune",
+        "period",
+        "status",
+        "version",
+        "submitted_at_display",
+        "appraised_at_display",
+        "assignee",
+        "locked",
+    )
+    list_select_related = ("period", "commune", "assignee")
+    list_filter = ("period", "status", "locked")
+    search_fields = ("commune__code", "commune__name", "period__code")
+    search_help_text = _("Tìm theo mã, tên xã hoặc mã kỳ đánh giá.")
+    autocomplete_fields = ("assignee",)
+    fields = (
+        "period",
+        "commune",
+        "status",
+        "version",
+        "submitted_at_display",
+        "appraised_at_display",
+        "reopened_until_display",
+        "locked",
+        "assignee",
+        "updated_at_display",
+    )
+    # The workflow (submit, appraise, reopen, lock) goes through the app and its audited
+    # services; here only the appraiser in charge is assigned.
+    readonly_fields = (
+        "period",
+        "commune",
+        "status",
+        "version",
+        "submitted_at_display",
+        "appraised_at_display",
+        "reopened_until_display",
+        "locked",
+        "updated_at_display",
+    )
+    inlines = (ScoreInline,)
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("period", "commune", "assignee")
+
+    def has_add_permission(self, request):
+        return False  # create_period opens one per commune
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # scores, evidence and the audit trail hang on it
+
+    def locked_reason(self, request, obj) -> str:
+        return assessment_locked_reason(obj)
+
+    @admin.display(description=_("ngày nộp"), ordering="submitted_at")
+    def submitted_at_display(self, obj):
+        return format_datetime(obj.submitted_at)
+
+    @admin.display(description=_("ngày thẩm định xong"), ordering="appraised_at")
+    def appraised_at_display(self, obj):
+        return format_datetime(obj.appraised_at)
+
+    @admin.display(description=_("cập nhật lúc"))
+    def updated_at_display(self, obj):
+        return format_datetime(obj.updated_at)
+
+    @admin.display(description=_("mở lại đến ngày"))
+    def reopened_until_display(self, obj):
+        return format_date(obj.reopened_until)
+
+    def object_tools(self, request, obj):
+        return [(obj.get_absolute_url(), _("Mở hồ sơ trên trang chấm điểm"))]
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        if "assignee" not in form.changed_data:
+            return
+        old = Assessment.objects.select_related("assignee").get(pk=obj.pk).assignee
+        obj.version += 1
+        # Only these columns: a status the workflow set meanwhile is never written back.
+        obj.save(update_fields=["assignee", "version", "updated_at"])
+        record_event(
+            obj,
+            by=request.user,
+            action="assignee_changed",
+            field_name="assignee",
+            old=old.get_username() if old else "",
+            new=obj.assignee.get_username() if obj.assignee else "",
+        )
+
+
+class ScoreForm(forms.ModelForm):
+    audit_reason = forms.CharField(
+        label=_("Lý do sửa"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Bắt buộc: được ghi vào nhật ký thay đổi cùng giá trị cũ và mới."),
+    )
+    # The version the page showed: an officer or appraiser saving in between is never
+    # silently overwritten (design.md §4).
+    seen_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Score
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seen_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("seen_version")
+        # Locked until the admin's transaction ends, so the check holds until the save.
+        current = (
+            Score.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        if seen is not None and current != seen:
+            raise ValidationError(
+                _(
+                    "Điểm này vừa được cập nhật sau khi trang được mở; không lưu gì. Hãy tải lại "
+                    "trang để xem giá trị mới rồi sửa lại."
+                )
+            )
+        return cleaned
+
+
+@admin.register(Score)
+class ScoreAdmin(ScoringAdmin):
+    form = ScoreForm
+    list_display = (
+        "commune",
+        "period",
+        "criterion_code",
+        "self_display",
+        "appraised_display",
+        "not_applicable",
+        "returned",
+        "updated_at_display",
+    )
+    list_select_related = ("assessment__commune", "assessment__period", "criterion")
+    list_filter = (
+        "assessment__period",
+        "assessment__status",
+        "not_applicable",
+        "criterion__method",
+    )
+    search_fields = (
+        "assessment__commune__code",
+        "assessment__commune__name",
+        "criterion__code",
+        "criterion__name",
+    )
+    search_help_text = _("Tìm theo mã, tên xã hoặc mã, tên tiêu chí.")
+    edit_fields = (
+        "self_score",
+        "self_note",
+        "appraised_score",
+        "appraisal_note",
+        "revision_request",
+        "not_applicable",
+        "not_applicable_reason",
+        "not_applicable_confirmed",
+        "raw_value",
+        "sample_size",
+        "source",
+    )
+    fields = (
+        "assessment",
+        "criterion",
+        *edit_fields,
+        "version",
+        "updated_at_display",
+        "updated_by",
+        "audit_reason",
+        "seen_version",
+    )
+    readonly_fields = ("assessment", "criterion", "version", "updated_at_display", "updated_by")
+    decimal_fields = ("self_score", "appraised_score", "raw_value")
+    list_per_page = 100
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("assessment__commune", "assessment__period", "criterion", "updated_by")
+        )
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [name for name in fields if name not in ("audit_reason", "seen_version")]
+        return fields
+
+    def has_add_permission(self, request):
+        return False  # create_period makes one per (assessment, leaf)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def locked_reason(self, request, obj) -> str:
+        return assessment_locked_reason(obj.assessment)
+
+    @admin.display(description=_("đơn vị"), ordering="assessment__commune__name")
+    def commune(self, obj):
+        return obj.assessment.commune
+
+    @admin.display(description=_("kỳ đánh giá"), ordering="assessment__period__code")
+    def period(self, obj):
+        return obj.assessment.period.code
+
+    @admin.display(description=_("tiêu chí"), ordering="criterion__position")
+    def criterion_code(self, obj):
+        return obj.criterion.code
+
+    @admin.display(description=_("điểm tự chấm"), ordering="self_score")
+    def self_display(self, obj):
+        return rules.format_score(obj.self_score)
+
+    @admin.display(description=_("điểm thẩm định"), ordering="appraised_score")
+    def appraised_display(self, obj):
+        return rules.format_score(obj.appraised_score)
+
+    self_score_display, appraised_score_display = self_display, appraised_display
+
+    @admin.display(description=_("số liệu gốc"))
+    def raw_value_display(self, obj):
+        return rules.format_score(obj.raw_value)
+
+    @admin.display(description=_("bị trả lại"), boolean=True)
+    def returned(self, obj):
+        return bool(obj.revision_request)
+
+    @admin.display(description=_("cập nhật lúc"), ordering="updated_at")
+    def updated_at_display(self, obj):
+        return format_datetime(obj.updated_at)
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        obj.version += 1
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+        for name in form.changed_data:
+            if name in ("audit_reason", "seen_version"):
+                continue
+            record_event(
+                obj.assessment,
+                by=request.user,
+                action="score_changed_in_admin",
+                criterion=obj.criterion,
+                field_name=name,
+                old=form.initial.get(name),
+                new=form.cleaned_data.get(name),
+                reason=form.cleaned_data["audit_reason"],
+            )
+
+
+class AdjustmentForm(forms.ModelForm):
+    class Meta:
+        model = Adjustment
+        fields = "__all__"
+
+    def clean_assessment(self):
+        # The autocomplete offers every assessment: refuse the published ones here.
+        assessment = self.cleaned_data["assessment"]
+        reason = assessment_locked_reason(assessment)
+        if reason:
+            raise ValidationError(_("Không thêm được: %(reason)s") % {"reason": reason})
+        return assessment
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(ScoringAdmin):
+    form = AdjustmentForm
+    list_display = (
+        "commune",
+        "period",
+        "points_display",
+        "reason",
+        "created_by",
+        "created_at_display",
+    )
+    list_select_related = ("assessment__commune", "assessment__period", "created_by")
+    list_filter = ("assessment__period",)
+    search_fields = ("assessment__commune__code", "assessment__commune__name", "reason")
+    search_help_text = _("Tìm theo mã, tên xã hoặc lý do.")
+    autocomplete_fields = ("assessment",)
+    fields = ("assessment", "points", "reason", "created_by", "created_at_display")
+    readonly_fields = ("created_by", "created_at_display")
+    decimal_fields = ("points",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("assessment__commune", "assessment__period", "created_by")
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "assessment") if obj is not None else self.readonly_fields
+
+    def locked_reason(self, request, obj) -> str:
+        return assessment_locked_reason(obj.assessment)
+
+    @admin.display(description=_("đơn vị"), ordering="assessment__commune__name")
+    def commune(self, obj):
+        return obj.assessment.commune
+
+    @admin.display(description=_("kỳ đánh giá"), ordering="assessment__period__code")
+    def period(self, obj):
+        return obj.assessment.period.code
+
+    @admin.display(description=_("điểm cộng (+) / trừ (−)"), ordering="points")
+    def points_display(self, obj):
+        return rules.format_signed(obj.points)
+
+    @admin.display(description=_("ngày tạo"), ordering="created_at")
+    def created_at_display(self, obj):
+        return format_datetime(obj.created_at)
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        record_event(
+            obj.assessment,
+            by=request.user,
+            action="adjustment_changed" if change else "adjustment_added",
+            field_name="points",
+            old=form.initial.get("points") if change else None,
+            new=obj.points,
+            reason=obj.reason,
+        )
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        record_event(
+            obj.assessment,
+            by=request.user,
+            action="adjustment_deleted",
+            field_name="points",
+            old=obj.points,
+            reason=obj.reason,
+        )
+        super().delete_model(request, obj)
+
+    def get_actions(self, request):
+        # Bulk delete would skip the audit event of each adjustment.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions

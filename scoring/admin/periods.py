@@ -1,0 +1,237 @@
+"""Periods: bands as one line of text, dates dd/mm/yyyy, new ones opened by create_period."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AdminDateWidget
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from communes.admin import format_date
+
+from .. import rules
+from ..audit import record_event
+from ..models import Period
+from ..services import setup
+from .base import ScoringAdmin
+
+ADD_DEFAULTS = {
+    "name": _("“Chỉ số CCHC năm <năm> – <đơn vị thẩm định>”."),
+    "opens_on": _("hôm nay."),
+    "self_assessment_due": _("30 ngày sau ngày bắt đầu."),
+    "appraisal_due": _("30 ngày sau hạn tự đánh giá."),
+}
+
+
+class PeriodForm(forms.ModelForm):
+    bands_text = forms.CharField(
+        label=_("Mức xếp loại"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text=_(
+            "Dạng TÊN:ĐIỂM_TỐI_THIỂU, ngăn cách bằng dấu chấm phẩy, ví dụ "
+            "“Hoàn thành tốt nhiệm vụ:80;Hoàn thành nhiệm vụ:65”. Để trống: các mức mặc định."
+        ),
+    )
+
+    class Meta:
+        model = Period
+        exclude = ("bands",)
+        widgets = {
+            name: AdminDateWidget(format="%d/%m/%Y")
+            for name in ("opens_on", "self_assessment_due", "appraisal_due")
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bands_text"].initial = rules.format_bands(self.instance.band_list())
+        for name in ("opens_on", "self_assessment_due", "appraisal_due"):
+            if name in self.fields:
+                self.fields[name].input_formats = ["%d/%m/%Y"]
+                self.fields[name].help_text = _("Ngày/tháng/năm, ví dụ 15/01/2025.")
+        if not self.instance.pk:
+            # setup.create_period fills what is left empty (design.md §6).
+            for name, default in ADD_DEFAULTS.items():
+                if name in self.fields:
+                    self.fields[name].required = False
+                    self.fields[name].help_text = _("Để trống: %(default)s") % {"default": default}
+        if "status" in self.fields:
+            # Publishing goes through the publish function (it freezes results); never here.
+            current = self.instance.status if self.instance.pk else None
+            self.fields["status"].choices = [
+                (value, label)
+                for value, label in Period.Status.choices
+                if value != Period.Status.PUBLISHED or value == current
+            ]
+
+    def clean_bands_text(self):
+        text = self.cleaned_data["bands_text"].strip()
+        if not text:
+            return []
+        try:
+            return rules.parse_bands(text)
+        except rules.RuleError as error:
+            raise ValidationError(str(error)) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        bands = cleaned.get("bands_text")
+        if bands:
+            self.instance.set_bands(bands)
+        elif bands is not None:
+            self.instance.bands = []
+        if self.instance.pk is None:
+            self._check_can_open(cleaned)
+        return cleaned
+
+    def _check_can_open(self, cleaned):
+        """A new period goes through setup.create_period: refuse here what it would refuse."""
+        criteria_set, unit = cleaned.get("criteria_set"), cleaned.get("unit")
+        if criteria_set is not None:
+            rows = setup.rows_of(criteria_set)
+            if not rows:
+                self.add_error(
+                    "criteria_set",
+                    _("Bộ tiêu chí %(code)s chưa có tiêu chí nào.") % {"code": criteria_set.code},
+                )
+            for error in setup.criteria_tree_errors(rows, total=criteria_set.total_points):
+                self.add_error("criteria_set", error)
+        if unit is not None and not setup.communes_under(unit, cleaned.get("opens_on")).exists():
+            self.add_error(
+                "unit",
+                _("%(unit)s không có xã, phường, thị trấn nào đang hoạt động.")
+                % {"unit": unit.name},
+            )
+
+
+@admin.register(Period)
+class PeriodAdmin(ScoringAdmin):
+    form = PeriodForm
+    list_display = (
+        "code",
+        "name",
+        "year",
+        "unit",
+        "criteria_set_code",
+        "status",
+        "opens_on_display",
+        "self_assessment_due_display",
+        "appraisal_due_display",
+    )
+    list_display_links = ("code", "name")
+    list_select_related = ("unit", "criteria_set")
+    list_filter = ("status", "year")
+    search_fields = ("code", "name", "unit__name", "criteria_set__code")
+    search_help_text = _("Tìm theo mã, tên kỳ, đơn vị thẩm định hoặc mã bộ tiêu chí.")
+    autocomplete_fields = ("criteria_set", "unit", "previous")
+    add_fields = (
+        "code",
+        "year",
+        "name",
+        "criteria_set",
+        "unit",
+        "opens_on",
+        "self_assessment_due",
+        "appraisal_due",
+        "bands_text",
+        "previous",
+    )
+    change_fields = (
+        "code",
+        "year",
+        "name",
+        "criteria_set",
+        "unit",
+        "status",
+        "opens_on",
+        "self_assessment_due",
+        "appraisal_due",
+        "bands_text",
+        "previous",
+    )
+    view_fields = (
+        "code",
+        "year",
+        "name",
+        "criteria_set",
+        "unit",
+        "status",
+        "opens_on_display",
+        "self_assessment_due_display",
+        "appraisal_due_display",
+        "bands_display",
+        "previous",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("unit", "criteria_set", "previous")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return self.add_fields
+        return self.change_fields if self.has_change_permission(request, obj) else self.view_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        # Assessments exist for the unit's communes and scores for the set's leaves.
+        return ("criteria_set", "unit") if obj is not None else ()
+
+    def locked_reason(self, request, obj) -> str:
+        if obj.is_published:
+            return _(
+                "kỳ đánh giá đã công bố. Muốn điều chỉnh kết quả, hãy công bố lại "
+                "(lần công bố mới, có lý do)."
+            )
+        return ""
+
+    @admin.display(description=_("bộ tiêu chí"), ordering="criteria_set__code")
+    def criteria_set_code(self, obj):
+        return obj.criteria_set.code
+
+    @admin.display(description=_("ngày bắt đầu"), ordering="opens_on")
+    def opens_on_display(self, obj):
+        return format_date(obj.opens_on)
+
+    @admin.display(description=_("hạn tự đánh giá"), ordering="self_assessment_due")
+    def self_assessment_due_display(self, obj):
+        return format_date(obj.self_assessment_due)
+
+    @admin.display(description=_("hạn thẩm định"), ordering="appraisal_due")
+    def appraisal_due_display(self, obj):
+        return format_date(obj.appraisal_due)
+
+    @admin.display(description=_("mức xếp loại"))
+    def bands_display(self, obj):
+        return rules.format_bands(obj.band_list())
+
+    def object_tools(self, request, obj):
+        query = urlencode({"period__id__exact": obj.pk})
+        return [(reverse("admin:scoring_assessment_changelist") + "?" + query, _("Hồ sơ đánh giá"))]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            if form.changed_data:
+                record_event(
+                    by=request.user,
+                    action="period_changed",
+                    period=obj,
+                    detail={"fields": form.changed_data, "via": "admin"},
+                )
+            return
+        # A new period opens with one assessment per commune: the same service as create_period.
+        created = setup.create_period(
+            code=obj.code,
+            year=obj.year,
+            name=obj.name,
+            criteria_set=obj.criteria_set,
+            unit=obj.unit,
+            opens_on=obj.opens_on,
+            self_assessment_due=obj.self_assessment_due,
+            appraisal_due=obj.appraisal_due,
+            bands=obj.band_list() if obj.bands else None,
+            previous=obj.previous,
+            by=request.user,
+        )
+        obj.pk, obj.status, obj.created_at = created.pk, created.status, created.created_at
+        obj._state.adding = False

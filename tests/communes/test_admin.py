@@ -1,0 +1,321 @@
+"""The admin of units, lineage, memberships and users: pages, query bounds, access, files."""
+
+import csv
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from communes.models import Membership, Role, Succession, Unit
+from tests.factories import make_unit, make_user
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+
+
+def add_communes(district, count):
+    """`count` more communes under `district`, each with an officer and a lineage row."""
+    for i in range(count):
+        commune = make_unit(f"X{i:03}", f"Xã Thử {i}", "xa", district)
+        # No password: hashing one per user would only slow the test down.
+        user = User.objects.create(username=f"canbo_x{i:03}", first_name=f"Cán bộ {i}")
+        Membership.objects.create(user=user, unit=commune, role=Role.COMMUNE_OFFICER)
+        old = make_unit(f"O{i:03}", f"Xã Cũ {i}", "xa", district, active_to="2025-07-01")
+        Succession.objects.create(predecessor=old, successor=commune, effective_date="2025-07-01")
+
+
+# Query bounds, measured and pinned (after a warm-up request: Django caches content types).
+# Every admin page reads the session and the user (2). A changelist then counts the filtered
+# rows and all rows (2) and reads one page of rows with their joins (1): 5; the users' list
+# also reads the listed users' memberships with their units (+1). An add page reads nothing
+# more (2); Group's reads the permission choices (+1). A change page reads the object with its
+# joins (+1), its read-only membership inline with joins (+1), the selected value of its
+# parent autocomplete (+1); a user's page reads the user's groups and permissions and the
+# group and permission choices instead (+4).
+PAGES = {
+    # page: (changelist, add page, change page, the object to open)
+    "unit": (5, 2, 5, "commune"),
+    "province": (5, 2, 4, "province"),  # no parent
+    "district": (5, 2, 5, "district"),
+    "commune": (5, 2, 5, "commune"),
+    "succession": (5, 2, 5, "succession"),  # two autocompletes, no inline
+    "membership": (5, 2, 5, "membership"),  # user and unit autocompletes, no inline
+    "user": (6, 2, 8, "user"),
+    "group": (5, 3, 5, "group"),
+}
+
+
+@pytest.fixture
+def objects(units, officer):
+    succession = Succession.objects.create(
+        predecessor=units["far_commune"], successor=units["commune"], effective_date="2025-07-01"
+    )
+    return {
+        **units,
+        "succession": succession,
+        "membership": Membership.objects.get(user=officer),
+        "user": officer,
+        "group": Group.objects.create(name="Phòng Nội vụ"),
+    }
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_answers_in_bounded_queries(
+    admin_client, objects, name, django_assert_max_num_queries
+):
+    list_bound, add_bound, change_bound, key = PAGES[name]
+    app = "auth" if name in ("user", "group") else "communes"
+    base = f"/admin/{app}/{name}/"
+    change = f"{base}{objects[key].pk}/change/"
+    admin_client.get(base), admin_client.get(change)  # warm-up: Django caches content types
+    with django_assert_max_num_queries(list_bound) as few:
+        assert admin_client.get(base).status_code == 200
+    with django_assert_max_num_queries(add_bound):
+        assert admin_client.get(f"{base}add/").status_code == 200
+    with django_assert_max_num_queries(change_bound) as few_change:
+        assert admin_client.get(change).status_code == 200
+    # 20 more communes, each with an officer and a lineage row; the commune and the user
+    # opened get more memberships: the same number of queries.
+    add_communes(objects["district"], 20)
+    for unit in Unit.objects.filter(code__startswith="X")[:5]:
+        Membership.objects.create(user=objects["user"], unit=unit, role=Role.LEADER)
+    for user in User.objects.filter(username__startswith="canbo_x")[:5]:
+        Membership.objects.create(user=user, unit=objects["commune"], role=Role.LEADER)
+    with django_assert_max_num_queries(list_bound) as many:
+        response = admin_client.get(base)
+    assert response.status_code == 200 and len(many) == len(few)
+    with django_assert_max_num_queries(change_bound) as many_change:
+        assert admin_client.get(change).status_code == 200
+    assert len(many_change) == len(few_change)
+
+
+def test_proxy_pages_list_only_their_level(admin_client, units):
+    page = admin_client.get("/admin/communes/commune/").content.decode()
+    assert "Xã Đồng Tâm" in page and "Thị trấn Ninh Giang" in page
+    assert "Huyện Ninh Giang</a>" not in page and "Tỉnh Hải Dương</a>" not in page
+    page = admin_client.get("/admin/communes/district/").content.decode()
+    assert "Huyện Cẩm Giàng" in page and "Xã Cẩm Hưng</a>" not in page
+    # The kinds offered when adding a commune are commune kinds only.
+    form = admin_client.get("/admin/communes/commune/add/").context["adminform"].form
+    assert {value for value, _ in form.fields["kind"].choices} == {
+        "xa",
+        "phuong",
+        "thi_tran",
+        "dac_khu",
+    }
+
+
+def test_dates_print_dd_mm_yyyy(admin_client, units):
+    make_unit(
+        "OLD", "Xã Cũ", "xa", units["district"], active_from="2019-01-15", active_to="2025-07-01"
+    )
+    page = admin_client.get("/admin/communes/unit/?q=OLD").content.decode()
+    assert "15/01/2019" in page and "01/07/2025" in page
+
+
+def test_anonymous_and_non_staff_go_to_the_admin_login(client, officer):
+    response = client.get("/admin/communes/unit/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    client.force_login(officer)
+    response = client.get("/admin/communes/unit/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/communes/unit/",
+        "/admin/communes/membership/",
+        "/admin/auth/user/",
+        "/admin/communes/unit/export/",
+        "/admin/communes/unit/import/",
+        "/admin/auth/user/export/",
+        "/admin/auth/user/import/",
+    ],
+)
+def test_staff_without_permissions_is_refused(client, units, url):
+    client.force_login(make_user("nhanvien", is_staff=True))
+    assert client.get(url).status_code == 403
+
+
+def test_staff_with_view_permission_sees_but_cannot_import(client, units):
+    from django.contrib.auth.models import Permission
+
+    staff = make_user("xem", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_unit"))
+    client.force_login(staff)
+    page = client.get("/admin/communes/unit/").content.decode()
+    assert "Xuất tệp" in page and "Nhập từ tệp" not in page
+    assert client.get("/admin/communes/unit/import/").status_code == 403
+
+
+def test_user_page_adds_and_revokes_memberships(admin_client, units, officer):
+    url = f"/admin/auth/user/{officer.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert "Xã Đồng Tâm" in page and "Công chức cấp xã" in page
+    data = {
+        "username": officer.username,
+        "first_name": "Nguyễn Văn An",
+        "last_name": "",
+        "email": "",
+        "is_active": "on",
+        "date_joined_0": "01/01/2024",
+        "date_joined_1": "08:00:00",
+        "initial-date_joined_0": "01/01/2024",
+        "initial-date_joined_1": "08:00:00",
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "1",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+        "memberships-0-id": str(officer.memberships.get().pk),
+        "memberships-0-user": str(officer.pk),
+        "memberships-0-DELETE": "on",
+        "memberships-2-TOTAL_FORMS": "1",
+        "memberships-2-INITIAL_FORMS": "0",
+        "memberships-2-MIN_NUM_FORMS": "0",
+        "memberships-2-MAX_NUM_FORMS": "1000",
+        "memberships-2-0-unit": str(units["other_commune"].pk),
+        "memberships-2-0-role": Role.COMMUNE_OFFICER,
+        "memberships-2-0-user": str(officer.pk),
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert list(officer.memberships.values_list("unit__code", "role")) == [("B", "commune_officer")]
+
+
+def test_changelist_of_users_shows_roles(admin_client, officer, appraiser):
+    page = admin_client.get("/admin/auth/user/").content.decode()
+    assert "Thành viên tổ thẩm định – Huyện Ninh Giang" in page
+    assert "Nguyễn Văn An" in page
+
+
+# --- export and import --------------------------------------------------------------------
+
+
+def export(client, url, fmt):
+    """POST the export form; fmt 0 = CSV, 1 = XLSX."""
+    response = client.post(url, {"format": str(fmt)})
+    assert response.status_code == 200, response.content[:500]
+    return response
+
+
+def csv_rows(response):
+    text = response.content.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def upload(name, text):
+    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+
+
+def test_units_export_has_the_import_columns_and_imports_back(admin_client, units):
+    rows = csv_rows(export(admin_client, "/admin/communes/unit/export/", 0))
+    assert rows[0] == ["code", "name", "kind", "parent_code"]
+    assert ["A", "Xã Đồng Tâm", "xa", "D1"] in rows and ["P", "Tỉnh Hải Dương", "tinh", ""] in rows
+    # Only what the changelist shows (filters and search apply).
+    rows = csv_rows(export(admin_client, "/admin/communes/unit/export/?level__exact=district", 0))
+    assert [row[0] for row in rows[1:]] == ["D1", "D2"]
+    # The file goes back in through the import page unchanged.
+    text = export(admin_client, "/admin/communes/unit/export/", 0).content.decode("utf-8-sig")
+    response = admin_client.post(
+        "/admin/communes/unit/import/", {"file": upload("don-vi.csv", text)}, follow=True
+    )
+    assert "thêm mới 0, cập nhật 0, không đổi 6" in response.content.decode()
+
+
+def test_units_export_to_xlsx(admin_client, units):
+    response = export(admin_client, "/admin/communes/unit/export/", 1)
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["code", "name", "kind", "parent_code"]
+    assert ["B", "Thị trấn Ninh Giang", "thi_tran", "D1"] in rows
+    # The workbook imports back as it is.
+    workbook = SimpleUploadedFile("don-vi.xlsx", response.content)
+    response = admin_client.post("/admin/communes/unit/import/", {"file": workbook}, follow=True)
+    assert "thêm mới 0, cập nhật 0, không đổi 6" in response.content.decode()
+
+
+def test_units_import_page_imports_a_good_file(admin_client, units):
+    text = "code,name,kind,parent_code\nE,Xã Mới,Xã,D1\nD3,Huyện Mới,huyen,P\nF,Xã Sau,xa,D3\n"
+    response = admin_client.post("/admin/communes/unit/import/", {"file": upload("moi.csv", text)})
+    assert response.status_code == 302 and response["Location"] == "/admin/communes/unit/"
+    assert Unit.objects.get(code="F").parent.code == "D3"
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "thêm mới 3" in page
+
+
+def test_units_import_page_shows_every_error_and_saves_nothing(admin_client, units):
+    text = "code,name,kind,parent_code\nE,Xã Mới,làng,D1\nF,,xa,NOPE\n"
+    response = admin_client.post("/admin/communes/unit/import/", {"file": upload("sai.csv", text)})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (
+        "Dòng 2, cột kind" in page
+        and "Dòng 3, cột name" in page
+        and "Dòng 3, cột parent_code" in page
+    )
+    assert "Không nhập dòng nào" in page
+    assert not Unit.objects.filter(code__in=["E", "F"]).exists()
+
+
+def test_import_page_refuses_a_file_without_the_columns(admin_client, units):
+    response = admin_client.post(
+        "/admin/communes/unit/import/", {"file": upload("x.csv", "ma,ten\n1,2\n")}
+    )
+    assert "Thiếu cột bắt buộc" in response.content.decode()
+
+
+def test_users_export_and_import(admin_client, units, officer, appraiser):
+    rows = csv_rows(export(admin_client, "/admin/auth/user/export/", 0))
+    assert rows[0] == ["username", "full_name", "email", "unit_code", "role"]
+    assert ["canbo_a", "Nguyễn Văn An", "", "A", "commune_officer"] in rows
+    assert ["thamdinh", "Trần Thị Bình", "", "D1", "appraiser"] in rows
+    text = (
+        "username,full_name,email,unit_code,role\nmoi,Lê Văn Mới,moi@example.vn,B,commune_officer\n"
+        "moi,Lê Văn Mới,moi@example.vn,D1,leader\n"
+    )
+    response = admin_client.post(
+        "/admin/auth/user/import/", {"file": upload("nguoi-dung.csv", text)}, follow=True
+    )
+    page = response.content.decode()
+    assert "tạo 1 tài khoản" in page and "thêm 2 phân quyền" in page and "chưa có mật khẩu" in page
+    assert set(User.objects.get(username="moi").memberships.values_list("unit__code", "role")) == {
+        ("B", "commune_officer"),
+        ("D1", "leader"),
+    }
+
+
+def test_users_import_errors_save_nothing(admin_client, units):
+    text = (
+        "username,full_name,email,unit_code,role\nmoi,Lê Văn Mới,sai-email,B,commune_officer\n"
+        "khac,Người Khác,,D1,commune_officer\n"
+    )
+    response = admin_client.post(
+        "/admin/communes/membership/import/", {"file": upload("sai.csv", text)}
+    )
+    page = response.content.decode()
+    assert "Dòng 2, cột email" in page and "Dòng 3, cột role" in page
+    assert not User.objects.filter(username__in=["moi", "khac"]).exists()
+
+
+def test_membership_export_lists_the_filtered_memberships(admin_client, officer, appraiser):
+    rows = csv_rows(
+        export(admin_client, "/admin/communes/membership/export/?role__exact=appraiser", 0)
+    )
+    assert [row[0] for row in rows[1:]] == ["thamdinh"]
+
+
+def test_every_registered_model_has_its_pages_tested():
+    """Each page table here and in tests/scoring, tests/evidence covers every admin page."""
+    from django.contrib import admin
+
+    from tests.scoring.test_admin import PAGES as SCORING_PAGES
+
+    tested = {f"communes.{name}" for name in PAGES if name not in ("user", "group")}
+    tested |= {"auth.user", "auth.group", "evidence.evidence"}
+    tested |= {f"scoring.{name}" for name in SCORING_PAGES}
+    assert tested == {model._meta.label_lower for model in admin.site._registry}
