@@ -1,13 +1,312 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+"""The assessment page (design.md §7 ◆ /periods/<period>/communes/<commune>/).
 
-from ..permissions import visible_assessments
+Commune officers fill in the self-assessment here; leaders read it; appraisers are handed to
+the appraisal page (scoring/views/appraisal.py). Saves answer small HTML fragments for
+static/js/autosave.js (requests carrying "X-Autosave: 1" or htmx's "HX-Request"); without
+JavaScript the same forms post normally and are redirected back to the criterion.
+"""
+
+import importlib.util
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from communes.access import has_role
+from communes.models import Role
+from evidence.services import upload_limits
+
+from .. import rules, selectors
+from ..forms import SelfScoreForm
+from ..models import Assessment
+from ..permissions import (
+    can_appraise,
+    can_edit_score,
+    can_submit,
+    can_view_self_assessment,
+    can_withdraw,
+    is_officer_of,
+    self_assessment_closed_reason,
+    visible_assessments,
+)
+from ..services import WorkflowError
+from ..services.self_assessment import (
+    FIELD_LABELS,
+    SELF_FIELDS,
+    ConflictError,
+    IncompleteError,
+    save_self_score,
+    submit_assessment,
+    withdraw_assessment,
+)
+
+
+def is_partial(request) -> bool:
+    """A background request from autosave.js (or htmx) that wants fragments, not a page."""
+    return request.headers.get("X-Autosave") == "1" or bool(getattr(request, "htmx", False))
+
+
+def get_assessment(request, period, commune) -> Assessment:
+    """The assessment, if the user may see its commune (otherwise 404).
+
+    The appraising unit's ancestors come along: role checks on it then need no query.
+    """
+    return get_object_or_404(
+        visible_assessments(request.user).select_related("period__unit__parent__parent"),
+        period__code=period,
+        commune__code=commune,
+    )
+
+
+def criterion_url(assessment, code: str) -> str:
+    return f"{assessment.get_absolute_url()}#tc-{code}"
+
+
+def _appraisal_page():
+    """The appraisers' page, once scoring/views/appraisal.py exists (issue 5)."""
+    if importlib.util.find_spec("scoring.views.appraisal") is None:
+        return None
+    from .appraisal import appraisal_page
+
+    return appraisal_page
+
+
+def _oversees(user, assessment) -> bool:
+    unit = assessment.period.unit
+    return has_role(user, unit, Role.APPRAISER) or has_role(user, unit, Role.LEADER)
 
 
 @login_required
 def detail(request, period, commune):
     """The assessment: self-assessment for the commune, appraisal for the appraisers."""
-    assessment = get_object_or_404(
+    assessment = get_assessment(request, period, commune)
+    if can_appraise(request.user, assessment):
+        appraisal_page = _appraisal_page()
+        if appraisal_page is not None:
+            return appraisal_page(request, assessment)
+    return self_assessment_page(request, assessment)
+
+
+def not_submitted_page(request, assessment):
+    """What the appraising unit sees before the commune submits: no draft scores."""
+    return render(
+        request,
+        "scoring/not_submitted.html",
+        {"assessment": assessment, "period": assessment.period},
+    )
+
+
+def _deadline(assessment):
+    return selectors.deadline_of(assessment, timezone.localdate())
+
+
+def self_assessment_page(request, assessment):
+    """The criteria tree with this commune's scores and evidence; editable where allowed."""
+    user = request.user
+    if not can_view_self_assessment(user, assessment):
+        if _oversees(user, assessment):
+            return not_submitted_page(request, assessment)
+        raise PermissionDenied
+    officer = is_officer_of(user, assessment)
+    sheet = selectors.assessment_sheet(
+        assessment, can_edit=lambda score: can_edit_score(user, assessment, score)
+    )
+    closed = self_assessment_closed_reason(assessment) if officer else ""
+    editing = any(row.editable for row in sheet.leaf_rows())
+    return render(
+        request,
+        "scoring/assessment.html",
+        {
+            "assessment": assessment,
+            "period": assessment.period,
+            "sheet": sheet,
+            "progress": sheet.progress,
+            "field_blocks": sheet.fields,
+            "deadline": _deadline(assessment),
+            "officer": officer,
+            "closed_reason": closed,
+            "can_submit": officer and can_submit(user, assessment),
+            "can_withdraw": officer and can_withdraw(user, assessment),
+            "editing": editing,
+            "read_only": not editing,
+            "statuses": Assessment.Status,
+            **upload_limits(),
+        },
+    )
+
+
+def score_fragments(request, assessment, scores, score, *, status=200, error="", **extra):
+    """Fragments answering a change to one criterion: its state, its field's and the overall
+    totals, and a message for the row (an error, or a conflict showing both values)."""
+    progress = selectors.progress_of(s.state for s in scores)
+    return render(
+        request,
+        "scoring/_score_response.html",
+        {
+            "assessment": assessment,
+            "period": assessment.period,
+            "score": score,
+            "state": score.state,
+            "progress": progress,
+            "field_blocks": selectors.field_blocks_of(selectors.fields_of(scores), progress),
+            "deadline": _deadline(assessment),
+            "error": error,
+            "oob": True,
+            **extra,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def save_score(request, period, commune, score):
+    """Save one criterion (self score, explanation, "không áp dụng") on its own."""
+    # The assessment comes joined to its scores: one query for both (issue 4: ≤ 8 per save).
+    scores = selectors.score_states_of(
         visible_assessments(request.user), period__code=period, commune__code=commune
     )
-    return render(request, "scoring/assessment.html", {"assessment": assessment})
+    score = next((s for s in scores if s.pk == score), None)
+    if score is None:
+        raise Http404
+    assessment = score.assessment
+    if not is_officer_of(request.user, assessment):
+        raise PermissionDenied
+    partial = is_partial(request)
+    form = SelfScoreForm(request.POST, criterion=score.criterion)
+    if not form.is_valid():
+        return _refused(request, assessment, scores, score, form.error_text(), 422, partial)
+    values = {name: form.cleaned_data[name] for name in SELF_FIELDS}
+    try:
+        save_self_score(score, version=form.cleaned_data["version"], by=request.user, **values)
+    except ConflictError as conflict:
+        if not partial:
+            messages.error(request, str(conflict))
+            return redirect(criterion_url(assessment, score.criterion.code))
+        context = _conflict_context(request, conflict, form)
+        return score_fragments(request, assessment, scores, score, status=409, **context)
+    except WorkflowError as error:
+        return _refused(request, assessment, scores, score, str(error), 403, partial)
+    score.state = selectors.leaf_state(score.criterion, score, score.evidence_count)
+    if not partial:
+        messages.success(request, f"Đã lưu tiêu chí {score.criterion.code}.")
+        return redirect(criterion_url(assessment, score.criterion.code))
+    return score_fragments(request, assessment, scores, score, saved=True)
+
+
+def _conflict_context(request, conflict, form) -> dict:
+    """Both values side by side, and what the two buttons put in the form."""
+    current = conflict.current
+    stored = {
+        "version": current.version,
+        "self_score": rules.format_score(current.self_score),
+        "self_note": current.self_note,
+        "not_applicable": current.not_applicable,
+        "not_applicable_reason": current.not_applicable_reason,
+    }
+    who = ""
+    if current.updated_by is not None:
+        who = current.updated_by.get_full_name() or current.updated_by.username
+    return {
+        "conflict": conflict,
+        "mine": form.cleaned_data,
+        "mine_score": request.POST.get("self_score", "").strip(),
+        "theirs_score": stored["self_score"],
+        "conflict_by": who,
+        "conflict_at": timezone.localtime(current.updated_at).strftime("%H:%M %d/%m/%Y"),
+        "keep_mine": json.dumps({"version": current.version}),
+        "take_theirs": json.dumps(stored, ensure_ascii=False),
+    }
+
+
+def _refused(request, assessment, scores, score, error, status, partial):
+    if not partial:
+        messages.error(request, error)
+        return redirect(criterion_url(assessment, score.criterion.code))
+    return score_fragments(request, assessment, scores, score, status=status, error=error)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def submit(request, period, commune):
+    """The completeness check, then submitting (nộp) after confirmation."""
+    assessment = get_assessment(request, period, commune)
+    user = request.user
+    if not is_officer_of(user, assessment):
+        if can_view_self_assessment(user, assessment):
+            return redirect(assessment)
+        raise PermissionDenied
+    if request.method == "POST":
+        if not request.POST.get("confirm"):
+            messages.error(request, "Hãy đánh dấu xác nhận trước khi nộp hồ sơ.")
+            return redirect("scoring:submit", period, commune)
+        try:
+            submit_assessment(assessment, by=user)
+        except IncompleteError as error:
+            messages.error(request, str(error))
+            return redirect("scoring:submit", period, commune)
+        except WorkflowError as error:
+            messages.error(request, str(error))
+            return redirect(assessment)
+        messages.success(
+            request,
+            "Đã nộp hồ sơ tự đánh giá. Hồ sơ chuyển sang chỉ xem; có thể rút lại cho đến khi "
+            "tổ thẩm định bắt đầu thẩm định.",
+        )
+        return redirect(assessment)
+    scores = selectors.score_states(assessment)
+    progress = selectors.progress_of(score.state for score in scores)
+    return render(
+        request,
+        "scoring/assessment_submit.html",
+        {
+            "assessment": assessment,
+            "period": assessment.period,
+            "progress": progress,
+            "closed_reason": self_assessment_closed_reason(assessment),
+            "can_submit": can_submit(user, assessment),
+            "deadline": _deadline(assessment),
+            "returned": assessment.status == Assessment.Status.RETURNED,
+        },
+    )
+
+
+@require_POST
+@login_required
+def withdraw(request, period, commune):
+    """Withdraw (rút lại) the submission until the appraisal team opens it."""
+    assessment = get_assessment(request, period, commune)
+    if not is_officer_of(request.user, assessment):
+        raise PermissionDenied
+    try:
+        withdraw_assessment(assessment, by=request.user)
+    except WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Đã rút lại hồ sơ; có thể sửa và nộp lại.")
+    return redirect(assessment)
+
+
+@login_required
+def history(request, period, commune):
+    """The assessment's changes (audit events) the viewer may read."""
+    assessment = get_assessment(request, period, commune)
+    user = request.user
+    appraiser = can_appraise(user, assessment)
+    if not (appraiser or can_view_self_assessment(user, assessment)):
+        raise PermissionDenied
+    events = list(selectors.events_for_commune(assessment, everything=appraiser)[:500])
+    return render(
+        request,
+        "scoring/assessment_history.html",
+        {
+            "assessment": assessment,
+            "period": assessment.period,
+            "events": [selectors.EventLine(event, FIELD_LABELS) for event in events],
+        },
+    )

@@ -1,0 +1,147 @@
+"""Median server time of the self-assessment page (90 criteria, 60 evidence files) and of one
+criterion save, through the whole Django stack (django.test.Client), with their query counts.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cchc .venv/bin/python bench/assessment_page.py
+
+Builds its own data in a throwaway test database (test_cchc_bench_assessment_page on
+PostgreSQL, in memory on SQLite) and evidence files in a temporary MEDIA_ROOT; never touches
+the real ones. Goals (issue 4, on PostgreSQL): page ≤ 150 ms and ≤ 15 queries; save ≤ 50 ms
+and ≤ 8 queries. Options: --leaves N (per field, 10 fields), --evidence N, --runs N.
+"""
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cchc.settings")
+os.environ.setdefault("DEBUG", "1")
+
+
+def build(leaves: int, evidence: int):
+    """Units of tests/factories.py, a 10-field period with `leaves` leaves per field, the
+    commune's scores filled in and `evidence` PDF files linked to its criteria."""
+    from django.db import connection
+
+    from communes.models import Role
+    from scoring.models import Assessment, Score
+    from tests.evidence.builders import fill_assessment, make_wide_period
+    from tests.factories import make_units, make_user
+
+    units = make_units()
+    period = make_wide_period(units["district"], code="BENCH", leaves=leaves)
+    officer = make_user("bench_xa", unit=units["commune"], role=Role.COMMUNE_OFFICER)
+    assessment = Assessment.objects.get(period=period, commune=units["commune"])
+    fill_assessment(assessment, evidence=evidence, by=officer)
+    score = (
+        Score.objects.filter(assessment=assessment, criterion__evidence_required=False)
+        .order_by("criterion__position")
+        .first()
+    )
+    if connection.vendor == "postgresql":
+        # A live database is analysed by autovacuum; a freshly filled one is not yet.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return assessment, score, officer
+
+
+def timed(call, runs: int) -> float:
+    timings = []
+    for i in range(runs):
+        start = time.perf_counter()
+        call(i)
+        timings.append((time.perf_counter() - start) * 1000)
+    return statistics.median(timings)
+
+
+def count_queries(call) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        call(0)
+    return len(queries)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leaves", type=int, default=9, help="leaves per field (10 fields)")
+    parser.add_argument("--evidence", type=int, default=60)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_databases, teardown_databases
+
+    from scoring.models import Score
+
+    # As served in production: no DEBUG query log, and no test-environment template
+    # instrumentation (setup_test_environment copies every template context for the client).
+    settings.DEBUG = False
+    warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise, no collectstatic
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = (
+        None if connection.vendor == "sqlite" else "test_cchc_bench_assessment_page"
+    )
+    media = tempfile.TemporaryDirectory(prefix="cchc-bench-")
+    settings.MEDIA_ROOT = media.name
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        started = time.perf_counter()
+        assessment, score, officer = build(args.leaves, args.evidence)
+        print(
+            f"Dữ liệu: {10 * args.leaves} tiêu chí, {args.evidence} tệp kiểm chứng trên "
+            f"{connection.vendor} (tạo trong {time.perf_counter() - started:.1f} s)"
+        )
+        client = Client()
+        client.force_login(officer)
+        url = assessment.get_absolute_url()
+        save_url = f"{url}scores/{score.pk}/"
+
+        def page(_):
+            response = client.get(url)
+            assert response.status_code == 200, response.status_code
+
+        version = [Score.objects.get(pk=score.pk).version]
+
+        def save(i):
+            # The browser posts the version the last answer gave it, as autosave.js does.
+            data = {"self_score": str(Decimal(i % 2) / 2), "self_note": "", "version": version[0]}
+            response = client.post(save_url, data, HTTP_X_AUTOSAVE="1")
+            assert response.status_code == 200, response.content[:300]
+            version[0] = int(re.search(rb'name="version" value="(\d+)"', response.content)[1])
+
+        page(0)  # warm templates and the connection
+        page_ms, page_queries = timed(page, args.runs), count_queries(page)
+        size = len(client.get(url).content) // 1024
+        print(
+            f"Trang tự đánh giá: trung vị {page_ms:.0f} ms, {page_queries} truy vấn, {size} KB "
+            "(mục tiêu ≤ 150 ms, ≤ 15 truy vấn)"
+        )
+        save(1)
+        save_ms = timed(save, args.runs)
+        save_queries = count_queries(lambda _: save(args.runs))  # a value that changes
+        print(
+            f"Lưu một tiêu chí: trung vị {save_ms:.0f} ms, {save_queries} truy vấn "
+            "(mục tiêu ≤ 50 ms, ≤ 8 truy vấn)"
+        )
+    finally:
+        teardown_databases(old, verbosity=0)
+        media.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,335 @@
+"""Evidence (tài liệu kiểm chứng): check uploads, store them, link them to criteria, remove them.
+
+A file is accepted only if its extension is on the allowlist, its content starts like that
+kind of file (magic bytes; Office Open XML and OpenDocument files are opened as zip archives
+and must contain their main part), its size is within settings.EVIDENCE_MAX_BYTES and its name
+carries no path. It is stored under MEDIA_ROOT with a random name (evidence.models.evidence_path)
+and its SHA-256; the original Vietnamese name is kept in the database only. Every change is
+audited with the criterion it concerns.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import transaction
+
+from scoring import rules
+from scoring.audit import record_event
+from scoring.models import Score
+from scoring.services.self_assessment import check_score_editable
+
+from .models import Evidence
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+}
+ALLOWED_TEXT = "PDF, ảnh JPG/PNG, Word (doc, docx), Excel (xls, xlsx), OpenDocument (odt, ods)"
+ACCEPT_ATTRIBUTE = ",".join(f".{extension}" for extension in CONTENT_TYPES)
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word/Excel (compound file)
+ZIP = b"PK\x03\x04"
+MAGIC = {
+    "pdf": (b"%PDF-",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "doc": (OLE2,),
+    "xls": (OLE2,),
+    "docx": (ZIP,),
+    "xlsx": (ZIP,),
+    "odt": (ZIP,),
+    "ods": (ZIP,),
+}
+# The part an Office Open XML file must contain; the mimetype an OpenDocument file declares.
+OOXML_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+ODF_MIMETYPE = {"odt": CONTENT_TYPES["odt"], "ods": CONTENT_TYPES["ods"]}
+
+
+class EvidenceError(Exception):
+    """An upload or a change was refused; `messages` says why, in Vietnamese, per file."""
+
+    def __init__(self, messages: str | list[str]):
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__(" ".join(self.messages))
+
+
+@dataclass
+class CheckedFile:
+    upload: object
+    name: str
+    extension: str
+    size: int
+    sha256: str
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.extension]
+
+
+def megabytes(size: int) -> str:
+    return rules.format_score((Decimal(size) / (1024 * 1024)).quantize(Decimal("0.1")))
+
+
+def upload_limits() -> dict:
+    """What upload forms tell the browser: size limit (bytes and MB) and accepted extensions."""
+    return {
+        "max_bytes": settings.EVIDENCE_MAX_BYTES,
+        "max_mb": megabytes(settings.EVIDENCE_MAX_BYTES),
+        "accept": ACCEPT_ATTRIBUTE,
+    }
+
+
+def clean_file_name(name: str) -> str:
+    """The name as given, refused if it carries a path or characters no file name needs.
+
+    Django's upload parser already strips "dir/" parts; this also refuses what survives it
+    (leading dots, drive letters, encoded separators, control characters) and direct callers'
+    paths.
+    """
+    name = unicodedata.normalize("NFC", name or "").strip()
+    lowered = name.lower()
+    if not name:
+        raise EvidenceError("Tệp không có tên.")
+    if (
+        "/" in name
+        or "\\" in name
+        or ":" in name
+        or "%2f" in lowered
+        or "%5c" in lowered
+        or "%2e" in lowered
+        or name.startswith(".")
+        or any(unicodedata.category(char).startswith("C") for char in name)
+    ):
+        raise EvidenceError(
+            f"Tên tệp “{name}” không hợp lệ (có đường dẫn hoặc ký tự đặc biệt). "
+            "Hãy đổi tên tệp rồi tải lên lại."
+        )
+    if len(name) > 200:
+        raise EvidenceError(f"Tên tệp “{name[:40]}…” dài quá 200 ký tự; hãy đặt tên ngắn hơn.")
+    return name
+
+
+def _content_matches(upload, extension: str) -> bool:
+    upload.seek(0)
+    head = upload.read(16)
+    if not any(head.startswith(magic) for magic in MAGIC[extension]):
+        return False
+    if head.startswith(ZIP):
+        upload.seek(0)
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                names = set(archive.namelist())
+                if extension in OOXML_PART:
+                    return OOXML_PART[extension] in names and "[Content_Types].xml" in names
+                if "mimetype" not in names:
+                    return False
+                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+                return declared == ODF_MIMETYPE[extension]
+        except (zipfile.BadZipFile, OSError, KeyError):
+            return False
+        finally:
+            upload.seek(0)
+    return True
+
+
+def check_upload(upload) -> CheckedFile:
+    """Check one uploaded file (name, extension, size, content) and hash it.
+
+    Refuses (EvidenceError) with a Vietnamese message naming the file.
+    """
+    name = clean_file_name(getattr(upload, "name", ""))
+    extension = PurePath(name).suffix.lower().lstrip(".")
+    if extension not in CONTENT_TYPES:
+        raise EvidenceError(f"Tệp “{name}”: không nhận loại tệp này. Chỉ nhận {ALLOWED_TEXT}.")
+    limit = settings.EVIDENCE_MAX_BYTES
+    if upload.size > limit:
+        raise EvidenceError(
+            f"Tệp “{name}” dung lượng {megabytes(upload.size)} MB, vượt quá giới hạn "
+            f"{megabytes(limit)} MB."
+        )
+    if upload.size == 0:
+        raise EvidenceError(f"Tệp “{name}” rỗng (0 byte).")
+    if not _content_matches(upload, extension):
+        raise EvidenceError(
+            f"Tệp “{name}”: nội dung không phải tệp {extension.upper()} thật "
+            "(phần mở rộng không khớp nội dung). Hãy mở và lưu lại tệp đúng định dạng."
+        )
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return CheckedFile(upload, name, extension, upload.size, digest.hexdigest())
+
+
+def _event(score: Score, evidence: Evidence, action: str, *, by, old="", new="", **detail):
+    record_event(
+        score.assessment,
+        by=by,
+        action=action,
+        criterion=score.criterion,
+        field_name="evidence",
+        old=old,
+        new=new,
+        detail={"evidence": evidence.pk, "sha256": evidence.sha256, **detail},
+    )
+
+
+def add_evidence_files(score: Score, uploads, *, by) -> tuple[list[Evidence], list[str]]:
+    """Store uploaded files as evidence of `score`'s criterion.
+
+    All or nothing: every file is checked first; one refused file refuses them all
+    (EvidenceError listing each reason) and nothing is stored. A file identical (SHA-256) to
+    one already uploaded for this assessment is linked instead of stored twice. Returns the
+    evidence items and notes for the officer.
+    """
+    assessment = score.assessment
+    check_score_editable(assessment, score)
+    uploads = list(uploads)
+    if not uploads:
+        raise EvidenceError("Chưa chọn tệp nào.")
+    checked, errors = [], []
+    for upload in uploads:
+        try:
+            checked.append(check_upload(upload))
+        except EvidenceError as error:
+            errors.extend(error.messages)
+    if errors:
+        if len(uploads) > 1:
+            errors.append("Không tệp nào được lưu; hãy bỏ các tệp bị từ chối rồi tải lên lại.")
+        raise EvidenceError(errors)
+    known = {
+        item.sha256: item
+        for item in Evidence.objects.filter(
+            assessment=assessment, sha256__in=[c.sha256 for c in checked]
+        ).exclude(file="")
+    }
+    stored_names: list[str] = []
+    items, notes = [], []
+    try:
+        with transaction.atomic():
+            for item in checked:
+                existing = known.get(item.sha256)
+                if existing is not None:
+                    notes.append(
+                        f"Tệp “{item.name}” trùng nội dung với tài liệu “{existing.original_name}” "
+                        "đã tải lên; đã dùng lại tài liệu đó."
+                    )
+                    if not existing.scores.filter(pk=score.pk).exists():
+                        existing.scores.add(score)
+                        name = existing.original_name
+                        _event(score, existing, "evidence_linked", by=by, new=name)
+                    items.append(existing)
+                    continue
+                evidence = Evidence(
+                    assessment=assessment,
+                    original_name=item.name,
+                    size=item.size,
+                    sha256=item.sha256,
+                    content_type=item.content_type,
+                    uploaded_by=by,
+                )
+                evidence.file.save(f"tep.{item.extension}", item.upload, save=False)
+                stored_names.append(evidence.file.name)
+                evidence.save()
+                evidence.scores.add(score)
+                _event(score, evidence, "evidence_added", by=by, new=item.name, size=item.size)
+                known[item.sha256] = evidence
+                items.append(evidence)
+    except BaseException:
+        for name in stored_names:
+            Evidence.file.field.storage.delete(name)
+        raise
+    return items, notes
+
+
+@transaction.atomic
+def add_evidence_reference(
+    score: Score,
+    *,
+    doc_number: str,
+    doc_date: datetime.date | None,
+    doc_issuer: str = "",
+    description: str = "",
+    by,
+) -> Evidence:
+    """Record a document reference (số/ký hiệu, ngày ban hành, cơ quan ban hành) as evidence."""
+    check_score_editable(score.assessment, score)
+    doc_number = doc_number.strip()
+    if not doc_number:
+        raise EvidenceError("Hãy nhập số, ký hiệu văn bản.")
+    evidence = Evidence.objects.create(
+        assessment=score.assessment,
+        doc_number=doc_number,
+        doc_date=doc_date,
+        doc_issuer=doc_issuer.strip(),
+        description=description.strip(),
+        uploaded_by=by,
+    )
+    evidence.scores.add(score)
+    label = f"Văn bản số {doc_number}"
+    if doc_date:
+        label += f" ngày {rules.format_date(doc_date)}"
+    _event(score, evidence, "evidence_added", by=by, new=label)
+    return evidence
+
+
+def _label(evidence: Evidence) -> str:
+    return evidence.original_name or f"Văn bản số {evidence.doc_number}"
+
+
+@transaction.atomic
+def link_evidence(evidence_items, score: Score, *, by) -> int:
+    """Link already uploaded evidence of the same assessment to another criterion.
+
+    One decision often proves several criteria. Returns how many links were added.
+    """
+    check_score_editable(score.assessment, score)
+    added = 0
+    linked = set(score.evidence.values_list("pk", flat=True))
+    for evidence in evidence_items:
+        if evidence.assessment_id != score.assessment_id:
+            raise EvidenceError("Tài liệu không thuộc hồ sơ này.")
+        if evidence.pk in linked:
+            continue
+        evidence.scores.add(score)
+        _event(score, evidence, "evidence_linked", by=by, new=_label(evidence))
+        added += 1
+    return added
+
+
+@transaction.atomic
+def remove_evidence(evidence: Evidence, score: Score, *, by) -> bool:
+    """Take `evidence` off `score`'s criterion; delete it (and its file) once it proves none.
+
+    Audited with the criterion. Returns True if the item itself was deleted.
+    """
+    check_score_editable(score.assessment, score)
+    if not evidence.scores.filter(pk=score.pk).exists():
+        raise EvidenceError("Tài liệu này không gắn với tiêu chí này.")
+    evidence.scores.remove(score)
+    deleted = not evidence.scores.exists()
+    _event(score, evidence, "evidence_removed", by=by, old=_label(evidence), deleted=deleted)
+    if deleted:
+        name, storage = evidence.file.name, evidence.file.storage
+        evidence.delete()
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
+    return deleted

@@ -1,0 +1,633 @@
+"""Reads for the self-assessment: the criteria tree with scores, evidence and progress.
+
+Two layers. `LeafState` and `progress_of` are plain-data arithmetic (no database; tested
+alone). The query functions below feed them with a fixed number of queries whatever the
+number of criteria or files: the page needs four (criteria, scores, evidence, links), a save
+needs one (`score_states`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from . import rules
+from .models import Assessment, Criterion, Method, NaPolicy, Score
+
+ZERO = Decimal(0)
+
+
+# --- plain data ---------------------------------------------------------------------------
+
+
+@dataclass
+class LeafState:
+    """One leaf criterion of one commune, as plain values."""
+
+    code: str
+    field_id: int
+    max_points: Decimal
+    method: str = Method.SELF_ASSESSED
+    evidence_required: bool = False
+    na_policy: str = NaPolicy.NONE
+    applies: bool = True  # False: the criterion does not apply to the commune's kind
+    self_score: Decimal | None = None
+    self_note: str = ""
+    not_applicable: bool = False
+    not_applicable_reason: str = ""
+    evidence_count: int = 0
+    revision_request: str = ""
+
+    @property
+    def imported(self) -> bool:
+        """Survey, SIPAS and computed criteria: the appraising unit imports them."""
+        return self.method != Method.SELF_ASSESSED
+
+    @property
+    def claimed_na(self) -> bool:
+        return self.applies and self.not_applicable and self.na_policy != NaPolicy.NONE
+
+    @property
+    def counted_max(self) -> Decimal:
+        """What the leaf adds to the commune's applicable maximum."""
+        if not self.applies or (self.claimed_na and self.na_policy == NaPolicy.EXCLUDE):
+            return ZERO
+        return self.max_points
+
+    @property
+    def points(self) -> Decimal:
+        """Self points counted in the totals (a "không áp dụng" with full points counts max)."""
+        if not self.applies or self.imported:
+            return ZERO
+        if self.claimed_na:
+            return self.max_points if self.na_policy == NaPolicy.FULL else ZERO
+        return self.self_score or ZERO
+
+    @property
+    def scored(self) -> bool:
+        return self.claimed_na or self.self_score is not None
+
+    @property
+    def to_score(self) -> bool:
+        """The commune must give this leaf a score (or claim it does not apply)."""
+        return self.applies and not self.imported
+
+    @property
+    def missing_evidence(self) -> bool:
+        """Evidence is required, the leaf has points, and no evidence is attached."""
+        return (
+            self.to_score
+            and self.evidence_required
+            and not self.claimed_na
+            and (self.self_score or ZERO) > 0
+            and self.evidence_count == 0
+        )
+
+    def gaps(self) -> list[str]:
+        """What stops submitting, in Vietnamese (design.md §4; domain.md: explain what has no
+        evidence)."""
+        if not self.to_score:
+            return []
+        if self.not_applicable and self.na_policy == NaPolicy.NONE:
+            return ["Tiêu chí này không được khai báo “không áp dụng”."]
+        if self.claimed_na:
+            if not self.not_applicable_reason.strip():
+                return ["Khai báo không áp dụng nhưng chưa ghi lý do."]
+            return []
+        if self.self_score is None:
+            return ["Chưa chấm điểm."]
+        if self.missing_evidence and not self.self_note.strip():
+            return ["Có điểm nhưng chưa có tài liệu kiểm chứng: tải tài liệu lên hoặc giải trình."]
+        return []
+
+    def badge(self) -> tuple[str, str]:
+        """(css class, label) summing up the leaf for the officer."""
+        if not self.applies:
+            return "na", "Không áp dụng"
+        if self.imported:
+            return "imported", "Do Phòng Nội vụ nhập"
+        if self.revision_request.strip():
+            return "returned", "Cần bổ sung"
+        if self.claimed_na:
+            return "done", "Không áp dụng (xã khai báo)"
+        if self.self_score is None:
+            return "todo", "Chưa chấm"
+        if self.missing_evidence:
+            if self.self_note.strip():
+                return "warn", "Chưa có tài liệu (đã giải trình)"
+            return "warn", "Thiếu tài liệu kiểm chứng"
+        return "done", "Đã chấm"
+
+
+@dataclass(frozen=True)
+class Gap:
+    code: str
+    message: str
+
+
+@dataclass
+class Progress:
+    """The figures at the top of the page, and what stops submitting."""
+
+    scored: int = 0
+    to_score: int = 0
+    evidence_missing: int = 0
+    self_total: Decimal = ZERO
+    applicable_max: Decimal = ZERO
+    imported_max: Decimal = ZERO
+    field_totals: dict[int, Decimal] = field(default_factory=dict)
+    field_maxima: dict[int, Decimal] = field(default_factory=dict)
+    gaps: list[Gap] = field(default_factory=list)
+
+    @property
+    def percent_scored(self) -> int:
+        return (self.scored * 100 // self.to_score) if self.to_score else 100
+
+    @property
+    def self_total_text(self) -> str:
+        return rules.format_score(self.self_total)
+
+    @property
+    def applicable_max_text(self) -> str:
+        return rules.format_score(self.applicable_max)
+
+    @property
+    def imported_max_text(self) -> str:
+        return rules.format_score(self.imported_max)
+
+
+def progress_of(leaves: Iterable[LeafState]) -> Progress:
+    """Sum leaves into the page's progress (gaps in the order given)."""
+    progress = Progress()
+    for leaf in leaves:
+        progress.field_totals.setdefault(leaf.field_id, ZERO)
+        progress.field_maxima.setdefault(leaf.field_id, ZERO)
+        progress.field_totals[leaf.field_id] += leaf.points
+        progress.field_maxima[leaf.field_id] += leaf.counted_max
+        progress.self_total += leaf.points
+        progress.applicable_max += leaf.counted_max
+        if leaf.applies and leaf.imported:
+            progress.imported_max += leaf.max_points
+        if leaf.to_score:
+            progress.to_score += 1
+            progress.scored += leaf.scored
+            progress.evidence_missing += leaf.missing_evidence
+        progress.gaps.extend(Gap(leaf.code, message) for message in leaf.gaps())
+    return progress
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due: datetime.date
+    days_left: int
+    reopened_until: datetime.date | None = None
+
+    @property
+    def text(self) -> str:
+        if self.reopened_until:
+            until = rules.format_date(self.reopened_until)
+            if self.days_left < 0:
+                return f"Đã hết thời gian mở lại ({until})"
+            return f"Được mở lại đến {until} (còn {self.days_left} ngày)"
+        if self.days_left > 1:
+            return f"Còn {self.days_left} ngày (hạn {rules.format_date(self.due)})"
+        if self.days_left == 1:
+            return f"Còn 1 ngày (hạn {rules.format_date(self.due)})"
+        if self.days_left == 0:
+            return f"Hôm nay là hạn chót ({rules.format_date(self.due)})"
+        return f"Đã quá hạn {-self.days_left} ngày (hạn {rules.format_date(self.due)})"
+
+    @property
+    def label(self) -> str:
+        """Under the big number of days left."""
+        if self.days_left < 0:
+            return self.text
+        if self.reopened_until:
+            return f"ngày còn lại (được mở lại đến {rules.format_date(self.reopened_until)})"
+        return f"ngày còn lại đến hạn {rules.format_date(self.due)}"
+
+
+def deadline_of(assessment: Assessment, today: datetime.date) -> Deadline:
+    """Days until the self-assessment deadline, or until the reopening ends."""
+    due = assessment.period.self_assessment_due
+    reopened = assessment.reopened_until
+    if reopened and reopened > due and today > due:
+        return Deadline(due=reopened, days_left=(reopened - today).days, reopened_until=reopened)
+    return Deadline(due=due, days_left=(due - today).days)
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+def leaf_state(criterion: Criterion, score: Score | None, evidence_count: int = 0) -> LeafState:
+    return LeafState(
+        code=criterion.code,
+        field_id=criterion.field_id or criterion.pk,
+        max_points=criterion.max_points,
+        method=criterion.method,
+        evidence_required=criterion.evidence_required,
+        na_policy=criterion.na_policy,
+        applies=score is not None,
+        self_score=score.self_score if score else None,
+        self_note=score.self_note if score else "",
+        not_applicable=score.not_applicable if score else False,
+        not_applicable_reason=score.not_applicable_reason if score else "",
+        evidence_count=evidence_count,
+        revision_request=score.revision_request if score else "",
+    )
+
+
+def _scores_with_states(scores, assessment: Assessment | None = None) -> list[Score]:
+    scores = list(
+        scores.select_related("criterion__field")
+        .annotate(evidence_count=Count("evidence"))
+        .order_by("criterion__position")
+    )
+    assessment = assessment or (scores[0].assessment if scores else None)
+    for score in scores:
+        score.assessment = assessment
+        score.state = leaf_state(score.criterion, score, score.evidence_count)
+    return scores
+
+
+def score_states(assessment: Assessment) -> list[Score]:
+    """Every score of the assessment with its criterion and `evidence_count` (one query).
+
+    Enough for a save to answer with new totals; criteria without a score (not applicable to
+    the commune's kind) add nothing to totals, so they are not needed here.
+    """
+    return _scores_with_states(Score.objects.filter(assessment=assessment), assessment)
+
+
+def score_states_of(assessments, **lookup) -> list[Score]:
+    """score_states of the one assessment of `assessments` matching `lookup`, which comes
+    along joined (one query for both). Empty when the user may not see it."""
+    chosen = assessments.filter(**lookup).values("pk")
+    return _scores_with_states(
+        Score.objects.filter(assessment__in=chosen).select_related(
+            "assessment__period__unit__parent__parent",
+            "assessment__period__criteria_set",
+            "assessment__commune__parent__parent",
+        )
+    )
+
+
+@dataclass
+class EvidenceItem:
+    """An evidence item as the page shows it, with the criteria it proves."""
+
+    evidence: object
+    codes: list[str]
+    current: str = ""  # the criterion the item is listed under
+
+    KINDS = {
+        "application/pdf": "PDF",
+        "image/jpeg": "Ảnh JPG",
+        "image/png": "Ảnh PNG",
+        "application/msword": "Word",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+        "application/vnd.ms-excel": "Excel",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
+        "application/vnd.oasis.opendocument.text": "ODT",
+        "application/vnd.oasis.opendocument.spreadsheet": "ODS",
+    }
+
+    @property
+    def pk(self) -> int:
+        return self.evidence.pk
+
+    @property
+    def title(self) -> str:
+        evidence = self.evidence
+        if evidence.file:
+            return evidence.original_name
+        parts = [f"Văn bản số {evidence.doc_number}"]
+        if evidence.doc_date:
+            parts.append(f"ngày {rules.format_date(evidence.doc_date)}")
+        if evidence.doc_issuer:
+            parts.append(f"của {evidence.doc_issuer}")
+        return " ".join(parts)
+
+    @property
+    def details(self) -> str:
+        evidence = self.evidence
+        if not evidence.file:
+            return evidence.description
+        return f"{self.KINDS.get(evidence.content_type, 'Tệp')} · {size_text(evidence.size)}"
+
+    @property
+    def other_codes(self) -> list[str]:
+        """The other criteria this item proves."""
+        return [code for code in self.codes if code != self.current]
+
+
+def size_text(size: int) -> str:
+    """"850 byte", "12 KB", "1,2 MB"."""
+    if size < 1024:
+        return f"{size} byte"
+    if size < 1024 * 1024:
+        return f"{rules.format_score((Decimal(size) / 1024).quantize(Decimal(1)))} KB"
+    megabytes = (Decimal(size) / (1024 * 1024)).quantize(Decimal("0.1"))
+    return f"{rules.format_score(megabytes)} MB"
+
+
+@dataclass
+class Row:
+    """One criterion in page order: a field heading, an inner heading, or a leaf to score."""
+
+    criterion: Criterion
+    score: Score | None = None
+    state: LeafState | None = None
+    evidence: list[EvidenceItem] = field(default_factory=list)
+    editable: bool = False
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.state is not None
+
+    @property
+    def max_text(self) -> str:
+        return rules.format_score(self.criterion.max_points)
+
+    @property
+    def self_text(self) -> str:
+        return rules.format_score(self.score.self_score) if self.score else ""
+
+    @property
+    def indent(self) -> int:
+        return min(self.criterion.depth, 3)
+
+
+@dataclass
+class FieldBlock:
+    criterion: Criterion
+    rows: list[Row]
+    total: Decimal
+    maximum: Decimal
+    imported: bool
+
+    @property
+    def total_text(self) -> str:
+        return rules.format_score(self.total)
+
+    @property
+    def max_text(self) -> str:
+        return rules.format_score(self.maximum)
+
+
+@dataclass
+class Sheet:
+    """Everything the self-assessment page shows."""
+
+    assessment: Assessment
+    fields: list[FieldBlock]
+    progress: Progress
+    evidence: list[EvidenceItem]
+    scores: dict[int, Score]
+
+    def rows(self):
+        for block in self.fields:
+            yield from block.rows
+
+    def leaf_rows(self):
+        return [row for row in self.rows() if row.is_leaf]
+
+    @property
+    def requested(self) -> list[Row]:
+        """Criteria the appraisal team returned for more (revision requests)."""
+        return [row for row in self.leaf_rows() if row.score and row.score.revision_request.strip()]
+
+
+def _depth_first(criteria: list[Criterion]) -> list[Criterion]:
+    children: dict[int | None, list[Criterion]] = {}
+    for criterion in criteria:
+        children.setdefault(criterion.parent_id, []).append(criterion)
+    ordered: list[Criterion] = []
+
+    def walk(parent_id):
+        for child in sorted(children.get(parent_id, []), key=lambda c: (c.position, c.code)):
+            ordered.append(child)
+            walk(child.pk)
+
+    walk(None)
+    return ordered
+
+
+def assessment_sheet(assessment: Assessment, *, can_edit=None) -> Sheet:
+    """The whole tree of the period's criteria with this commune's scores and evidence.
+
+    Four queries: criteria, scores, evidence, evidence-to-score links. `can_edit(score)` tells
+    which leaves the viewer may change (default: none).
+    """
+    from evidence.models import Evidence
+
+    criteria = _depth_first(list(assessment.period.criteria_set.criteria.all()))
+    scores = {score.criterion_id: score for score in assessment.scores.all()}
+    evidence = list(assessment.evidence.order_by("uploaded_at", "pk"))
+    links = list(
+        Evidence.scores.through.objects.filter(evidence__assessment=assessment).values_list(
+            "evidence_id", "score_id"
+        )
+    )
+    by_id = {criterion.pk: criterion for criterion in criteria}
+    parents = {criterion.parent_id for criterion in criteria}
+    code_of_score = {score.pk: by_id[score.criterion_id].code for score in scores.values()}
+    place = {criterion.code: i for i, criterion in enumerate(criteria)}
+    codes_of: dict[int, list[str]] = {}
+    for evidence_id, score_id in links:
+        codes_of.setdefault(evidence_id, []).append(code_of_score.get(score_id, "?"))
+    items = {
+        item.pk: EvidenceItem(item, sorted(codes_of.get(item.pk, []), key=place.get))
+        for item in evidence
+    }
+    items_of: dict[int, list[EvidenceItem]] = {}
+    for evidence_id, score_id in links:
+        item = items[evidence_id]
+        items_of.setdefault(score_id, []).append(
+            EvidenceItem(item.evidence, item.codes, current=code_of_score.get(score_id, ""))
+        )
+
+    blocks: list[FieldBlock] = []
+    states: list[LeafState] = []
+    for criterion in criteria:
+        if criterion.parent_id is None:
+            blocks.append(FieldBlock(criterion, [], ZERO, ZERO, imported=True))
+        row = Row(criterion)
+        if criterion.pk not in parents:
+            score = scores.get(criterion.pk)
+            if score is not None:
+                score.criterion = criterion
+                score.assessment = assessment
+                row.evidence = sorted(items_of.get(score.pk, []), key=lambda item: item.pk)
+            row.score = score
+            row.state = leaf_state(criterion, score, len(row.evidence))
+            row.editable = bool(score is not None and can_edit and can_edit(score))
+            states.append(row.state)
+            if row.state.to_score:
+                blocks[-1].imported = False
+        blocks[-1].rows.append(row)
+    progress = progress_of(states)
+    for block in blocks:
+        block.total = progress.field_totals.get(block.criterion.pk, ZERO)
+        block.maximum = progress.field_maxima.get(block.criterion.pk, ZERO)
+    return Sheet(
+        assessment=assessment,
+        fields=blocks,
+        progress=progress,
+        evidence=list(items.values()),
+        scores={score.pk: score for score in scores.values()},
+    )
+
+
+def evidence_items_of(score: Score) -> list[EvidenceItem]:
+    """The evidence of one criterion, each with the criteria it proves (two queries)."""
+    from evidence.models import Evidence
+
+    evidence = list(score.evidence.order_by("uploaded_at", "pk"))
+    links = (
+        Evidence.scores.through.objects.filter(evidence__in=evidence)
+        .order_by("score__criterion__position")
+        .values_list("evidence_id", "score__criterion__code")
+    )
+    codes_of: dict[int, list[str]] = {}
+    for evidence_id, code in links:
+        codes_of.setdefault(evidence_id, []).append(code)
+    return [
+        EvidenceItem(item, codes_of.get(item.pk, []), current=score.criterion.code)
+        for item in evidence
+    ]
+
+
+def assessment_evidence(assessment: Assessment) -> list[EvidenceItem]:
+    """Every evidence item of the assessment with the criteria it proves (two queries)."""
+    from evidence.models import Evidence
+
+    evidence = list(assessment.evidence.order_by("uploaded_at", "pk"))
+    links = (
+        Evidence.scores.through.objects.filter(evidence__assessment=assessment)
+        .order_by("score__criterion__position")
+        .values_list("evidence_id", "score__criterion__code")
+    )
+    codes_of: dict[int, list[str]] = {}
+    for evidence_id, code in links:
+        codes_of.setdefault(evidence_id, []).append(code)
+    return [EvidenceItem(item, codes_of.get(item.pk, [])) for item in evidence]
+
+
+def field_blocks_of(criteria: Iterable[Criterion], progress: Progress) -> list[FieldBlock]:
+    """Field headings with totals only (for answers to a save)."""
+    return [
+        FieldBlock(
+            criterion,
+            [],
+            progress.field_totals.get(criterion.pk, ZERO),
+            progress.field_maxima.get(criterion.pk, ZERO),
+            imported=False,
+        )
+        for criterion in criteria
+    ]
+
+
+def fields_of(scores: Iterable[Score]) -> list[Criterion]:
+    """The fields (top-level criteria) of loaded scores, in order (no query)."""
+    fields = {score.criterion.field_id: score.criterion.field for score in scores}
+    return sorted(
+        (f for f in fields.values() if f is not None), key=lambda f: (f.position, f.code)
+    )
+
+
+def events_for_commune(assessment: Assessment, *, everything: bool = False):
+    """The assessment's audit events its commune may read, newest first.
+
+    Before publication the commune sees its own changes and the workflow steps (transitions
+    written with field_name "status", returns, reopenings, locks), never appraised scores or
+    appraisal notes. `everything` (the appraising unit, or after publication) shows all.
+    """
+    events = assessment.audit_events.select_related("user", "criterion").order_by("-at", "-id")
+    if everything or assessment.period.is_published:
+        return events
+    return events.filter(
+        Q(action__in=COMMUNE_ACTIONS) | Q(field_name="status") | Q(action__in=WORKFLOW_ACTIONS)
+    ).exclude(field_name__in=APPRAISAL_FIELDS)
+
+
+# Written by the self-assessment services (scoring/services/self_assessment.py, evidence).
+COMMUNE_ACTIONS = (
+    "score_changed",
+    "evidence_added",
+    "evidence_linked",
+    "evidence_removed",
+    "submitted",
+    "resubmitted",
+    "withdrawn",
+)
+# Steps of the appraising unit the commune is told about anyway.
+WORKFLOW_ACTIONS = (
+    "returned",
+    "revision_requested",
+    "reopened",
+    "locked",
+    "unlocked",
+    "review_started",
+)
+# Private to the appraising unit until the period is published (issue 4 §6).
+APPRAISAL_FIELDS = ("appraised_score", "appraisal_note", "not_applicable_confirmed")
+
+
+ACTION_LABELS = {
+    "score_changed": "Sửa",
+    "evidence_added": "Thêm tài liệu kiểm chứng",
+    "evidence_linked": "Dùng lại tài liệu kiểm chứng",
+    "evidence_removed": "Gỡ tài liệu kiểm chứng",
+    "submitted": "Nộp hồ sơ",
+    "resubmitted": "Nộp lại hồ sơ",
+    "withdrawn": "Rút lại hồ sơ",
+    "returned": "Trả lại để bổ sung",
+    "reopened": "Mở lại hồ sơ",
+    "locked": "Khóa hồ sơ",
+    "unlocked": "Mở khóa hồ sơ",
+    "review_started": "Bắt đầu thẩm định",
+}
+
+
+@dataclass
+class EventLine:
+    """One audit event as the history page prints it."""
+
+    event: object
+    field_labels: dict
+
+    @property
+    def when(self) -> str:
+        return timezone.localtime(self.event.at).strftime("%d/%m/%Y %H:%M")
+
+    @property
+    def who(self) -> str:
+        user = self.event.user
+        return (user.get_full_name() or user.username) if user else "Hệ thống"
+
+    @property
+    def what(self) -> str:
+        event = self.event
+        action = ACTION_LABELS.get(event.action, event.action)
+        if event.action == "score_changed":
+            return f"{action} {self.field_labels.get(event.field_name, event.field_name).lower()}"
+        return action
+
+    def _value(self, value: str) -> str:
+        if self.event.field_name == "status" and value in Assessment.Status.values:
+            return Assessment.Status(value).label
+        return value
+
+    @property
+    def old(self) -> str:
+        return self._value(self.event.old_value)
+
+    @property
+    def new(self) -> str:
+        return self._value(self.event.new_value)

@@ -1,0 +1,208 @@
+"""The commune's self-assessment: saving a criterion, submitting, withdrawing (design.md §4).
+
+Every write checks the workflow state itself (never trusting the page), runs in one
+transaction and writes one audit event per changed field, old → new, so the appraising unit
+can show what changed after a return.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .. import selectors
+from ..audit import record_event
+from ..models import Assessment, Score
+from ..permissions import (
+    SELF_EDITABLE_STATES,
+    score_closed_reason,
+    self_assessment_closed_reason,
+    withdraw_target,
+)
+from . import WorkflowError
+
+# The fields a commune writes on a Score, in the order the history shows them.
+SELF_FIELDS = ("self_score", "self_note", "not_applicable", "not_applicable_reason")
+FIELD_LABELS = {
+    "self_score": "Điểm tự chấm",
+    "self_note": "Giải trình",
+    "not_applicable": "Không áp dụng",
+    "not_applicable_reason": "Lý do không áp dụng",
+    "status": "Trạng thái",
+}
+
+
+class ConflictError(WorkflowError):
+    """Someone saved the criterion since the page was loaded; `current` is what is stored."""
+
+    def __init__(self, current: Score):
+        self.current = current
+        who = "người khác"
+        if current.updated_by is not None:
+            who = current.updated_by.get_full_name() or current.updated_by.username
+        super().__init__(
+            f"Tiêu chí {current.criterion.code} vừa được {who} lưu với giá trị khác. "
+            "Không có gì bị ghi đè: hãy chọn giữ giá trị nào."
+        )
+
+
+class IncompleteError(WorkflowError):
+    """Submitting was refused: `gaps` lists every criterion still to complete."""
+
+    def __init__(self, gaps: list[selectors.Gap]):
+        self.gaps = gaps
+        super().__init__(f"Hồ sơ còn {len(gaps)} điểm cần hoàn thiện trước khi nộp.")
+
+
+def _audit_text(name: str, value) -> str | Decimal | None:
+    if name == "not_applicable":
+        return "có" if value else "không"
+    return value
+
+
+def check_score_editable(assessment: Assessment, score: Score) -> None:
+    """Refuse (WorkflowError) a change the workflow does not allow now."""
+    reason = score_closed_reason(assessment, score)
+    if reason:
+        raise WorkflowError(reason)
+
+
+def save_self_score(
+    score: Score,
+    *,
+    version: int,
+    self_score: Decimal | None,
+    self_note: str = "",
+    not_applicable: bool = False,
+    not_applicable_reason: str = "",
+    by,
+) -> Score:
+    """Store one criterion's self score, explanation and "không áp dụng" claim.
+
+    `version` is the Score.version the officer's page was showing. If the criterion was saved
+    since then with other values, ConflictError carries the stored score and nothing is
+    written; the same values are no conflict. Refuses (WorkflowError) when the workflow does
+    not allow the change. Values must already be valid (SelfScoreForm). Returns the score.
+    """
+    assessment = score.assessment
+    check_score_editable(assessment, score)
+    wanted = {
+        "self_score": self_score,
+        "self_note": self_note,
+        "not_applicable": not_applicable,
+        "not_applicable_reason": not_applicable_reason,
+    }
+    changes = {
+        name: (getattr(score, name), value)
+        for name, value in wanted.items()
+        if getattr(score, name) != value
+    }
+    if not changes:
+        return score
+    if score.version != version:
+        current = Score.objects.select_related("criterion", "updated_by").get(pk=score.pk)
+        raise ConflictError(current)
+    now = timezone.now()
+    # No savepoint: nothing inside is caught and retried; the version check is the UPDATE's
+    # own WHERE clause, so a concurrent save or submit makes it match no row.
+    with transaction.atomic(savepoint=False):
+        updated = Score.objects.filter(
+            pk=score.pk,
+            version=version,
+            assessment__status__in=SELF_EDITABLE_STATES,
+            assessment__locked=False,
+        ).update(**wanted, version=F("version") + 1, updated_at=now, updated_by=by)
+        if updated:
+            for name, (old, new) in changes.items():
+                record_event(
+                    assessment,
+                    by=by,
+                    action="score_changed",
+                    criterion=score.criterion,
+                    field_name=name,
+                    old=_audit_text(name, old),
+                    new=_audit_text(name, new),
+                )
+    if not updated:
+        current = Score.objects.select_related("criterion", "updated_by").get(pk=score.pk)
+        if current.version != version:
+            raise ConflictError(current)
+        raise WorkflowError("Hồ sơ vừa được nộp hoặc khóa; thay đổi chưa được lưu.")
+    for name, value in wanted.items():
+        setattr(score, name, value)
+    score.version = version + 1
+    score.updated_at, score.updated_by = now, by
+    return score
+
+
+def _locked_assessment(assessment: Assessment) -> Assessment:
+    locked = (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("period__criteria_set", "period__unit", "commune__parent__parent")
+        .get(pk=assessment.pk)
+    )
+    return locked
+
+
+@transaction.atomic
+def submit_assessment(assessment: Assessment, *, by) -> Assessment:
+    """Submit (nộp) a draft, or resubmit a returned assessment: it becomes `submitted`.
+
+    Refuses (IncompleteError) while any leaf lacks a score, or has points and requires
+    evidence but has neither evidence nor an explanation; refuses (WorkflowError) outside the
+    self-assessment window, when locked, or in another state.
+    """
+    locked = _locked_assessment(assessment)
+    reason = self_assessment_closed_reason(locked)
+    if reason:
+        raise WorkflowError(reason)
+    scores = selectors.score_states(locked)
+    gaps = selectors.progress_of(score.state for score in scores).gaps
+    if gaps:
+        raise IncompleteError(gaps)
+    old = locked.status
+    locked.status = Assessment.Status.SUBMITTED
+    locked.submitted_at = timezone.now()
+    locked.version += 1
+    locked.save(update_fields=["status", "submitted_at", "version", "updated_at"])
+    record_event(
+        locked,
+        by=by,
+        action="submitted" if old == Assessment.Status.DRAFT else "resubmitted",
+        field_name="status",
+        old=old,
+        new=locked.status,
+    )
+    return locked
+
+
+@transaction.atomic
+def withdraw_assessment(assessment: Assessment, *, by) -> Assessment:
+    """Withdraw (rút lại) a submission before the appraisal team opens it.
+
+    It returns to `draft`, or to `returned` when criteria had been returned. Refuses
+    (WorkflowError) once under review, when locked, or when the state it would return to is
+    closed (a draft after the deadline, not reopened).
+    """
+    locked = _locked_assessment(assessment)
+    if locked.status != Assessment.Status.SUBMITTED:
+        if locked.status == Assessment.Status.UNDER_REVIEW:
+            raise WorkflowError("Tổ thẩm định đã bắt đầu thẩm định; không rút lại được hồ sơ.")
+        raise WorkflowError(
+            f"Hồ sơ đang ở trạng thái “{locked.get_status_display()}”; "
+            "chỉ rút lại được hồ sơ đã nộp."
+        )
+    target = withdraw_target(locked)
+    reason = self_assessment_closed_reason(locked, status=target)
+    if reason:
+        raise WorkflowError(f"Không rút lại được hồ sơ: {reason}")
+    old = locked.status
+    locked.status = target
+    locked.submitted_at = None
+    locked.version += 1
+    locked.save(update_fields=["status", "submitted_at", "version", "updated_at"])
+    record_event(locked, by=by, action="withdrawn", field_name="status", old=old, new=target)
+    return locked
