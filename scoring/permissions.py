@@ -7,11 +7,13 @@ Views fetch through visible_* (another commune → 404), then check can_* (wrong
 """
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from communes.access import has_role, units_in_scope
+from communes.access import has_role, memberships, units_in_scope
 from communes.models import Role
 
-from .models import Assessment, Period
+from . import rules
+from .models import Assessment, Method, Period
 
 
 def visible_periods(user) -> QuerySet[Period]:
@@ -46,8 +48,12 @@ def can_manage_period(user, period) -> bool:
 
 
 def can_read_results(user, period) -> bool:
-    """Published results are readable by every signed-in user of the appraising unit's tree."""
-    if not period.is_published:
+    """Published results are readable by every signed-in user of the appraising unit's tree.
+
+    A period reopened for correction keeps its published versions readable (design.md §1:
+    the old one stays readable) until the corrected version is published.
+    """
+    if not period.is_published and not period.publications.exists():
         return False
     if has_role(user, period.unit, Role.APPRAISER) or has_role(user, period.unit, Role.LEADER):
         return True
@@ -59,3 +65,188 @@ def can_read_results(user, period) -> bool:
 def can_view_period_overview(user, period) -> bool:
     """The progress table of every commune: appraisers and leaders of the appraising unit."""
     return has_role(user, period.unit, Role.APPRAISER) or has_role(user, period.unit, Role.LEADER)
+
+
+# --- self-assessment (issue 4) ------------------------------------------------------------
+#
+# Who sees a commune's self-assessment:
+# - its commune officers and a leader of the commune itself, in every state;
+# - appraisers and leaders of the appraising unit once it is submitted. Before that they get
+#   a page saying it is not submitted yet (scoring/not_submitted.html), never the draft scores,
+#   and evidence downloads answer 403.
+# Only the commune's officers change it, and only while self_assessment_closed_reason is "".
+
+SELF_EDITABLE_STATES = (Assessment.Status.DRAFT, Assessment.Status.RETURNED)
+
+
+def is_leader_of_commune(user, assessment) -> bool:
+    """A leader of the commune itself (its chairman), not of a unit above it."""
+    return user.is_authenticated and (assessment.commune_id, Role.LEADER) in memberships(user)
+
+
+def self_assessment_closed_reason(assessment, today=None, *, status=None) -> str:
+    """Why the commune may not change its self-assessment now; "" when it may.
+
+    design.md §4: editable while `draft` or `returned` and the period is open; after the
+    self-assessment deadline only if the appraising unit reopened it (`reopened_until`).
+    Returned criteria stay editable after the deadline: returning them is the appraising unit
+    asking for more. `locked` closes everything. `status` asks "what if it were in this state"
+    (withdrawing checks the state it would return to).
+    """
+    status = status or assessment.status
+    period = assessment.period
+    if assessment.locked:
+        return "Hồ sơ đã bị khóa chỉnh sửa."
+    if status not in SELF_EDITABLE_STATES:
+        return f"Hồ sơ đang ở trạng thái “{Assessment.Status(status).label}”, không sửa được."
+    if period.status == Period.Status.DRAFT:
+        return "Kỳ đánh giá chưa mở."
+    if period.status == Period.Status.PUBLISHED:
+        return "Kỳ đánh giá đã công bố kết quả."
+    today = today or timezone.localdate()
+    if today < period.opens_on:
+        return f"Kỳ đánh giá mở từ ngày {rules.format_date(period.opens_on)}."
+    if status == Assessment.Status.RETURNED:
+        return ""
+    if today <= period.self_assessment_due:
+        return ""
+    if assessment.reopened_until and today <= assessment.reopened_until:
+        return ""
+    return (
+        f"Đã hết hạn tự đánh giá ({rules.format_date(period.self_assessment_due)}). "
+        "Liên hệ Phòng Nội vụ nếu cần mở lại."
+    )
+
+
+def can_view_self_assessment(user, assessment) -> bool:
+    """Read the self scores, explanations and evidence (see the rules above)."""
+    if is_officer_of(user, assessment) or is_leader_of_commune(user, assessment):
+        return True
+    if assessment.status == Assessment.Status.DRAFT:
+        return False
+    return can_appraise(user, assessment) or has_role(user, assessment.period.unit, Role.LEADER)
+
+
+def can_edit_self(user, assessment) -> bool:
+    """Change self scores and evidence of this assessment (some criteria, when returned)."""
+    return is_officer_of(user, assessment) and not self_assessment_closed_reason(assessment)
+
+
+def score_closed_reason(assessment, score) -> str:
+    """Why this criterion may not be changed by the commune now; "" when it may."""
+    if score.criterion.method != Method.SELF_ASSESSED:
+        return f"Tiêu chí {score.criterion.code} do Phòng Nội vụ nhập; xã không tự chấm."
+    reason = self_assessment_closed_reason(assessment)
+    if reason:
+        return reason
+    if assessment.status == Assessment.Status.RETURNED and not score.revision_request.strip():
+        return (
+            f"Tiêu chí {score.criterion.code} không nằm trong các tiêu chí được trả lại "
+            "để bổ sung."
+        )
+    return ""
+
+
+def can_edit_score(user, assessment, score) -> bool:
+    """Change this criterion: self-assessed, and when returned only if it was asked for."""
+    return (
+        score is not None
+        and is_officer_of(user, assessment)
+        and not score_closed_reason(assessment, score)
+    )
+
+
+def can_submit(user, assessment) -> bool:
+    """Submit (nộp) a draft, or resubmit a returned assessment."""
+    return can_edit_self(user, assessment)
+
+
+def withdraw_target(assessment) -> str:
+    """The state a withdrawn submission returns to: `returned` if criteria were returned."""
+    if assessment.scores.exclude(revision_request="").exists():
+        return Assessment.Status.RETURNED
+    return Assessment.Status.DRAFT
+
+
+def can_withdraw(user, assessment) -> bool:
+    """Withdraw (rút lại) a submission until the appraisal team opens it (under_review).
+
+    Refused when the state it would return to is closed (e.g. a draft after the deadline),
+    so a withdrawal never leaves a commune unable to submit again.
+    """
+    if not is_officer_of(user, assessment) or assessment.status != Assessment.Status.SUBMITTED:
+        return False
+    return not self_assessment_closed_reason(assessment, status=withdraw_target(assessment))
+
+
+# --- appraisal (issue 5) ------------------------------------------------------------------
+#
+# The appraising unit's appraisers work on every assessment of its period; its leaders read
+# everything and change nothing. Before publication a commune never sees appraised scores or
+# appraisal notes; it sees only the revision requests of the criteria returned to it.
+
+
+def is_leader_of_period(user, period) -> bool:
+    return has_role(user, period.unit, Role.LEADER)
+
+
+def can_view_appraisal(user, assessment) -> bool:
+    """Read the appraisal side (appraised scores, notes, rounds, minutes): the appraising
+    unit's appraisers and leaders."""
+    return can_appraise(user, assessment) or is_leader_of_period(user, assessment.period)
+
+
+def can_view_appraisal_notes(user, assessment) -> bool:
+    """Appraised scores and appraisal notes: the appraising unit always; the commune (and
+    anyone who sees the assessment) once the period is published."""
+    return can_view_appraisal(user, assessment) or assessment.period.is_published
+
+
+def can_view_history(user, assessment) -> bool:
+    """The full audit history of an assessment (every field, every user)."""
+    return can_view_appraisal(user, assessment)
+
+
+APPRAISABLE_STATES = (Assessment.Status.SUBMITTED, Assessment.Status.UNDER_REVIEW)
+
+
+def appraisal_closed_reason(assessment) -> str:
+    """Why appraised scores, notes and returns cannot change now; "" when they can."""
+    if assessment.period.is_published:
+        return "Kỳ đánh giá đã công bố kết quả."
+    if assessment.locked:
+        return "Hồ sơ đang bị khóa chỉnh sửa."
+    if assessment.status not in APPRAISABLE_STATES:
+        return f"Hồ sơ đang ở trạng thái “{Assessment.Status(assessment.status).label}”."
+    return ""
+
+
+def can_change_appraisal(user, assessment) -> bool:
+    """Set appraised scores and notes, return criteria, mark appraised (design.md §4)."""
+    return can_appraise(user, assessment) and not appraisal_closed_reason(assessment)
+
+
+# --- published results and reports (issue 6) ----------------------------------------------
+#
+# The ranking of a published period: every signed-in user of the appraising unit's tree
+# (can_read_results). A commune's report: the same readers, for the communes in their scope
+# only, so a commune officer opens their own report and gets 404 for another commune's.
+# "Tiêu chí dễ mất điểm" compares communes: the appraising unit's appraisers and leaders.
+
+
+def visible_results(user, publication) -> QuerySet:
+    """Results of a publication the user may open one by one: communes in their scope."""
+    return publication.results.filter(commune__in=units_in_scope(user))
+
+
+def can_read_commune_report(user, result) -> bool:
+    """A commune's published report: readers of the results who have the commune in scope."""
+    return (
+        can_read_results(user, result.publication.period)
+        and units_in_scope(user).filter(pk=result.commune_id).exists()
+    )
+
+
+def can_read_lost_points(user, period) -> bool:
+    """The criteria where communes lose most points: the appraising unit only."""
+    return can_view_period_overview(user, period)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import assessment, dashboard, period
+from .views import appraisal, assessment, dashboard, period
 
 app_name = "scoring"
 
@@ -8,4 +8,59 @@ urlpatterns = [
     path("", dashboard.home, name="home"),
     path("periods/<str:period>/", period.overview, name="period"),
     path("periods/<str:period>/communes/<str:commune>/", assessment.detail, name="assessment"),
+    # Self-assessment (issue 4): one criterion saved on its own, submit, withdraw, history.
+    path(
+        "periods/<str:period>/communes/<str:commune>/scores/<int:score>/",
+        assessment.save_score,
+        name="save_score",
+    ),
+    path("periods/<str:period>/communes/<str:commune>/submit/", assessment.submit, name="submit"),
+    path(
+        "periods/<str:period>/communes/<str:commune>/withdraw/",
+        assessment.withdraw,
+        name="withdraw",
+    ),
+    path(
+        "periods/<str:period>/communes/<str:commune>/history/",
+        assessment.history,
+        name="history",
+    ),
+    # Appraisal (issue 5): the period table's CSV, bulk actions and survey import; per
+    # assessment the appraised scores, workflow actions, minutes and audit history.
+    path("periods/<str:period>/communes.csv", period.export_csv, name="period_csv"),
+    path("periods/<str:period>/bulk/", period.bulk, name="period_bulk"),
+    path("periods/<str:period>/survey/", period.survey, name="survey"),
+    path(
+        "periods/<str:period>/communes/<str:commune>/appraise/<int:score>/",
+        appraisal.save_appraisal,
+        name="appraise_score",
+    ),
+    path("periods/<str:period>/communes/<str:commune>/claim/", appraisal.claim, name="claim"),
+    path(
+        "periods/<str:period>/communes/<str:commune>/accept/",
+        appraisal.accept_self,
+        name="accept_self",
+    ),
+    path(
+        "periods/<str:period>/communes/<str:commune>/return/",
+        appraisal.return_criteria,
+        name="return_criteria",
+    ),
+    path(
+        "periods/<str:period>/communes/<str:commune>/appraised/",
+        appraisal.mark_appraised,
+        name="mark_appraised",
+    ),
+    path("periods/<str:period>/communes/<str:commune>/reopen/", appraisal.reopen, name="reopen"),
+    path("periods/<str:period>/communes/<str:commune>/lock/", appraisal.lock, name="lock"),
+    path(
+        "periods/<str:period>/communes/<str:commune>/minutes.pdf",
+        appraisal.minutes,
+        name="minutes",
+    ),
+    path(
+        "periods/<str:period>/communes/<str:commune>/audit/",
+        appraisal.history,
+        name="audit",
+    ),
 ]

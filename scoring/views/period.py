@@ -1,15 +1,203 @@
+"""The period table (design.md §7 ◆ /periods/<period>/): every commune of the period for the
+appraising unit, its CSV download, the bulk lock/reopen actions and the survey import page.
+
+Appraisers of the period's unit act; its leaders read only.
+"""
+
+import csv
+import datetime
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
-from ..permissions import can_view_period_overview, visible_periods
+from tabular import ImportFailed, read_table
+
+from .. import rules
+from ..models import Assessment, Period
+from ..overview import period_table
+from ..permissions import can_manage_period, can_view_period_overview, visible_periods
+from ..services import WorkflowError
+from ..services.appraisal import reopen_assessments, set_locked
+from ..services.survey_import import OPTIONAL, REQUIRED, import_survey
+
+Status = Assessment.Status
+
+
+def get_period(request, code) -> Period:
+    """The period if the user may see it (404 otherwise) and read its table (403 otherwise)."""
+    period = get_object_or_404(
+        visible_periods(request.user).select_related("unit__parent__parent"), code=code
+    )
+    if not can_view_period_overview(request.user, period):
+        raise PermissionDenied
+    return period
+
+
+def _filters(request) -> dict[str, str]:
+    status = request.GET.get("status", "")
+    return {
+        "status": status if status in Status.values else "",
+        "district": request.GET.get("district", "").strip()[:20],
+    }
 
 
 @login_required
 def overview(request, period):
-    """Progress of every commune in the period (appraisers and leaders)."""
-    period = get_object_or_404(visible_periods(request.user), code=period)
-    if not can_view_period_overview(request.user, period):
+    """Progress of every commune: status, dates, totals, returns, who works on it."""
+    period = get_period(request, period)
+    filters = _filters(request)
+    table = period_table(period, **filters)
+    query = "&".join(f"{key}={value}" for key, value in filters.items() if value)
+    return render(
+        request,
+        "scoring/period.html",
+        {
+            "period": period,
+            "table": table,
+            "filters": filters,
+            "query": query,
+            "can_manage": can_manage_period(request.user, period),
+            "due": rules.format_date(period.self_assessment_due),
+            "appraisal_due": rules.format_date(period.appraisal_due),
+            "reopen_default": rules.format_date(
+                timezone.localdate() + datetime.timedelta(days=7)
+            ),
+        },
+    )
+
+
+CSV_HEADER = [
+    "Mã đơn vị",
+    "Tên đơn vị",
+    "Đơn vị cấp trên",
+    "Trạng thái",
+    "Ngày nộp",
+    "Số ngày quá hạn",
+    "Tổng điểm tự chấm",
+    "Tổng điểm thẩm định",
+    "Số tiêu chí đã thẩm định",
+    "Số tiêu chí",
+    "Số tiêu chí trả lại",
+    "Số lần trả lại",
+    "Người thẩm định",
+    "Khóa",
+]
+
+
+def _plain(value) -> str:
+    """A number for files: "." decimal, no trailing zeros, the same on SQLite and PostgreSQL."""
+    return rules.format_score(value).replace(",", ".")
+
+
+@login_required
+def export_csv(request, period):
+    """The table as filtered, for Excel (UTF-8 with BOM; "." decimals, dd/mm/yyyy dates)."""
+    period = get_period(request, period)
+    table = period_table(period, **_filters(request))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="tien-do-{period.code}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for row in table.rows:
+        a = row.assessment
+        writer.writerow(
+            [
+                a.commune.code,
+                a.commune.name,
+                row.district,
+                a.get_status_display(),
+                row.submitted_text,
+                row.overdue or "",
+                _plain(row.self_total),
+                _plain(row.appraised_total) if row.appraised else "",
+                row.appraised,
+                row.leaves,
+                row.returned,
+                row.rounds,
+                row.assignee,
+                "có" if a.locked else "",
+            ]
+        )
+    return response
+
+
+@require_POST
+@login_required
+def bulk(request, period):
+    """Lock, unlock or reopen the selected communes, with a reason (all or none; audited)."""
+    period = get_period(request, period)
+    if not can_manage_period(request.user, period):
         raise PermissionDenied
-    assessments = period.assessments.select_related("commune").order_by("commune__code")
-    return render(request, "scoring/period.html", {"period": period, "assessments": assessments})
+    back = reverse("scoring:period", args=[period.code])
+    if request.POST.get("query"):
+        back += "?" + request.POST["query"]
+    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    assessments = list(Assessment.objects.filter(period=period, pk__in=ids))
+    action = request.POST.get("action", "")
+    reason = request.POST.get("reason", "")
+    if not assessments:
+        messages.error(request, "Chưa chọn đơn vị nào.")
+        return redirect(back)
+    try:
+        if action == "lock":
+            done = set_locked(assessments, True, reason=reason, by=request.user)
+            messages.success(request, f"Đã khóa {done} hồ sơ.")
+        elif action == "unlock":
+            done = set_locked(assessments, False, reason=reason, by=request.user)
+            messages.success(request, f"Đã mở khóa {done} hồ sơ.")
+        elif action == "reopen":
+            until = None
+            if request.POST.get("until", "").strip():
+                until = rules.parse_date(request.POST["until"])
+            done = reopen_assessments(assessments, reason=reason, by=request.user, until=until)
+            messages.success(request, f"Đã mở lại {done} hồ sơ.")
+        else:
+            messages.error(request, "Chọn thao tác: khóa, mở khóa hoặc mở lại.")
+    except (WorkflowError, rules.RuleError) as error:
+        messages.error(request, str(error))
+    return redirect(back)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def survey(request, period):
+    """Import survey, SIPAS and computed criteria from a file (the ◆ import_survey command)."""
+    period = get_period(request, period)
+    if not can_manage_period(request.user, period):
+        raise PermissionDenied
+    errors = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors = ["Chưa chọn tệp."]
+        else:
+            try:
+                table = read_table(upload, upload.name, required=REQUIRED, optional=OPTIONAL)
+                result = import_survey(
+                    table,
+                    period=period,
+                    as_percent=bool(request.POST.get("as_percent")),
+                    by=request.user,
+                )
+            except ImportFailed as failure:
+                errors = [str(error) for error in failure.errors]
+            else:
+                messages.success(request, result.summary())
+                return redirect("scoring:survey", period.code)
+    imported = [
+        (criterion, rules.format_score(criterion.max_points))
+        for criterion in period.criteria_set.criteria.leaves().exclude(method="self_assessed")
+    ]
+    return render(
+        request,
+        "scoring/appraisal_survey.html",
+        {"period": period, "errors": errors, "imported": imported, "columns": REQUIRED + OPTIONAL},
+        status=422 if errors else 200,
+    )

@@ -1,0 +1,254 @@
+"""Importing survey, SIPAS and computed criteria (design.md §6 ◆ `import_survey`).
+
+Communes never type these criteria: the appraising unit imports a table
+`commune_code,criterion_code,value[,sample_size]` and the values become appraised scores.
+With `as_percent` a value is a percentage and points = max × value / 100 (half-up, 3
+decimals: rules.points_from_percent). The whole file is checked first; one bad row refuses
+the file and nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tabular import ImportFailed, RowError, Table
+
+from .. import rules
+from ..audit import record_event
+from ..models import Assessment, AuditEvent, Method, Score
+
+REQUIRED = ("commune_code", "criterion_code", "value")
+OPTIONAL = ("sample_size",)
+RAW_PLACES = Decimal("0.0001")
+IMPORTED_METHODS = (Method.SURVEY, Method.SIPAS, Method.COMPUTED)
+# Assessments whose appraised scores an import may no longer change.
+CLOSED = (Assessment.Status.APPRAISED, Assessment.Status.PUBLISHED)
+
+
+@dataclass(frozen=True)
+class SurveyImport:
+    """What an import did, for the command's summary and the page's message."""
+
+    filename: str
+    sha256: str
+    scores: int
+    communes: int
+    criteria: int
+
+    def summary(self) -> str:
+        return (
+            f"Đã nhập {self.scores} điểm của {self.criteria} tiêu chí cho {self.communes} đơn vị "
+            f"từ tệp “{self.filename}” (SHA-256 {self.sha256[:12]}…)."
+        )
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0:
+        raise rules.RuleError(f"“{text}” không phải là số nguyên dương.")
+    return int(text)
+
+
+def _check_rows(table: Table, period, *, as_percent: bool):
+    """Every row checked against the period; returns [(score, raw, points, sample)] or raises
+    ImportFailed listing every problem."""
+    assessments = {
+        a.commune.code: a for a in Assessment.objects.for_period(period).select_related("commune")
+    }
+    criteria = {c.code: c for c in period.criteria_set.criteria.all()}
+    parents = {c.parent_id for c in criteria.values()}
+    scores = {
+        (s.assessment_id, s.criterion_id): s
+        for s in Score.objects.filter(
+            assessment__period=period, criterion__method__in=IMPORTED_METHODS
+        )
+    }
+    errors: list[RowError] = []
+    seen: dict[tuple[str, str], int] = {}
+    planned = []
+    for row in table.rows:
+        before = len(errors)
+        commune_code, criterion_code = row["commune_code"], row["criterion_code"]
+        assessment = assessments.get(commune_code)
+        criterion = criteria.get(criterion_code)
+        if not commune_code:
+            errors.append(row.error("commune_code", "chưa có mã đơn vị."))
+        elif assessment is None:
+            errors.append(
+                row.error(
+                    "commune_code",
+                    f"không có đơn vị mã “{commune_code}” trong kỳ đánh giá {period.code}.",
+                )
+            )
+        elif assessment.status in CLOSED or assessment.locked:
+            state = "đang bị khóa" if assessment.locked else f"“{assessment.get_status_display()}”"
+            errors.append(
+                row.error(
+                    "commune_code",
+                    f"hồ sơ của {assessment.commune.name} {state}; mở lại trước khi nhập điểm.",
+                )
+            )
+        if not criterion_code:
+            errors.append(row.error("criterion_code", "chưa có mã tiêu chí."))
+        elif criterion is None:
+            errors.append(
+                row.error(
+                    "criterion_code",
+                    f"không có tiêu chí mã “{criterion_code}” trong bộ tiêu chí "
+                    f"{period.criteria_set.code}.",
+                )
+            )
+        elif criterion.pk in parents:
+            errors.append(
+                row.error(
+                    "criterion_code",
+                    f"tiêu chí {criterion_code} có tiêu chí con; chỉ nhập điểm cho tiêu chí cuối.",
+                )
+            )
+        elif criterion.method == Method.SELF_ASSESSED:
+            errors.append(
+                row.error(
+                    "criterion_code",
+                    f"tiêu chí {criterion_code} do xã tự chấm, không nhập từ tệp khảo sát.",
+                )
+            )
+        key = (commune_code, criterion_code)
+        if commune_code and criterion_code and key in seen:
+            errors.append(
+                row.error(
+                    "criterion_code",
+                    f"trùng với dòng {seen[key]} (cùng đơn vị và tiêu chí).",
+                )
+            )
+        seen.setdefault(key, row.number)
+        raw = points = sample = None
+        try:
+            raw = rules.parse_decimal(row["value"], places=RAW_PLACES)
+        except rules.RuleError as error:
+            errors.append(row.error("value", str(error) if row["value"] else "chưa có giá trị."))
+        if raw is not None and criterion is not None:
+            try:
+                if as_percent:
+                    points = rules.points_from_percent(raw, criterion.max_points)
+                else:
+                    points = rules.check_score(
+                        rules.parse_decimal(raw), criterion.max_points, criterion=criterion.code
+                    )
+            except rules.RuleError as error:
+                errors.append(row.error("value", str(error)))
+        if row.values.get("sample_size"):
+            try:
+                sample = _positive_int(row["sample_size"])
+            except rules.RuleError as error:
+                errors.append(row.error("sample_size", str(error)))
+        if len(errors) > before or assessment is None or criterion is None:
+            continue
+        score = scores.get((assessment.pk, criterion.pk))
+        if score is None:
+            errors.append(
+                row.error(
+                    "criterion_code",
+                    f"tiêu chí {criterion_code} không áp dụng cho {assessment.commune.name}.",
+                )
+            )
+            continue
+        score.criterion = criterion
+        planned.append((score, raw, points, sample))
+    if errors:
+        raise ImportFailed(errors)
+    return planned
+
+
+@transaction.atomic
+def import_survey(table: Table, *, period, as_percent: bool = False, by=None) -> SurveyImport:
+    """Set the appraised scores of survey, SIPAS and computed criteria from `table`.
+
+    Keeps the raw figure (Score.raw_value), the sample size and the file name (Score.source).
+    Refuses the whole file (ImportFailed, every problem with its row and column) for an
+    unknown commune or criterion, a self-assessed or non-leaf criterion, a value outside
+    [0, max] (or a percentage outside 0–100), a repeated row, or an assessment that is
+    appraised, locked or published. Audited: one event for the file (name, SHA-256) and one
+    per changed score (old → new).
+    """
+    if period.is_published:
+        raise ImportFailed(
+            RowError(None, None, f"Kỳ đánh giá {period.code} đã công bố kết quả; không nhập được.")
+        )
+    table.require(REQUIRED)
+    planned = _check_rows(table, period, as_percent=as_percent)
+    user = by if by is not None and by.is_authenticated else None
+    now = timezone.now()
+    events, changed, assessment_ids = [], [], set()
+    for score, raw, points, sample in planned:
+        if score.appraised_score != points:
+            events.append(
+                AuditEvent(
+                    user=user,
+                    period=period,
+                    assessment_id=score.assessment_id,
+                    criterion=score.criterion,
+                    action="survey_imported",
+                    field_name="appraised_score",
+                    old_value=rules.format_score(score.appraised_score),
+                    new_value=rules.format_score(points),
+                    reason=f"Nhập từ tệp “{table.filename}”",
+                    detail={"sha256": table.sha256, "raw_value": str(raw), "sample_size": sample},
+                )
+            )
+        score.appraised_score = points
+        score.raw_value = raw
+        score.sample_size = sample
+        score.source = table.filename[:300]
+        score.version += 1
+        score.updated_by = user
+        score.updated_at = now
+        changed.append(score)
+        assessment_ids.add(score.assessment_id)
+    Score.objects.bulk_update(
+        changed,
+        ["appraised_score", "raw_value", "sample_size", "source", "version", "updated_by",
+         "updated_at"],
+        batch_size=1000,
+    )
+    Assessment.objects.filter(pk__in=assessment_ids).update(version=F("version") + 1)
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    result = SurveyImport(
+        filename=table.filename,
+        sha256=table.sha256,
+        scores=len(changed),
+        communes=len(assessment_ids),
+        criteria=len({score.criterion_id for score in changed}),
+    )
+    record_event(
+        by=by,
+        period=period,
+        action="survey_file_imported",
+        reason=f"Tệp “{table.filename}”",
+        detail={
+            "filename": table.filename,
+            "sha256": table.sha256,
+            "rows": len(table.rows),
+            "changed": len(events),
+            "as_percent": as_percent,
+        },
+    )
+    return result
+
+
+def source_text(score: Score) -> str:
+    """The import's origin as shown beside the criterion ("nguồn: Khảo sát SIPAS, tệp …, n = 300")."""
+    if not score.source and score.sample_size is None:
+        return ""
+    parts = [f"nguồn: {score.criterion.get_method_display()}"]
+    if score.source:
+        parts.append(f"tệp “{score.source}”")
+    if score.sample_size is not None:
+        parts.append(f"n = {score.sample_size}")
+    if score.raw_value is not None:
+        raw = format(score.raw_value.normalize(), "f").replace(".", ",")
+        parts.append(f"số liệu gốc {raw}")
+    return ", ".join(parts)
