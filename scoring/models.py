@@ -353,6 +353,25 @@ class Score(models.Model):
     def __str__(self):
         return f"{self.assessment} – {self.criterion.code}"
 
+    def save(self, *args, **kwargs):
+        # The last line behind the services' checks (scoring.services.publishing.ensure_editable):
+        # a published assessment's scores are frozen. An assessment already loaded costs no query.
+        if self.assessment_id is not None:
+            if Score.assessment.is_cached(self):
+                status = self.assessment.status
+            else:
+                status = (
+                    Assessment.objects.filter(pk=self.assessment_id)
+                    .values_list("status", flat=True)
+                    .first()
+                )
+            if status == Assessment.Status.PUBLISHED:
+                raise FrozenError(
+                    "Hồ sơ đã công bố kết quả; không sửa được điểm. "
+                    "Cần mở lại kỳ đánh giá để điều chỉnh (công bố lần mới)."
+                )
+        super().save(*args, **kwargs)
+
     def clean(self):
         errors = {}
         for name in ("self_score", "appraised_score"):
@@ -466,8 +485,47 @@ class AuditEvent(models.Model):
         raise AppendOnlyError("Nhật ký thay đổi chỉ được ghi thêm, không được xóa.")
 
 
-class Publication(models.Model):
-    """One published version of a period's results. Never updated; a correction is a new one."""
+class FrozenError(AppendOnlyError):
+    """A published row (or a score of a published assessment) was about to change."""
+
+
+FROZEN_MESSAGE = "Kết quả đã công bố không được sửa hay xóa; điều chỉnh bằng một lần công bố mới."
+
+
+class FrozenQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise FrozenError(FROZEN_MESSAGE)
+
+    def delete(self):
+        raise FrozenError(FROZEN_MESSAGE)
+
+
+class FrozenModel(models.Model):
+    """Written once by publishing, never updated or deleted (design.md §3)."""
+
+    objects = FrozenQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._may_update(kwargs.get("update_fields")):
+            raise FrozenError(FROZEN_MESSAGE)
+        super().save(*args, **kwargs)
+
+    def _may_update(self, update_fields) -> bool:
+        return False
+
+    def delete(self, *args, **kwargs):
+        raise FrozenError(FROZEN_MESSAGE)
+
+
+class Publication(FrozenModel):
+    """One published version of a period's results. Never updated; a correction is a new one.
+
+    The one exception: the ranking PDF, rendered after the commit, is stored once
+    (save(update_fields=["ranking_pdf"]) while none is stored).
+    """
 
     period = models.ForeignKey(
         Period, verbose_name=_("kỳ đánh giá"), on_delete=models.PROTECT, related_name="publications"
@@ -501,8 +559,15 @@ class Publication(models.Model):
     def __str__(self):
         return f"{self.period} – lần {self.version}"
 
+    def _may_update(self, update_fields) -> bool:
+        return (
+            update_fields is not None
+            and set(update_fields) == {"ranking_pdf"}
+            and Publication.objects.filter(pk=self.pk, ranking_pdf="").exists()
+        )
 
-class Result(models.Model):
+
+class Result(FrozenModel):
     publication = models.ForeignKey(
         Publication, verbose_name=_("lần công bố"), on_delete=models.CASCADE, related_name="results"
     )
@@ -535,7 +600,7 @@ class Result(models.Model):
         return f"{self.commune}: {rules.format_total(self.total)}"
 
 
-class FieldResult(models.Model):
+class FieldResult(FrozenModel):
     result = models.ForeignKey(
         Result, verbose_name=_("kết quả"), on_delete=models.CASCADE, related_name="fields"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 SCORE_PLACES = Decimal("0.001")
 PRINT_PLACES = Decimal("0.01")
@@ -205,13 +205,23 @@ def field_totals(leaf_scores: Mapping[str, Decimal | None], leaf_field: Mapping[
     return totals
 
 
+INDEX_PLACES = Decimal("0.0001")
+
+
 def index_of(total: Decimal, applicable_max: Decimal) -> Decimal:
-    """Index = total / applicable max × 100 (exact to 4 decimals; printed to 2)."""
+    """Index = total / applicable max × 100, truncated (not rounded) to 4 decimals; printed
+    to 2 by round_printed.
+
+    Truncated, because rounding twice would change the printed value: 70,196 of 98,5 is
+    71,26497…, printed 71,26; rounded to 71,2650 first it would print 71,27. Every half-up
+    boundary of the printed value (71,265) has 4 decimals, so the truncated value lies on the
+    same side of it as the exact quotient and prints the same.
+    """
     if applicable_max <= 0:
         raise RuleError("Điểm tối đa áp dụng phải lớn hơn 0.")
     if total == applicable_max:
         return HUNDRED
-    return (total * HUNDRED / applicable_max).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return (total * HUNDRED / applicable_max).quantize(INDEX_PLACES, rounding=ROUND_FLOOR)
 
 
 # --- ranks --------------------------------------------------------------------------------
@@ -302,3 +312,57 @@ def classify(index: Decimal, bands: Iterable[tuple[str, Decimal]] = DEFAULT_BAND
 def is_weak(score: Decimal, max_points: Decimal, threshold: Decimal = Decimal("0.75")) -> bool:
     """A field below `threshold` of its maximum is weak (domain.md: "dưới 75%")."""
     return max_points > 0 and score < max_points * threshold
+
+
+# --- publishing ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One commune's published figures (design.md §5): what a Result row and its fields hold."""
+
+    total: Decimal  # exact sum of the field scores
+    applicable_max: Decimal
+    index: Decimal  # index_of(total, applicable_max)
+    rank: int  # "xếp thứ rank/rank_of"
+    rank_of: int
+    classification: str
+    field_ranks: dict[object, tuple[int, int]]  # field → (r, N) of "xếp hạng r/N hạng"
+
+
+def standings(
+    field_scores: Mapping[object, Mapping[object, Decimal]],
+    applicable_max: Mapping[object, Decimal],
+    bands: Iterable[tuple[str, Decimal]] = DEFAULT_BANDS,
+) -> dict[object, Standing]:
+    """The published figures of every ranked commune, keyed like `field_scores`.
+
+    `field_scores` holds each commune's field scores ({field: score}); a field missing for a
+    commune counts 0 and is ranked as 0. Total = exact sum; index = total / applicable max ×
+    100; overall rank = competition rank of the printed index; field rank = dense rank of the
+    field score; classification by the printed index.
+    """
+    bands = check_bands(bands)
+    fields = list(dict.fromkeys(field for scores in field_scores.values() for field in scores))
+    totals = {key: sum(scores.values(), Decimal(0)) for key, scores in field_scores.items()}
+    indices = {key: index_of(total, applicable_max[key]) for key, total in totals.items()}
+    # Rank on the printed (2-decimal) index so readers can check ranks from the table.
+    overall = competition_ranks({key: round_printed(index) for key, index in indices.items()})
+    by_field = {
+        field: dense_ranks(
+            {key: scores.get(field, Decimal(0)) for key, scores in field_scores.items()}
+        )
+        for field in fields
+    }
+    return {
+        key: Standing(
+            total=totals[key],
+            applicable_max=applicable_max[key],
+            index=indices[key],
+            rank=overall[key][0],
+            rank_of=overall[key][1],
+            classification=classify(indices[key], bands),
+            field_ranks={field: by_field[field][key] for field in fields},
+        )
+        for key in field_scores
+    }

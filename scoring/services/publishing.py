@@ -1,0 +1,496 @@
+"""Publishing a period (design.md §1 step 5, §4, §5): the frozen, versioned snapshot.
+
+`publish_period` reads everything it needs with a fixed number of set-based queries (the
+number does not grow with the number of communes or criteria): the assessments, the criteria,
+ONE aggregate of the appraised scores per (assessment, field), the previous year's results.
+It passes plain values to `rules.standings`, then bulk-inserts the Publication's Result and
+FieldResult rows, marks the period and its assessments published and audits it, all in one
+transaction. The ranking PDF is rendered after the commit; a rendering failure never undoes
+a publication.
+
+A correction after publishing (design.md §1): `reopen_for_correction` moves the period back
+to appraisal (audited, with a reason), scores are corrected through the usual services or
+`import_scores`, and `publish_period` writes version N+1 with a reason. Earlier versions are
+never touched (Publication, Result and FieldResult refuse updates and deletes).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.db.models import Case, DecimalField, F, Max, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from communes.models import Succession
+
+from .. import rules
+from ..audit import record_event
+from ..models import (
+    Assessment,
+    Criterion,
+    FieldResult,
+    NaPolicy,
+    Period,
+    Publication,
+    Result,
+    Score,
+)
+from . import WorkflowError
+from .bulk import copy_rows, record_status_events
+
+logger = logging.getLogger(__name__)
+
+Status = Assessment.Status
+# An assessment in these states may be published (PUBLISHED: again, as a new version).
+READY = (Status.APPRAISED, Status.PUBLISHED)
+ZERO = Decimal(0)
+SUM_FIELD = DecimalField(max_digits=12, decimal_places=3)
+TOTAL_PLACES = Decimal("0.001")
+
+
+def ensure_editable(assessment: Assessment) -> None:
+    """Refuse (WorkflowError) any change to an assessment whose results are published."""
+    if assessment.status == Status.PUBLISHED or assessment.period.is_published:
+        raise WorkflowError(
+            f"Kết quả của {assessment.commune.name} đã được công bố; không sửa được điểm. "
+            "Cần mở lại kỳ đánh giá để điều chỉnh và công bố lần mới."
+        )
+
+
+# --- publishing ---------------------------------------------------------------------------
+
+
+def publish_period(
+    period: Period,
+    *,
+    by,
+    decision: str = "",
+    decision_date: datetime.date | None = None,
+    reason: str = "",
+    exclusions: Mapping[str, str] | None = None,
+    render_pdf: bool = True,
+) -> Publication:
+    """Publish the period's results as a new version; returns the Publication.
+
+    Every assessment must be appraised (or published, when publishing again), unless its
+    commune code is in `exclusions` with a reason: excluded communes are not ranked. Version 1
+    needs no reason; later versions do. Refuses (WorkflowError, Vietnamese, naming the
+    communes) otherwise; nothing is written then. With `render_pdf` the ranking PDF is
+    rendered and stored after the commit (a failure is logged, the publication stands).
+    """
+    with transaction.atomic():
+        publication = _publish(
+            period,
+            by=by,
+            decision=(decision or "").strip(),
+            decision_date=decision_date,
+            reason=(reason or "").strip(),
+            exclusions=_clean_exclusions(exclusions or {}),
+        )
+        if render_pdf:
+            transaction.on_commit(lambda: store_ranking_pdf(publication))
+    period.status = Period.Status.PUBLISHED
+    return publication
+
+
+def _clean_exclusions(exclusions: Mapping[str, str]) -> dict[str, str]:
+    cleaned, missing = {}, []
+    for code, why in exclusions.items():
+        code, why = (code or "").strip(), (why or "").strip()
+        if not why:
+            missing.append(code)
+        cleaned[code] = why
+    if missing:
+        raise WorkflowError(
+            "Cần nêu lý do không xếp hạng cho từng đơn vị: " + ", ".join(missing) + "."
+        )
+    return cleaned
+
+
+def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publication:
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    assessments = list(
+        Assessment.objects.select_for_update(of=("self",))
+        .filter(period_id=period.pk)
+        .order_by("commune__code")
+        .values_list("pk", "commune_id", "commune__code", "commune__name", "commune__kind", "status")
+    )
+    _check_ready(period, assessments, exclusions)
+    version = (
+        Publication.objects.filter(period_id=period.pk).aggregate(last=Max("version"))["last"] or 0
+    ) + 1
+    if version > 1 and not reason:
+        raise WorkflowError(
+            f"Kỳ {period.code} đã công bố {version - 1} lần; công bố lần {version} cần nêu lý do "
+            "điều chỉnh."
+        )
+    ranked = [row for row in assessments if row[2] not in exclusions]
+    fields, field_max_by_kind = _field_maxima(period, {row[4] for row in ranked})
+    points, dropped = _field_points(period)
+
+    field_scores: dict[int, dict[int, Decimal]] = {}
+    field_max: dict[int, dict[int, Decimal]] = {}
+    for pk, _commune, _code, name, kind, _status in ranked:
+        field_scores[pk] = {field: points.get((pk, field), ZERO) for field in fields}
+        field_max[pk] = {
+            field: field_max_by_kind[kind][field] - dropped.get((pk, field), ZERO)
+            for field in fields
+        }
+        if sum(field_max[pk].values(), ZERO) <= 0:
+            raise WorkflowError(f"{name}: không có tiêu chí nào áp dụng (điểm tối đa bằng 0).")
+    standings = rules.standings(
+        field_scores,
+        {pk: sum(maxima.values(), ZERO) for pk, maxima in field_max.items()},
+        period.band_list(),
+    )
+    previous = _previous_results(period, [row[1] for row in ranked])
+
+    publication = Publication.objects.create(
+        period=period,
+        version=version,
+        published_at=timezone.now(),
+        published_by=_user(by),
+        decision=decision,
+        decision_date=decision_date,
+        reason=reason,
+        exclusions=exclusions,
+    )
+    ranked.sort(key=lambda row: (standings[row[0]].rank, row[2]))
+    no_previous = (None, None, None)
+    results = []
+    for pk, commune, *_ in ranked:
+        standing = standings[pk]
+        results.append(
+            (
+                (
+                    commune,
+                    standing.total,
+                    standing.applicable_max,
+                    standing.index,
+                    standing.rank,
+                    standing.rank_of,
+                    standing.classification,
+                    *previous.get(commune, no_previous),
+                ),
+                [
+                    (field, field_scores[pk][field], field_max[pk][field], *standing.field_ranks[field])
+                    for field in fields
+                ],
+            )
+        )
+    _insert_results(publication, results)
+    _mark_published(period, publication, assessments, exclusions, by=by)
+    return publication
+
+
+RESULT_COLUMNS = (
+    "commune_id", "total", "applicable_max", "index", "rank", "rank_of", "classification",
+    "previous_total", "previous_index", "previous_rank",
+)
+FIELD_COLUMNS = ("field_id", "score", "max_points", "rank", "rank_of")
+
+
+def _insert_results(publication, results) -> None:
+    """Write [(result values, [field values])] in RESULT_COLUMNS and FIELD_COLUMNS order, in
+    three statements whatever the number of communes.
+
+    PostgreSQL: the result ids from the sequence, then two COPYs (the 36,531 rows of a
+    national publication in a fraction of a second). Elsewhere (SQLite): the results in one
+    executemany, their ids read back, the field results in one executemany.
+    """
+    quote = connection.ops.quote_name
+    result_table = Result._meta.db_table
+    field_table = FieldResult._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [result_table, len(results)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            copy_rows(
+                cursor,
+                result_table,
+                ("id", "publication_id", *RESULT_COLUMNS),
+                ((pk, publication.pk, *values) for pk, (values, _) in zip(ids, results)),
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {quote(result_table)} (publication_id, "
+                f"{', '.join(map(quote, RESULT_COLUMNS))}) "
+                f"VALUES (%s, {', '.join(['%s'] * len(RESULT_COLUMNS))})",
+                [(publication.pk, *values) for values, _ in results],
+            )
+            cursor.execute(
+                f"SELECT commune_id, id FROM {quote(result_table)} WHERE publication_id = %s",
+                [publication.pk],
+            )
+            id_of = dict(cursor.fetchall())
+            ids = [id_of[values[0]] for values, _ in results]
+        field_rows = [(pk, *field) for pk, (_, fields) in zip(ids, results) for field in fields]
+        if connection.vendor == "postgresql":
+            copy_rows(cursor, field_table, ("result_id", *FIELD_COLUMNS), field_rows)
+        else:
+            cursor.executemany(
+                f"INSERT INTO {quote(field_table)} (result_id, "
+                f"{', '.join(map(quote, FIELD_COLUMNS))}) "
+                f"VALUES (%s, {', '.join(['%s'] * len(FIELD_COLUMNS))})",
+                field_rows,
+            )
+
+
+def _check_ready(period, assessments, exclusions: dict[str, str]) -> None:
+    codes = {row[2] for row in assessments}
+    unknown = sorted(set(exclusions) - codes)
+    if unknown:
+        raise WorkflowError(
+            f"Không có đơn vị mã {', '.join(unknown)} trong kỳ đánh giá {period.code}."
+        )
+    waiting = [
+        f"{name} ({Status(status).label})"
+        for _pk, _commune, code, name, _kind, status in assessments
+        if status not in READY and code not in exclusions
+    ]
+    if waiting:
+        raise WorkflowError(
+            f"Chưa công bố được: {len(waiting)} đơn vị chưa hoàn thành thẩm định: "
+            + ", ".join(waiting)
+            + ". Hãy hoàn thành thẩm định hoặc nêu tên các đơn vị không xếp hạng kèm lý do."
+        )
+    if len(codes - set(exclusions)) == 0:
+        raise WorkflowError(f"Kỳ đánh giá {period.code} không có đơn vị nào để xếp hạng.")
+
+
+def _field_maxima(period, kinds) -> tuple[list[int], dict[str, dict[int, Decimal]]]:
+    """The fields (in order) and, per commune kind, each field's maximum over the leaves that
+    apply to that kind (design.md §3 `applies_to`). One query."""
+    criteria = list(
+        Criterion.objects.filter(criteria_set_id=period.criteria_set_id)
+        .order_by("position", "code")
+        .values_list(
+            "pk", "parent_id", "field_id", "max_points", "applies_to"
+        )
+    )
+    parents = {parent for _pk, parent, *_ in criteria if parent is not None}
+    fields = [pk for pk, parent, *_ in criteria if parent is None]
+    by_kind = {kind: dict.fromkeys(fields, ZERO) for kind in kinds}
+    for pk, _parent, field, max_points, applies_to in criteria:
+        if pk in parents:
+            continue
+        for kind, maxima in by_kind.items():
+            if not applies_to or kind in applies_to:
+                maxima[field] += max_points
+    return fields, by_kind
+
+
+def _field_points(period) -> tuple[dict[tuple[int, int], Decimal], dict[tuple[int, int], Decimal]]:
+    """ONE aggregate query: per (assessment, field), the points and the maximum dropped.
+
+    A criterion confirmed "không áp dụng" gives its maximum as points (na_policy `full`) or
+    leaves the maximum (na_policy `exclude`, design.md §3); otherwise the appraised score
+    counts (none yet: 0).
+    """
+    not_applicable = Q(not_applicable=True, not_applicable_confirmed=True)
+    full = not_applicable & Q(criterion__na_policy=NaPolicy.FULL)
+    excluded = not_applicable & Q(criterion__na_policy=NaPolicy.EXCLUDE)
+    zero = Value(ZERO, output_field=SUM_FIELD)
+    rows = (
+        Score.objects.filter(assessment__period_id=period.pk)
+        .order_by()
+        .values_list("assessment_id", "criterion__field_id")
+        .annotate(
+            points=Sum(
+                Case(
+                    When(full, then=F("criterion__max_points")),
+                    When(excluded, then=zero),
+                    default=Coalesce(F("appraised_score"), zero),
+                    output_field=SUM_FIELD,
+                ),
+                output_field=SUM_FIELD,
+            ),
+            dropped=Sum(
+                Case(
+                    When(excluded, then=F("criterion__max_points")),
+                    default=zero,
+                    output_field=SUM_FIELD,
+                ),
+                output_field=SUM_FIELD,
+            ),
+        )
+    )
+    points, dropped = {}, {}
+    for assessment, field, total, minus in rows:
+        points[assessment, field] = total.quantize(TOTAL_PLACES)
+        if minus:
+            dropped[assessment, field] = minus.quantize(TOTAL_PLACES)
+    return points, dropped
+
+
+def _previous_results(period, commune_ids) -> dict[int, tuple]:
+    """commune id → (total, index, rank) of the previous period's latest publication.
+
+    A commune without a result of its own there takes its predecessor's (communes.Succession).
+    After a merger (several predecessors with results) it takes the mean of their totals and
+    of their indices and no rank: the old ranks were among other communes and do not carry
+    over to the merged one.
+    """
+    if period.previous_id is None:
+        return {}
+    publication = (
+        Publication.objects.filter(period_id=period.previous_id)
+        .order_by("-version")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if publication is None:
+        return {}
+    earlier = {
+        commune: (total, index, rank)
+        for commune, total, index, rank in Result.objects.filter(
+            publication_id=publication
+        ).values_list("commune_id", "total", "index", "rank")
+    }
+    found = {commune: earlier[commune] for commune in commune_ids if commune in earlier}
+    missing = set(commune_ids) - set(found)
+    if not missing:
+        return found
+    predecessors = defaultdict(list)
+    for successor, predecessor in Succession.objects.filter(
+        successor__assessments__period_id=period.pk
+    ).values_list("successor_id", "predecessor_id"):
+        if successor in missing and predecessor in earlier:
+            predecessors[successor].append(earlier[predecessor])
+    for commune, rows in predecessors.items():
+        if len(rows) == 1:
+            found[commune] = rows[0]
+        else:
+            count = len(rows)
+            found[commune] = (
+                (sum(row[0] for row in rows) / count).quantize(TOTAL_PLACES),
+                (sum(row[1] for row in rows) / count).quantize(rules.INDEX_PLACES),
+                None,
+            )
+    return found
+
+
+def _mark_published(period, publication, assessments, exclusions, *, by) -> None:
+    """Period and assessments → published; one audit event per assessment moved (written by
+    one INSERT … SELECT) and one for the period."""
+    user = _user(by)
+    excluded = [pk for pk, _c, code, *_ in assessments if code in exclusions]
+    moving = Assessment.objects.filter(period_id=period.pk, status=Status.APPRAISED).exclude(
+        pk__in=excluded
+    )
+    not_excluded = f" AND id NOT IN ({', '.join(['%s'] * len(excluded))})" if excluded else ""
+    record_status_events(
+        "period_id = %s AND status = %s" + not_excluded,
+        [period.pk, Status.APPRAISED.value, *excluded],
+        user=user,
+        action="published",
+        new=Status.PUBLISHED.value,
+        detail={"publication": publication.pk, "version": publication.version},
+    )
+    moving.update(status=Status.PUBLISHED, version=F("version") + 1, updated_at=timezone.now())
+    old_status = period.status
+    period.status = Period.Status.PUBLISHED
+    period.save(update_fields=["status"])
+    record_event(
+        by=by,
+        period=period,
+        action="period_published",
+        field_name="status",
+        old=old_status,
+        new=period.status,
+        reason=publication.reason,
+        detail={
+            "publication": publication.pk,
+            "version": publication.version,
+            "decision": publication.decision,
+            "decision_date": rules.format_date(publication.decision_date),
+            "ranked": len(assessments) - len(excluded),
+            "exclusions": publication.exclusions,
+        },
+    )
+
+
+def _user(by):
+    return by if by is not None and by.is_authenticated else None
+
+
+# --- the ranking PDF, after the commit ----------------------------------------------------
+
+
+def store_ranking_pdf(publication: Publication) -> bool:
+    """Render the publication's ranking PDF and store it on the publication, once.
+
+    Runs after the commit (design.md §10: slow side effects behind on_commit). Returns False,
+    after logging, when rendering or storing fails: the publication itself stands, and the
+    PDF is rendered on demand instead.
+    """
+    try:
+        from reports.pdf import ranking_pdf
+
+        publication = Publication.objects.select_related("period").get(pk=publication.pk)
+        if publication.ranking_pdf:
+            return True
+        data = ranking_pdf(publication)
+        name = f"{publication.period.code}-lan-{publication.version}-xep-hang.pdf"
+        publication.ranking_pdf.save(name, ContentFile(data), save=False)
+        publication.save(update_fields=["ranking_pdf"])
+    except Exception:
+        logger.exception("Không tạo được tệp PDF xếp hạng của lần công bố %s", publication.pk)
+        return False
+    return True
+
+
+# --- corrections --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reopen_for_correction(period: Period, *, by, reason: str) -> Period:
+    """Move a published period back to appraisal so that scores can be corrected.
+
+    Its published assessments go back to `appraised` (audited, with the reason); the
+    publications already made stay as they are. Publishing again writes version N+1.
+    Refuses a period that is not published, and an empty reason.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("Vui lòng nêu lý do mở lại kỳ đánh giá để điều chỉnh.")
+    period = Period.objects.select_for_update().get(pk=period.pk)
+    if period.status != Period.Status.PUBLISHED:
+        raise WorkflowError(
+            f"Kỳ đánh giá {period.code} chưa công bố kết quả; không cần mở lại để điều chỉnh."
+        )
+    user = _user(by)
+    moved = record_status_events(
+        "period_id = %s AND status = %s",
+        [period.pk, Status.PUBLISHED.value],
+        user=user,
+        action="reopened_for_correction",
+        new=Status.APPRAISED.value,
+        reason=reason,
+    )
+    Assessment.objects.filter(period_id=period.pk, status=Status.PUBLISHED).update(
+        status=Status.APPRAISED, version=F("version") + 1, updated_at=timezone.now()
+    )
+    period.status = Period.Status.APPRAISAL
+    period.save(update_fields=["status"])
+    record_event(
+        by=by,
+        period=period,
+        action="period_reopened_for_correction",
+        field_name="status",
+        old=Period.Status.PUBLISHED,
+        new=Period.Status.APPRAISAL,
+        reason=reason,
+        detail={"assessments": moved},
+    )
+    return period

@@ -1,0 +1,79 @@
+"""Builders for the publishing tests: more communes, appraised scores, a published period."""
+
+from decimal import Decimal
+
+from communes.models import Unit
+from scoring.models import Assessment, FieldResult, Score
+
+from ..factories import make_unit
+
+D = Decimal
+
+
+def add_communes(district, count, *, prefix="X", kind="xa") -> list[Unit]:
+    """`count` communes X01, X02, … under `district`, in one insert."""
+    return Unit.objects.bulk_create(
+        Unit(
+            code=f"{prefix}{i:02d}",
+            name=f"Xã {prefix}{i:02d}",
+            kind=kind,
+            level="commune",
+            parent=district,
+        )
+        for i in range(1, count + 1)
+    )
+
+
+def commune(code, name, kind, parent, **extra) -> Unit:
+    return make_unit(code, name, kind, parent, **extra)
+
+
+def appraise(period, scores: dict[str, dict[str, str]], *, status=Assessment.Status.APPRAISED):
+    """Give each commune (code → {leaf code: "1,5"}) these self and appraised scores and mark
+    its assessment appraised (as finished appraisal would)."""
+    wanted = {
+        (code, leaf): D(value.replace(",", "."))
+        for code, values in scores.items()
+        for leaf, value in values.items()
+    }
+    found = Score.objects.filter(assessment__period=period).select_related(
+        "assessment__commune", "criterion"
+    )
+    changed = []
+    for score in found:
+        key = (score.assessment.commune.code, score.criterion.code)
+        if key in wanted:
+            score.self_score = score.appraised_score = wanted[key]
+            changed.append(score)
+    assert len(changed) == len(wanted), "a score to set does not exist"
+    Score.objects.bulk_update(changed, ["self_score", "appraised_score"])
+    Assessment.objects.filter(period=period, commune__code__in=scores).update(status=status)
+
+
+def appraise_all(period, value="1"):
+    """Every score of the period appraised at `value`, every assessment appraised."""
+    value = D(value.replace(",", "."))
+    Score.objects.filter(assessment__period=period).update(self_score=value, appraised_score=value)
+    Assessment.objects.filter(period=period).update(status=Assessment.Status.APPRAISED)
+
+
+def results_of(publication) -> dict[str, tuple]:
+    """commune code → (total, index, rank, rank_of, classification, {field: (score, max, r, N)})."""
+    fields = {}
+    for field in FieldResult.objects.filter(
+        result__publication=publication
+    ).select_related("result__commune", "field"):
+        fields.setdefault(field.result.commune.code, {})[field.field.code] = (
+            field.score, field.max_points, field.rank, field.rank_of
+        )
+    return {
+        result.commune.code: (
+            result.total,
+            result.index,
+            result.rank,
+            result.rank_of,
+            result.classification,
+            fields.get(result.commune.code, {}),
+        )
+        for result in publication.results.select_related("commune")
+    }

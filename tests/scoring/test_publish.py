@@ -1,0 +1,433 @@
+"""publish_period, reopen_for_correction and the frozen snapshot (issue 6, design.md §4–§5)."""
+
+import datetime
+import sys
+import types
+from decimal import Decimal
+
+import pytest
+
+from communes.models import Succession
+from scoring.models import (
+    Assessment,
+    AuditEvent,
+    FieldResult,
+    FrozenError,
+    Period,
+    Publication,
+    Result,
+    Score,
+)
+from scoring.services import WorkflowError
+from scoring.services.appraisal import appraise_score, mark_appraised, reopen_assessment
+from scoring.services.publishing import (
+    ensure_editable,
+    publish_period,
+    reopen_for_correction,
+    store_ranking_pdf,
+)
+from scoring.services.setup import CriterionRow, save_criteria_set
+
+from ..factories import make_criteria_set, make_period
+from .publish_data import add_communes, appraise, appraise_all, commune, results_of
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+GOOD = "Hoàn thành tốt nhiệm vụ"
+EXCELLENT = "Hoàn thành xuất sắc nhiệm vụ"
+NOT_DONE = "Chưa hoàn thành nhiệm vụ"
+
+# The flat tree (tests/factories.py): field 1 = 1.1 (max 2) + 1.2 (max 4); field 2 = 2.1 (max 4).
+FIVE = {
+    "A": {"1.1": "2", "1.2": "3,5", "2.1": "3,25"},  # 5,5 + 3,25 = 8,75 → 87,5 %
+    "B": {"1.1": "2", "1.2": "4", "2.1": "2,75"},  # 6 + 2,75 = 8,75 → 87,5 %
+    "X01": {"1.1": "1", "1.2": "3", "2.1": "4"},  # 4 + 4 = 8 → 80 %
+    "X02": {"1.1": "2", "1.2": "4", "2.1": "3,999"},  # 6 + 3,999 = 9,999 → 99,99 %
+    "X03": {"1.1": "0,5", "1.2": "2", "2.1": "1,5"},  # 2,5 + 1,5 = 4 → 40 %
+}
+
+
+@pytest.fixture
+def five(units):
+    """District D1 with A, B and three more communes, all appraised with the scores above."""
+    add_communes(units["district"], 3)
+    period = make_period(units["district"])
+    appraise(period, FIVE)
+    return period
+
+
+def test_publish_freezes_totals_ranks_and_classification(five, leader):
+    publication = publish_period(five, by=leader, decision="766/QĐ-UBND",
+                                 decision_date=datetime.date(2023, 3, 16))
+    assert (publication.version, publication.decision, publication.published_by) == (1, "766/QĐ-UBND", leader)
+    results = results_of(publication)
+    # code: total, index, rank, rank_of, classification, fields {code: (score, max, r, N)}
+    assert results == {
+        "X02": (D("9.999"), D("99.99"), 1, 5, EXCELLENT,
+                {"1": (D(6), D(6), 1, 4), "2": (D("3.999"), D(4), 2, 5)}),
+        "A": (D("8.75"), D("87.5"), 2, 5, GOOD,
+              {"1": (D("5.5"), D(6), 2, 4), "2": (D("3.25"), D(4), 3, 5)}),
+        "B": (D("8.75"), D("87.5"), 2, 5, GOOD,
+              {"1": (D(6), D(6), 1, 4), "2": (D("2.75"), D(4), 4, 5)}),
+        "X01": (D(8), D(80), 4, 5, GOOD,
+                {"1": (D(4), D(6), 3, 4), "2": (D(4), D(4), 1, 5)}),
+        "X03": (D(4), D(40), 5, 5, NOT_DONE,
+                {"1": (D("2.5"), D(6), 4, 4), "2": (D("1.5"), D(4), 5, 5)}),
+    }
+    assert set(Result.objects.values_list("applicable_max", flat=True)) == {D(10)}
+    five.refresh_from_db()
+    assert five.status == Period.Status.PUBLISHED
+    assert set(five.assessments.values_list("status", flat=True)) == {Assessment.Status.PUBLISHED}
+
+
+def test_publishing_is_audited(five, leader):
+    publication = publish_period(five, by=leader, decision="766/QĐ-UBND")
+    event = AuditEvent.objects.get(action="period_published")
+    assert (event.user, event.period, event.old_value, event.new_value) == (
+        leader, five, "open", "published"
+    )
+    assert event.detail["version"] == 1 and event.detail["ranked"] == 5
+    assert event.detail["decision"] == "766/QĐ-UBND" and event.detail["publication"] == publication.pk
+    per_commune = AuditEvent.objects.filter(action="published")
+    assert per_commune.count() == 5
+    assert {(e.old_value, e.new_value, e.user_id) for e in per_commune} == {
+        ("appraised", "published", leader.pk)
+    }
+
+
+def test_publish_refuses_while_a_commune_is_not_appraised(five, leader):
+    Assessment.objects.filter(period=five, commune__code__in=["B", "X03"]).update(
+        status=Assessment.Status.UNDER_REVIEW
+    )
+    with pytest.raises(WorkflowError) as refused:
+        publish_period(five, by=leader)
+    message = str(refused.value)
+    assert "2 đơn vị chưa hoàn thành thẩm định" in message
+    assert "Thị trấn Ninh Giang (Đang thẩm định)" in message and "Xã X03 (Đang thẩm định)" in message
+    assert "Xã Đồng Tâm" not in message
+    assert not Publication.objects.exists() and not Result.objects.exists()
+    five.refresh_from_db()
+    assert five.status == Period.Status.OPEN
+    assert not AuditEvent.objects.filter(action__contains="published").exists()
+
+
+def test_excluded_communes_are_not_ranked(five, leader):
+    Assessment.objects.filter(period=five, commune__code="X03").update(status=Assessment.Status.SUBMITTED)
+    publication = publish_period(
+        five, by=leader, exclusions={"X03": "Đang thanh tra, chưa đủ điều kiện xếp hạng", "A": "Sáp nhập"}
+    )
+    results = results_of(publication)
+    assert set(results) == {"X02", "B", "X01"}
+    assert [results[c][2:4] for c in ("X02", "B", "X01")] == [(1, 3), (2, 3), (3, 3)]
+    assert results["B"][5]["1"] == (D(6), D(6), 1, 2)  # field 1: 6 (X02, B), 4 (X01)
+    assert publication.exclusions == {"X03": "Đang thanh tra, chưa đủ điều kiện xếp hạng", "A": "Sáp nhập"}
+    statuses = dict(five.assessments.values_list("commune__code", "status"))
+    assert statuses == {"A": "appraised", "B": "published", "X01": "published",
+                        "X02": "published", "X03": "submitted"}
+
+
+@pytest.mark.parametrize(
+    ("exclusions", "message"),
+    [
+        ({"X03": "  "}, "Cần nêu lý do không xếp hạng cho từng đơn vị: X03."),
+        ({"ZZ": "không rõ"}, "Không có đơn vị mã ZZ trong kỳ đánh giá P2024."),
+        ({c: "lý do" for c in FIVE}, "không có đơn vị nào để xếp hạng"),
+    ],
+)
+def test_exclusions_need_a_reason_and_a_known_commune(five, leader, exclusions, message):
+    with pytest.raises(WorkflowError, match=message):
+        publish_period(five, by=leader, exclusions=exclusions)
+    assert not Publication.objects.exists()
+
+
+def test_printed_ties_of_the_index_share_a_rank(units, leader):
+    # Totals differ (87,745 vs 87,75 out of 100) but print the same: "đồng hạng".
+    rows = [CriterionRow("1", None, "Lĩnh vực 1", D(100)), CriterionRow("1.1", "1", "Tiêu chí", D(100))]
+    criteria_set = save_criteria_set("CS100", "Bộ 100 điểm", rows)
+    add_communes(units["district"], 1)
+    period = make_period(units["district"], criteria_set=criteria_set)
+    appraise(period, {"A": {"1.1": "87,745"}, "B": {"1.1": "87,75"}, "X01": {"1.1": "87,744"}})
+    results = results_of(publish_period(period, by=leader))
+    assert {code: (r[0], r[2]) for code, r in results.items()} == {
+        "A": (D("87.745"), 1), "B": (D("87.75"), 1), "X01": (D("87.744"), 3),
+    }
+    assert {code: r[5]["1"][2:] for code, r in results.items()} == {
+        "B": (1, 3), "A": (2, 3), "X01": (3, 3),  # field ranks stay on the exact score
+    }
+
+
+# --- not applicable and kinds -------------------------------------------------------------
+
+
+def _na_set():
+    rows = [
+        CriterionRow("1", None, "Chỉ đạo", D(6)),
+        CriterionRow("1.1", "1", "Giải quyết khiếu nại", D(2), na_policy="exclude"),
+        CriterionRow("1.2", "1", "Kế hoạch", D(4), applies_to=["xa"]),
+        CriterionRow("2", None, "TTHC", D(4)),
+        CriterionRow("2.1", "2", "Xin lỗi khi trễ hạn", D(4), na_policy="full"),
+    ]
+    return save_criteria_set("CS-NA", "Bộ có tiêu chí không áp dụng", rows, total=D(10))
+
+
+def test_not_applicable_criteria_and_kinds_change_the_maximum(units, leader):
+    period = make_period(units["district"], criteria_set=_na_set())
+    appraise(period, {"A": {"1.2": "3", "2.1": "2"}, "B": {"1.1": "1,5", "2.1": "3"}})
+    # A (xã): 1.1 confirmed "không áp dụng" → leaves the maximum (10 − 2 = 8).
+    Score.objects.filter(assessment__commune__code="A", criterion__code="1.1").update(
+        not_applicable=True, not_applicable_confirmed=True, appraised_score=None
+    )
+    # B (thị trấn): 1.2 does not apply to its kind (max 6); 2.1 confirmed → full points (4).
+    Score.objects.filter(assessment__commune__code="B", criterion__code="2.1").update(
+        not_applicable=True, not_applicable_confirmed=True
+    )
+    # A claim that was not confirmed counts as scored.
+    Score.objects.filter(assessment__commune__code="A", criterion__code="2.1").update(
+        not_applicable=True, not_applicable_confirmed=False
+    )
+    results = results_of(publish_period(period, by=leader))
+    assert results["A"][:4] == (D(5), D("62.5"), 2, 2)
+    assert results["A"][5] == {"1": (D(3), D(4), 1, 2), "2": (D(2), D(4), 2, 2)}
+    assert results["B"][:4] == (D("5.5"), D("91.6666"), 1, 2)
+    assert results["B"][5] == {"1": (D("1.5"), D(2), 2, 2), "2": (D(4), D(4), 1, 2)}
+    assert Result.objects.get(commune__code="B").applicable_max == D(6)
+    assert Result.objects.get(commune__code="A").applicable_max == D(8)
+    assert Result.objects.get(commune__code="B").classification == EXCELLENT
+
+
+def test_a_three_level_tree_sums_into_its_fields(units, leader):
+    period = make_period(units["district"], tree="deep")
+    appraise(period, {
+        "A": {"1.1.1": "1", "1.1.2": "1,5", "1.2": "2,25", "2.1": "3"},  # 4,75 + 3
+        "B": {"1.1.1": "0,5", "1.1.2": "2", "1.2": "3", "2.1": "4"},  # 5,5 + 4
+    })
+    results = results_of(publish_period(period, by=leader))
+    assert results["A"][0] == D("7.75") and results["A"][5]["1"][:2] == (D("4.75"), D(6))
+    assert results["B"][:3] == (D("9.5"), D(95), 1)
+    assert FieldResult.objects.count() == 4  # two fields per commune, never sub-criteria
+
+
+# --- versions and immutability ------------------------------------------------------------
+
+
+def _snapshot(publication):
+    return sorted(
+        Result.objects.filter(publication=publication).values_list(
+            "commune__code", "total", "index", "rank", "rank_of", "classification"
+        )
+    ), sorted(
+        FieldResult.objects.filter(result__publication=publication).values_list(
+            "result__commune__code", "field__code", "score", "rank", "rank_of"
+        )
+    )
+
+
+def test_a_correction_is_version_2_and_leaves_version_1_intact(five, leader, appraiser):
+    first = publish_period(five, by=leader, decision="766/QĐ-UBND")
+    before = _snapshot(first)
+    with pytest.raises(WorkflowError, match="Kết quả của Xã X03 đã được công bố"):
+        ensure_editable(Assessment.objects.select_related("commune", "period").get(commune__code="X03"))
+
+    with pytest.raises(WorkflowError, match="lý do"):
+        reopen_for_correction(five, by=leader, reason=" ")
+    reopen_for_correction(five, by=leader, reason="Sai sót điểm tiêu chí 2.1 của xã X03")
+    five.refresh_from_db()
+    assert five.status == Period.Status.APPRAISAL
+    assessment = Assessment.objects.select_related("commune", "period").get(commune__code="X03")
+    assert assessment.status == Assessment.Status.APPRAISED
+    ensure_editable(assessment)  # no longer refused
+
+    reopen_assessment(assessment, reason="Điều chỉnh sau công bố", by=appraiser)
+    score = Score.objects.get(assessment=assessment, criterion__code="2.1")
+    appraise_score(score, value="4", note="Bổ sung tài liệu kiểm chứng", version=score.version, by=appraiser)
+    mark_appraised(assessment, by=appraiser)
+
+    with pytest.raises(WorkflowError, match="công bố lần 2 cần nêu lý do"):
+        publish_period(five, by=leader)
+    second = publish_period(five, by=leader, reason="Điều chỉnh điểm xã X03", decision="801/QĐ-UBND")
+    assert second.version == 2 and second.reason == "Điều chỉnh điểm xã X03"
+    assert _snapshot(first) == before
+    assert results_of(first)["X03"][:3] == (D(4), D(40), 5)
+    assert results_of(second)["X03"][:3] == (D("6.5"), D(65), 5)
+    assert results_of(second)["X03"][5]["2"] == (D(4), D(4), 1, 4)
+    assert Publication.objects.filter(period=five).count() == 2
+    assert AuditEvent.objects.filter(action="reopened_for_correction").count() == 5
+
+
+def test_publishing_again_without_changes_needs_a_reason(five, leader):
+    publish_period(five, by=leader)
+    second = publish_period(five, by=leader, reason="Sửa số quyết định", decision="767/QĐ-UBND")
+    assert second.version == 2 and second.decision == "767/QĐ-UBND"
+    assert _snapshot(second) == _snapshot(Publication.objects.get(version=1))
+
+
+def test_reopening_needs_a_published_period(five, leader):
+    with pytest.raises(WorkflowError, match="chưa công bố kết quả"):
+        reopen_for_correction(five, by=leader, reason="Không cần")
+
+
+def test_published_rows_refuse_changes(five, leader):
+    publication = publish_period(five, by=leader)
+    result = Result.objects.first()
+    field = FieldResult.objects.first()
+    for row in (publication, result, field):
+        with pytest.raises(FrozenError, match="không được sửa hay xóa"):
+            row.save()
+        with pytest.raises(FrozenError):
+            row.delete()
+    with pytest.raises(FrozenError):
+        Result.objects.filter(pk=result.pk).update(rank=1)
+    with pytest.raises(FrozenError):
+        FieldResult.objects.all().delete()
+    with pytest.raises(FrozenError):
+        Publication.objects.update(decision="khác")
+    publication.decision = "sửa"
+    with pytest.raises(FrozenError):
+        publication.save(update_fields=["decision"])
+    result.refresh_from_db()
+    assert Publication.objects.get().decision == ""
+
+
+def test_editing_a_score_after_publishing_is_refused(five, leader, appraiser):
+    publish_period(five, by=leader)
+    score = Score.objects.select_related("criterion").get(
+        assessment__commune__code="A", criterion__code="1.1"
+    )
+    score.appraised_score = D("1")
+    with pytest.raises(FrozenError, match="đã công bố"):
+        score.save()
+    loaded = Score.objects.select_related("assessment").get(pk=score.pk)
+    with pytest.raises(FrozenError):
+        loaded.save(update_fields=["appraisal_note"])
+    with pytest.raises(WorkflowError, match="công bố"):
+        appraise_score(score, value="1", note="sửa", version=score.version, by=appraiser)
+    assert Score.objects.get(pk=score.pk).appraised_score == D(2)
+
+
+def test_new_score_rows_of_a_published_assessment_are_refused(five, leader):
+    publish_period(five, by=leader)
+    score = Score.objects.get(assessment__commune__code="A", criterion__code="1.1")
+    score.pk = None
+    with pytest.raises(FrozenError):
+        score.save()
+
+
+# --- the ranking PDF after the commit -----------------------------------------------------
+
+
+def _fake_pdf(monkeypatch, render):
+    module = types.ModuleType("reports.pdf")
+    module.ranking_pdf = render
+    monkeypatch.setitem(sys.modules, "reports.pdf", module)
+
+
+def test_the_ranking_pdf_is_stored_once_after_the_commit(
+    five, leader, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = []
+
+    def render(publication):
+        calls.append(publication.pk)
+        return b"%PDF-1.7 xep hang\n%%EOF\n"
+
+    _fake_pdf(monkeypatch, render)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        publication = publish_period(five, by=leader)
+    assert len(callbacks) == 1 and calls == [publication.pk]
+    publication.refresh_from_db()
+    assert publication.ranking_pdf.name.startswith("publications/P2024-lan-1-xep-hang")
+    with publication.ranking_pdf.open("rb") as stored:
+        assert stored.read().startswith(b"%PDF-1.7 xep hang")
+    assert store_ranking_pdf(publication) is True and calls == [publication.pk]  # not again
+    with pytest.raises(FrozenError):
+        publication.save(update_fields=["ranking_pdf"])  # stored once, never replaced
+
+
+def test_a_rendering_failure_never_breaks_publishing(
+    five, leader, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    def render(publication):
+        raise RuntimeError("font missing")
+
+    _fake_pdf(monkeypatch, render)
+    with django_capture_on_commit_callbacks(execute=True):
+        publication = publish_period(five, by=leader)
+    publication.refresh_from_db()
+    assert not publication.ranking_pdf
+    assert Result.objects.filter(publication=publication).count() == 5
+    assert "Không tạo được tệp PDF xếp hạng" in caplog.text
+
+
+def test_publishing_without_rendering_registers_nothing(five, leader, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        publish_period(five, by=leader, render_pdf=False)
+    assert callbacks == []
+
+
+# --- the previous year --------------------------------------------------------------------
+
+
+def test_change_vs_the_previous_year_follows_mergers(units, leader):
+    district = units["district"]
+    units_2023 = add_communes(district, 2)  # X01 (renamed next year), X02 (stays)
+    period_2023 = make_period(district, code="P2023", year=2023)
+    appraise(period_2023, {
+        "A": {"1.1": "2", "1.2": "4", "2.1": "4"},  # 10 → 1st
+        "B": {"1.1": "1", "1.2": "3", "2.1": "3"},  # 7 → 3rd
+        "X01": {"1.1": "2", "1.2": "4", "2.1": "3"},  # 9 → 2nd
+        "X02": {"1.1": "1", "1.2": "2", "2.1": "3"},  # 6 → 4th
+    })
+    publish_period(period_2023, by=leader)
+    # A correction of 2023 as version 2: the comparison takes the latest version.
+    reopen_for_correction(period_2023, by=leader, reason="Điều chỉnh")
+    Score.objects.filter(assessment__period=period_2023, assessment__commune__code="X02",
+                         criterion__code="2.1").update(appraised_score=D("2"))
+    publish_period(period_2023, by=leader, reason="Điều chỉnh điểm X02")  # X02: 5
+
+    # 2024: A and B merged into M; X01 renamed Y; X02 unchanged; N is new.
+    day = datetime.date.today() - datetime.timedelta(days=1)
+    for unit in (units["commune"], units["other_commune"], units_2023[0]):
+        unit.active_to = day
+        unit.save()
+    merged = commune("M", "Xã Hợp Nhất", "xa", district, active_from=day)
+    renamed = commune("Y", "Phường Mới", "phuong", district, active_from=day)
+    commune("N", "Xã Mới Lập", "xa", district, active_from=day)
+    for predecessor, successor in ((units["commune"], merged), (units["other_commune"], merged),
+                                   (units_2023[0], renamed)):
+        Succession.objects.create(predecessor=predecessor, successor=successor, effective_date=day)
+    period_2024 = make_period(district, code="P2024", previous=period_2023)
+    assert set(period_2024.assessments.values_list("commune__code", flat=True)) == {"M", "Y", "X02", "N"}
+    appraise_all(period_2024)
+    publish_period(period_2024, by=leader)
+    previous = {
+        code: (total, index, rank)
+        for code, total, index, rank in Result.objects.filter(publication__period=period_2024).values_list(
+            "commune__code", "previous_total", "previous_index", "previous_rank"
+        )
+    }
+    assert previous == {
+        "M": (D("8.5"), D(85), None),  # mean of A (10) and B (7); no rank after a merger
+        "Y": (D(9), D(90), 2),  # its one predecessor X01
+        "X02": (D(5), D(50), 4),  # its own, from the corrected version 2
+        "N": (None, None, None),
+    }
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("communes", [3, 300])
+def test_publish_query_count_does_not_grow_with_communes(units, leader, communes, django_assert_max_num_queries):
+    add_communes(units["district"], communes)
+    period = make_period(units["district"], criteria_set=make_criteria_set("CSQ", tree="deep"))
+    appraise_all(period, "0,5")
+    # savepoint + release, period (locked), assessments (locked), last version, criteria,
+    # the one aggregate, publication, results and field results in three statements (result
+    # ids from the sequence and two COPYs on PostgreSQL; two executemanys and reading the ids
+    # back on SQLite), per-commune audit events (one INSERT … SELECT), assessments, period,
+    # the period's audit event.
+    with django_assert_max_num_queries(15):
+        publish_period(period, by=leader, render_pdf=False)
+    assert Result.objects.count() == communes + 2
+    assert FieldResult.objects.count() == 2 * (communes + 2)
