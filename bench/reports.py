@@ -1,0 +1,99 @@
+"""Benchmark: the published results of a province appraising 170 communes (issue 6).
+
+    .venv/bin/python bench/reports.py [--communes 170] [--repeat 20]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cchc .venv/bin/python bench/reports.py
+
+Works in a throw-away database (in memory for SQLite, bench_reports_<name> for PostgreSQL)
+and a temporary MEDIA_ROOT, both removed afterwards. Goes through the real stack (test client,
+a signed-in district leader) and prints: the results page (median ms, queries), the ranking
+PDF's first render (s, rendered and stored on first request) and the stored download (median
+ms), and one commune's report (median s). Goals: page ≤ 150 ms and ≤ 12 queries, stored PDF
+≤ 100 ms, commune report ≤ 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+
+from national import throwaway_database
+
+from django.db import connection, reset_queries
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+
+
+def timed(function, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def get(client: Client, url: str) -> bytes:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--communes", type=int, default=170)
+    parser.add_argument("--repeat", type=int, default=20)
+    options = parser.parse_args()
+
+    from communes.models import Role
+    from tests.factories import make_units, make_user
+    from tests.reports.builders import make_published_period
+
+    with throwaway_database("reports"), tempfile.TemporaryDirectory() as media, override_settings(
+        MEDIA_ROOT=media, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    ):
+        started = time.perf_counter()
+        units = make_units()
+        period = make_published_period(units, count=options.communes).period
+        leader = make_user("lanhdao", unit=units["district"], role=Role.LEADER)
+        print(f"{connection.vendor}, {options.communes} communes, data built in "
+              f"{time.perf_counter() - started:.1f} s")
+        client = Client()
+        client.force_login(leader)
+        base = f"/periods/{period.code}"
+
+        page = f"{base}/results/"
+        get(client, page)  # warm the templates and the connection
+        reset_queries()  # the log is a bounded deque, already full from building the data
+        with CaptureQueriesContext(connection) as queries:
+            get(client, page)
+        page_ms = statistics.median(timed(lambda: get(client, page), options.repeat)) * 1000
+        print(f"results page: median {page_ms:.1f} ms over {options.repeat}, "
+              f"{len(queries.captured_queries)} queries")
+
+        pdf_url = f"{base}/results.pdf"
+        first = timed(lambda: get(client, pdf_url), 1)[0]
+        print(f"ranking PDF first render (render + store): {first:.2f} s, "
+              f"{len(get(client, pdf_url)) // 1024} KiB")
+        stored_ms = statistics.median(timed(lambda: get(client, pdf_url), options.repeat)) * 1000
+        print(f"ranking PDF stored download: median {stored_ms:.1f} ms over {options.repeat}")
+
+        report = f"{base}/communes/A/report.pdf"
+        get(client, report)  # WeasyPrint's first document in the process loads its fonts
+        report_s = statistics.median(timed(lambda: get(client, report), 5))
+        print(f"commune report PDF: median {report_s:.2f} s over 5")
+
+        for label, value, goal in (
+            ("results page ms", page_ms, 150),
+            ("stored PDF ms", stored_ms, 100),
+            ("commune report s", report_s, 1),
+        ):
+            print(f"  {label}: {value:.2f} {'≤' if value <= goal else '>'} {goal} "
+                  f"{'ok' if value <= goal else 'OVER'}")
+
+
+if __name__ == "__main__":
+    main()

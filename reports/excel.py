@@ -1,0 +1,137 @@
+"""The ranking as an Excel workbook (plain openpyxl; design.md §6 and §8).
+
+Sheet "Du lieu": exactly the ◆ CSV columns, header on row 1, numbers as real numbers (for
+tools). Sheet "Xếp hạng": the same table for people: Vietnamese headers, the version,
+decision and data date above it, frozen header row, totals shown with 2 decimals, and the
+count per classification below.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from scoring import rules
+
+from .exports import csv_header, data_rows
+from .selectors import ranking
+
+DATA_SHEET = "Du lieu"
+RANKING_SHEET = "Xếp hạng"
+
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+HEADER_FILL = PatternFill("solid", fgColor="EEF1F5")
+WEAK_FONT = Font(color="B3261E", bold=True)
+THIN = Side(style="thin", color="9AA6B2")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+TWO_DECIMALS = "0.00"
+SCORE_FORMAT = "0.###"
+
+
+def ranking_xlsx(publication) -> bytes:
+    """The publication's ranking as XLSX bytes (a data sheet and a formatted sheet)."""
+    table = ranking(publication)
+    workbook = Workbook()
+    data = workbook.active
+    data.title = DATA_SHEET
+    _data_sheet(data, table)
+    _ranking_sheet(workbook.create_sheet(RANKING_SHEET), table)
+    period = table.period
+    workbook.properties.title = f"Xếp hạng Chỉ số CCHC – {period.name}"
+    workbook.properties.subject = table.info.line
+    workbook.properties.creator = "Chỉ số CCHC cấp xã"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _data_sheet(sheet, table) -> None:
+    sheet.append(csv_header([f.code for f in table.fields]))
+    for values in data_rows(table):
+        sheet.append(values)
+    sheet.freeze_panes = "A2"
+
+
+def _ranking_sheet(sheet, table) -> None:
+    period = table.period
+    info = table.info
+    sheet.append([f"BẢNG XẾP HẠNG CHỈ SỐ CẢI CÁCH HÀNH CHÍNH – {period.name}"])
+    sheet["A1"].font = TITLE
+    sheet.append([f"Đơn vị thẩm định: {period.unit.name}"])
+    sheet.append([info.line])
+    notes = f"Ngày xuất: {rules.format_date(timezone.localdate())}"
+    if info.reason:
+        notes += f" · Lý do điều chỉnh: {info.reason}"
+    if info.superseded:
+        notes += f" · Đã có bản điều chỉnh mới hơn (lần {info.latest_version})"
+    sheet.append([notes])
+    sheet.append([])
+
+    header = ["Xếp thứ", "Mã đơn vị", "Đơn vị"]
+    for f in table.fields:
+        maximum = rules.format_score(f.max_points)
+        header += [f"LV{f.code} (tối đa {maximum})", f"LV{f.code} xếp hạng"]
+    header += ["Tổng điểm", "Điểm tối đa", "Chỉ số (%)", "Xếp loại"]
+    if table.has_previous:
+        header += ["Tổng điểm năm trước", "Xếp thứ năm trước", "Thay đổi"]
+    sheet.append(header)
+    header_row = sheet.max_row
+    for cell in sheet[header_row]:
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+        cell.alignment = WRAP
+        cell.border = BOX
+
+    for row in table.rows:
+        result = row.result
+        values = [result.rank, row.commune.code, row.commune.name]
+        for cell in row.cells:
+            values += ["", ""] if cell is None else [cell.score, cell.rank_text]
+        values += [result.total, result.applicable_max, result.index, result.classification]
+        if table.has_previous:
+            change = ", ".join(text for text in (row.rank_change, row.points_change) if text)
+            values += [result.previous_total, result.previous_rank, change]
+        sheet.append(values)
+        excel_row = sheet[sheet.max_row]
+        for cell in excel_row:
+            cell.border = BOX
+        for i, cell in enumerate(row.cells):
+            score = excel_row[3 + 2 * i]
+            score.number_format = SCORE_FORMAT
+            if cell is not None and cell.weak:
+                score.font = WEAK_FONT
+        after = 3 + 2 * len(row.cells)
+        excel_row[after].number_format = TWO_DECIMALS  # total
+        excel_row[after + 1].number_format = SCORE_FORMAT  # applicable max
+        excel_row[after + 2].number_format = TWO_DECIMALS  # index
+        if table.has_previous:
+            excel_row[after + 4].number_format = TWO_DECIMALS
+
+    sheet.append([])
+    sheet.append(["Xếp loại", "", "Số đơn vị"])
+    sheet[sheet.max_row][0].font = BOLD
+    for label, count in table.counts:
+        sheet.append([label, "", count])
+    for code, reason in table.excluded:
+        sheet.append([f"Không xếp hạng: {code}", "", reason])
+    sheet.append([])
+    sheet.append(["Lĩnh vực"])
+    sheet[sheet.max_row][0].font = BOLD
+    for f in table.fields:
+        maximum = rules.format_score(f.max_points)
+        sheet.append([f"LV{f.code}", "", f"{f.name} (tối đa {maximum} điểm)"])
+
+    # Freeze the heading rows and the rank/code/name columns.
+    sheet.freeze_panes = f"D{header_row + 1}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    widths = [8, 12, 28] + [10, 9] * len(table.fields) + [10, 10, 10, 28, 12, 10, 26]
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width

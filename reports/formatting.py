@@ -1,0 +1,80 @@
+"""How results read in Vietnamese: ranks, changes against last year, exact numbers for files.
+
+Pure functions (no database, no settings), on top of scoring/rules.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from scoring import rules
+
+
+def rank_text(rank: int | None, rank_of: int | None) -> str:
+    """ "9/20" (overall) or "9/19" (a field's dense rank); "" when unknown."""
+    if not rank or not rank_of:
+        return ""
+    return f"{rank}/{rank_of}"
+
+
+def rank_change(rank: int, previous_rank: int | None) -> str:
+    """Places moved since last year, as the district announces them: "tăng 8 bậc"."""
+    if previous_rank is None:
+        return ""
+    moved = previous_rank - rank
+    if moved > 0:
+        return f"tăng {moved} bậc"
+    if moved < 0:
+        return f"giảm {-moved} bậc"
+    return "giữ nguyên thứ hạng"
+
+
+def points_change(total: Decimal, previous_total: Decimal | None) -> str:
+    """Points gained since last year: "+2,38 điểm", "-1,5 điểm", "0 điểm".
+
+    The difference of the printed (2-decimal) totals, so readers can check it from the tables.
+    """
+    if previous_total is None:
+        return ""
+    difference = rules.round_printed(total) - rules.round_printed(previous_total)
+    return f"{rules.format_signed(difference)} điểm"
+
+
+def rank_change_direction(rank: int, previous_rank: int | None) -> str:
+    """ "up", "down", "same" or "" (for CSS classes)."""
+    if previous_rank is None:
+        return ""
+    if previous_rank > rank:
+        return "up"
+    if previous_rank < rank:
+        return "down"
+    return "same"
+
+
+def plain_decimal(value: Decimal | None) -> str:
+    """An exact number for machine-read files: "." decimal, no trailing zeros ("87.747", "90")."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in {"", "-0"} else text
+
+
+def percent_of(score: Decimal, maximum: Decimal) -> Decimal:
+    """Score as a share of its maximum, in % (exact to 2 decimals; 0 when the maximum is 0)."""
+    if not maximum:
+        return Decimal(0)
+    return rules.round_printed(score * rules.HUNDRED / maximum)
+
+
+def format_datetime(value: datetime.datetime | None) -> str:
+    """dd/mm/yyyy HH:MM in the site's time zone."""
+    if value is None:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime("%d/%m/%Y %H:%M")

@@ -1,0 +1,692 @@
+"""Reads for the published results: the ranking, one commune's report, the lost points.
+
+Results and reports read ONLY the frozen snapshot (Publication, Result, FieldResult), never
+recompute from scores, so a file downloaded today says what the decision published. The two
+exceptions read Score rows on purpose: a commune's "criteria where it lost points" and the
+appraising unit's "tiêu chí dễ mất điểm" (the snapshot keeps no per-criterion figures).
+Every read here takes a fixed number of queries, whatever the number of communes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
+
+from scoring import rules
+from scoring.models import Criterion, FieldResult, Publication, Result, Score
+
+from . import charts
+from .formatting import (
+    format_datetime,
+    percent_of,
+    plain_decimal,
+    points_change,
+    rank_change,
+    rank_change_direction,
+    rank_text,
+)
+
+LOST_CRITERIA_SHOWN = 10
+
+
+def weak_threshold() -> Decimal:
+    """settings.WEAK_FIELD_THRESHOLD as a Decimal share (domain.md: 0.75)."""
+    return Decimal(str(settings.WEAK_FIELD_THRESHOLD))
+
+
+# --- publications -------------------------------------------------------------------------
+
+
+def _publications():
+    latest = Publication.objects.filter(period=OuterRef("period")).order_by("-version")
+    # The unit's ancestors too: permission checks walk them (communes.access.has_role).
+    return Publication.objects.annotate(
+        latest_version=Subquery(latest.values("version")[:1])
+    ).select_related(
+        "period__unit__parent__parent", "period__criteria_set", "published_by"
+    )
+
+
+def _version(publications, version: int | None) -> Publication | None:
+    if version is None:
+        return publications.order_by("-version").first()
+    return publications.filter(version=version).first()
+
+
+def latest_publication(period) -> Publication | None:
+    """The period's newest publication version, or None before the first publish."""
+    return _version(_publications().filter(period=period), None)
+
+
+def publication_for(period, version: int | None = None) -> Publication | None:
+    """Version `version` of the period's publication (default: the latest); None if none.
+
+    The result carries `latest_version`, so pages can say "Đã có bản điều chỉnh mới hơn".
+    """
+    return _version(_publications().filter(period=period), version)
+
+
+def published_publication(periods, code: str, version: int | None = None) -> Publication | None:
+    """Like publication_for, for the period `code` among `periods` (e.g. the user's visible
+    periods): one query for the period and its publication. A period never published has
+    none; one reopened for correction keeps its published versions."""
+    publications = _publications().filter(period__in=periods, period__code=code)
+    return _version(publications, version)
+
+
+def is_superseded(publication) -> bool:
+    latest = getattr(publication, "latest_version", None)
+    return latest is not None and publication.version < latest
+
+
+@dataclass(frozen=True)
+class PublicationInfo:
+    """What every page and file prints about the version it shows."""
+
+    version: int
+    decision: str
+    decision_date: str
+    published_at: str
+    reason: str
+    superseded: bool
+    latest_version: int
+
+    @property
+    def decision_text(self) -> str:
+        """ "Quyết định số 766/QĐ-UBND ngày 16/03/2023", or "" when none was given."""
+        if not self.decision:
+            return ""
+        text = f"Quyết định số {self.decision}"
+        return f"{text} ngày {self.decision_date}" if self.decision_date else text
+
+    @property
+    def line(self) -> str:
+        """One line for page headers and file headings."""
+        parts = [f"Lần công bố {self.version}"]
+        if self.decision_text:
+            parts.append(self.decision_text)
+        parts.append(f"Dữ liệu tại ngày {self.published_at}")
+        return " · ".join(parts)
+
+
+def publication_info(publication) -> PublicationInfo:
+    return PublicationInfo(
+        version=publication.version,
+        decision=publication.decision,
+        decision_date=rules.format_date(publication.decision_date),
+        published_at=format_datetime(publication.published_at),
+        reason=publication.reason,
+        superseded=is_superseded(publication),
+        latest_version=getattr(publication, "latest_version", None) or publication.version,
+    )
+
+
+# --- the ranking --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldCell:
+    code: str
+    score: Decimal
+    max_points: Decimal
+    rank: int
+    rank_of: int
+    weak: bool
+
+    @property
+    def score_text(self) -> str:
+        return rules.format_score(self.score)
+
+    @property
+    def rank_text(self) -> str:
+        return rank_text(self.rank, self.rank_of)
+
+    @property
+    def sort_key(self) -> str:
+        return plain_decimal(self.score)
+
+
+@dataclass
+class RankingRow:
+    result: Result
+    cells: list[FieldCell | None]
+    band: int  # position of the classification among the period's bands (0 = best)
+
+    @property
+    def commune(self):
+        return self.result.commune
+
+    @property
+    def total_text(self) -> str:
+        return rules.format_total(self.result.total)
+
+    @property
+    def index_text(self) -> str:
+        return rules.format_total(self.result.index)
+
+    @property
+    def rank_text(self) -> str:
+        return rank_text(self.result.rank, self.result.rank_of)
+
+    @property
+    def rank_change(self) -> str:
+        return rank_change(self.result.rank, self.result.previous_rank)
+
+    @property
+    def change_direction(self) -> str:
+        return rank_change_direction(self.result.rank, self.result.previous_rank)
+
+    @property
+    def points_change(self) -> str:
+        return points_change(self.result.total, self.result.previous_total)
+
+    @property
+    def previous_total_text(self) -> str:
+        return rules.format_total(self.result.previous_total)
+
+    @property
+    def total_key(self) -> str:
+        return plain_decimal(self.result.total)
+
+    @property
+    def index_key(self) -> str:
+        return plain_decimal(self.result.index)
+
+    @property
+    def change_key(self) -> str:
+        """Places moved up (negative: down) for sorting; "" without last year's rank."""
+        if self.result.previous_rank is None:
+            return ""
+        return str(self.result.previous_rank - self.result.rank)
+
+
+@dataclass(frozen=True)
+class FieldColumn:
+    code: str
+    name: str
+    max_text: str
+
+
+@dataclass
+class Ranking:
+    publication: Publication
+    fields: list[Criterion]
+    rows: list[RankingRow]
+    counts: list[tuple[str, int]]  # (classification, communes), best band first
+    info: PublicationInfo
+    threshold: Decimal
+    excluded: list[tuple[str, str]] = field(default_factory=list)  # (commune code, reason)
+
+    @property
+    def period(self):
+        return self.publication.period
+
+    @cached_property
+    def columns(self) -> list[FieldColumn]:
+        return [FieldColumn(f.code, f.name, rules.format_score(f.max_points)) for f in self.fields]
+
+    @property
+    def threshold_percent_text(self) -> str:
+        return f"{rules.format_score(self.threshold * rules.HUNDRED)}%"
+
+    @cached_property
+    def has_previous(self) -> bool:
+        return any(row.result.previous_rank is not None for row in self.rows)
+
+    @cached_property
+    def shows_index(self) -> bool:
+        """Some commune's maximum differs from the set's total, so its index is not its total."""
+        total = self.period.criteria_set.total_points
+        return any(row.result.applicable_max != total for row in self.rows)
+
+    def chart(self) -> charts.Chart:
+        """Columns of every commune's total, best first, with the bands' minima as guides."""
+        period = self.period
+        maximum = period.criteria_set.total_points
+        guides = [
+            (label, minimum * maximum / rules.HUNDRED)
+            for label, minimum in period.band_list()
+            if 0 < minimum < rules.HUNDRED
+        ]
+        items = [
+            charts.ChartItem(
+                label=row.commune.name,
+                value=row.result.total,
+                css=f"band-{row.band}",
+                title=f"{row.result.rank}. {row.commune.name}: {row.total_text} điểm"
+                f" – {row.result.classification}",
+            )
+            for row in self.rows
+        ]
+        return charts.totals_chart(items, maximum=maximum, guides=guides)
+
+
+def period_fields(period) -> list[Criterion]:
+    """The period's fields (lĩnh vực), in order."""
+    fields = Criterion.objects.filter(criteria_set_id=period.criteria_set_id, parent__isnull=True)
+    return list(fields.order_by("position", "code"))
+
+
+def ranking(publication) -> Ranking:
+    """Every commune of the publication by rank, with its field results in field order and
+    the count per classification. Three queries: fields, results with communes, field results.
+    """
+    period = publication.period
+    fields = period_fields(period)
+    threshold = weak_threshold()
+    results = publication.results.select_related("commune")
+    results = list(results.order_by("rank", "commune__name", "commune__code"))
+    # Plain tuples, not model instances: 170 communes × 10 fields.
+    field_results = defaultdict(dict)
+    for result_id, field_id, *values in FieldResult.objects.filter(
+        result__publication=publication
+    ).values_list("result_id", "field_id", "score", "max_points", "rank", "rank_of"):
+        field_results[result_id][field_id] = values
+    bands = [label for label, _ in period.band_list()]
+    band_of = {label: i for i, label in enumerate(bands)}
+    code_of = {f.pk: f.code for f in fields}
+    rows = []
+    for result in results:
+        by_field = field_results[result.pk]
+        cells = []
+        for f in fields:
+            values = by_field.get(f.pk)
+            if values is None:
+                cells.append(None)
+                continue
+            score, max_points, rank, rank_of = values
+            cells.append(
+                FieldCell(
+                    code=code_of[f.pk],
+                    score=score,
+                    max_points=max_points,
+                    rank=rank,
+                    rank_of=rank_of,
+                    weak=rules.is_weak(score, max_points, threshold),
+                )
+            )
+        band = band_of.get(result.classification, len(bands))
+        rows.append(RankingRow(result=result, cells=cells, band=band))
+    counts = {label: 0 for label in bands}
+    for row in rows:
+        counts[row.result.classification] = counts.get(row.result.classification, 0) + 1
+    return Ranking(
+        publication=publication,
+        fields=fields,
+        rows=rows,
+        counts=list(counts.items()),
+        info=publication_info(publication),
+        threshold=threshold,
+        excluded=sorted((publication.exclusions or {}).items()),
+    )
+
+
+# --- one commune's report -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldLine:
+    code: str
+    name: str
+    score: Decimal
+    max_points: Decimal
+    rank: int
+    rank_of: int
+    weak: bool
+    previous_score: Decimal | None = None
+    previous_rank: int | None = None
+    previous_rank_of: int | None = None
+
+    @property
+    def score_text(self) -> str:
+        return rules.format_score(self.score)
+
+    @property
+    def max_text(self) -> str:
+        return rules.format_score(self.max_points)
+
+    @property
+    def percent(self) -> Decimal:
+        return percent_of(self.score, self.max_points)
+
+    @property
+    def percent_text(self) -> str:
+        return f"{rules.format_total(self.percent)}%"
+
+    @property
+    def rank_text(self) -> str:
+        return rank_text(self.rank, self.rank_of)
+
+    @property
+    def change_text(self) -> str:
+        """ "+1,2 điểm; hạng 3/19 → 2/18", or "" without last year's field."""
+        if self.previous_score is None:
+            return ""
+        difference = self.score - self.previous_score
+        text = f"{rules.format_signed(difference) if difference else '0'} điểm"
+        if self.previous_rank:
+            before = rank_text(self.previous_rank, self.previous_rank_of)
+            text += f"; hạng {before} → {self.rank_text}"
+        return text
+
+
+@dataclass(frozen=True)
+class LostCriterion:
+    code: str
+    name: str
+    field_code: str
+    max_points: Decimal
+    appraised: Decimal
+    self_score: Decimal | None
+    note: str
+
+    @property
+    def lost(self) -> Decimal:
+        return self.max_points - self.appraised
+
+    @property
+    def lost_text(self) -> str:
+        return rules.format_score(self.lost)
+
+    @property
+    def max_text(self) -> str:
+        return rules.format_score(self.max_points)
+
+    @property
+    def appraised_text(self) -> str:
+        return rules.format_score(self.appraised)
+
+    @property
+    def self_text(self) -> str:
+        return rules.format_score(self.self_score)
+
+
+@dataclass
+class CommuneReport:
+    result: Result
+    info: PublicationInfo
+    lines: list[FieldLine]
+    lost: list[LostCriterion]  # the criteria where it lost most, most first
+    lost_more: int  # further criteria with lost points, not listed
+    lost_total: Decimal
+    threshold: Decimal
+
+    @property
+    def publication(self):
+        return self.result.publication
+
+    @property
+    def period(self):
+        return self.result.publication.period
+
+    @property
+    def commune(self):
+        return self.result.commune
+
+    @property
+    def has_previous_fields(self) -> bool:
+        return any(line.previous_score is not None for line in self.lines)
+
+    @property
+    def shows_index(self) -> bool:
+        """The index differs from the total when the commune's maximum is not 100."""
+        return self.result.applicable_max != rules.HUNDRED
+
+    @property
+    def weak_lines(self) -> list[FieldLine]:
+        return [line for line in self.lines if line.weak]
+
+    @property
+    def threshold_percent_text(self) -> str:
+        return f"{rules.format_score(self.threshold * rules.HUNDRED)}%"
+
+    @property
+    def total_text(self) -> str:
+        return rules.format_total(self.result.total)
+
+    @property
+    def max_text(self) -> str:
+        return rules.format_score(self.result.applicable_max)
+
+    @property
+    def index_text(self) -> str:
+        return rules.format_total(self.result.index)
+
+    @property
+    def rank_text(self) -> str:
+        return rank_text(self.result.rank, self.result.rank_of)
+
+    @property
+    def rank_change(self) -> str:
+        return rank_change(self.result.rank, self.result.previous_rank)
+
+    @property
+    def points_change(self) -> str:
+        return points_change(self.result.total, self.result.previous_total)
+
+    @property
+    def previous_total_text(self) -> str:
+        return rules.format_total(self.result.previous_total)
+
+    @property
+    def lost_total_text(self) -> str:
+        return rules.format_score(self.lost_total)
+
+    def chart(self) -> charts.Chart:
+        items = [
+            charts.ChartItem(
+                label=f"{line.code}. {line.name}",
+                value=line.percent,
+                css="weak" if line.weak else "",
+                title=f"Lĩnh vực {line.code}: {line.score_text}/{line.max_text} điểm "
+                f"({line.percent_text})",
+            )
+            for line in self.lines
+        ]
+        return charts.fields_chart(items, guide=self.threshold * rules.HUNDRED)
+
+
+def _previous_fields(period, commune) -> dict[str, FieldResult]:
+    """Last year's published field results of the commune, by field code (none: {})."""
+    if period.previous_id is None:
+        return {}
+    previous = latest_publication(period.previous)
+    if previous is None:
+        return {}
+    rows = FieldResult.objects.filter(result__publication=previous, result__commune=commune)
+    return {row.field.code: row for row in rows.select_related("field")}
+
+
+def lost_criteria(period, commune) -> list[LostCriterion]:
+    """The commune's appraised leaves that fell short of their maximum, most lost first."""
+    scores = Score.objects.filter(
+        assessment__period=period,
+        assessment__commune=commune,
+        appraised_score__isnull=False,
+        not_applicable=False,
+    ).select_related("criterion__field")
+    lost = [
+        LostCriterion(
+            code=score.criterion.code,
+            name=score.criterion.name,
+            field_code=score.criterion.field.code if score.criterion.field_id else "",
+            max_points=score.criterion.max_points,
+            appraised=score.appraised_score,
+            self_score=score.self_score,
+            note=score.appraisal_note,
+        )
+        for score in scores
+    ]
+    lost = [item for item in lost if item.lost > 0]
+    lost.sort(key=lambda item: (-item.lost, item.code))
+    return lost
+
+
+def commune_report(result) -> CommuneReport:
+    """One commune's published result: fields with ranks, weak fields, last year's change,
+    and the criteria where it lost most points. Pass a Result with `publication__period` and
+    `commune` loaded; four queries (field results, last year's publication and fields, scores).
+    """
+    period = result.publication.period
+    threshold = weak_threshold()
+    previous = _previous_fields(period, result.commune)
+    lines = []
+    for fr in result.fields.select_related("field").order_by("field__position", "field__code"):
+        before = previous.get(fr.field.code)
+        lines.append(
+            FieldLine(
+                code=fr.field.code,
+                name=fr.field.name,
+                score=fr.score,
+                max_points=fr.max_points,
+                rank=fr.rank,
+                rank_of=fr.rank_of,
+                weak=rules.is_weak(fr.score, fr.max_points, threshold),
+                previous_score=before.score if before else None,
+                previous_rank=before.rank if before else None,
+                previous_rank_of=before.rank_of if before else None,
+            )
+        )
+    lost = lost_criteria(period, result.commune)
+    return CommuneReport(
+        result=result,
+        info=publication_info(result.publication),
+        lines=lines,
+        lost=lost[:LOST_CRITERIA_SHOWN],
+        lost_more=max(len(lost) - LOST_CRITERIA_SHOWN, 0),
+        lost_total=sum((item.lost for item in lost), Decimal(0)),
+        threshold=threshold,
+    )
+
+
+# --- "tiêu chí dễ mất điểm" across the period ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class LostPoints:
+    """One criterion across the communes of a period."""
+
+    code: str
+    name: str
+    field_code: str
+    max_points: Decimal
+    communes: int  # communes with an appraised score
+    losing: int  # of which below the maximum
+    lost_sum: Decimal
+    compared: int  # communes with both a self and an appraised score
+    difference_sum: Decimal  # Σ (appraised − self) over those
+
+    @property
+    def average_lost(self) -> Decimal:
+        return self.lost_sum / self.communes if self.communes else Decimal(0)
+
+    @property
+    def share_losing(self) -> Decimal:
+        """% of communes that lost points on it."""
+        return self.losing * rules.HUNDRED / self.communes if self.communes else Decimal(0)
+
+    @property
+    def average_difference(self) -> Decimal | None:
+        """Mean appraised − self (negative: communes claim more than the appraisal gives)."""
+        return self.difference_sum / self.compared if self.compared else None
+
+    @property
+    def average_lost_text(self) -> str:
+        return rules.format_total(self.average_lost)
+
+    @property
+    def average_lost_percent_text(self) -> str:
+        return f"{rules.format_total(percent_of(self.average_lost, self.max_points))}%"
+
+    @property
+    def share_losing_text(self) -> str:
+        return f"{rules.format_total(self.share_losing)}%"
+
+    @property
+    def average_difference_text(self) -> str:
+        value = self.average_difference
+        return "" if value is None else rules.format_signed(value)
+
+    @property
+    def max_text(self) -> str:
+        return rules.format_score(self.max_points)
+
+    # Sort keys for the page's client-side sorting ("." decimals).
+    @property
+    def max_key(self) -> str:
+        return plain_decimal(self.max_points)
+
+    @property
+    def average_lost_key(self) -> str:
+        return plain_decimal(rules.round_printed(self.average_lost))
+
+    @property
+    def share_losing_key(self) -> str:
+        return plain_decimal(rules.round_printed(self.share_losing))
+
+    @property
+    def average_difference_key(self) -> str:
+        value = self.average_difference
+        return "" if value is None else plain_decimal(rules.round_printed(value))
+
+
+def lost_points(period) -> list[LostPoints]:
+    """Leaf criteria by the average points the communes lost on them (max − appraised),
+    most first, with the share of communes losing points and the mean appraised − self.
+    One aggregate query; scores not appraised yet and confirmed "không áp dụng" are left out.
+    """
+    exact = DecimalField(max_digits=14, decimal_places=3)
+    lost = ExpressionWrapper(F("criterion__max_points") - F("appraised_score"), output_field=exact)
+    difference = ExpressionWrapper(F("appraised_score") - F("self_score"), output_field=exact)
+    compared = Q(self_score__isnull=False)
+    rows = (
+        Score.objects.filter(
+            assessment__period=period, appraised_score__isnull=False, not_applicable=False
+        )
+        .values(
+            "criterion_id",
+            "criterion__code",
+            "criterion__name",
+            "criterion__position",
+            "criterion__max_points",
+            "criterion__field__code",
+        )
+        .annotate(
+            communes=Count("id"),
+            losing=Count("id", filter=Q(appraised_score__lt=F("criterion__max_points"))),
+            lost_sum=Sum(lost, output_field=exact),
+            compared=Count("id", filter=compared),
+            difference_sum=Sum(difference, filter=compared, output_field=exact),
+        )
+        .order_by("criterion__position")
+    )
+    items = [
+        LostPoints(
+            code=row["criterion__code"],
+            name=row["criterion__name"],
+            field_code=row["criterion__field__code"] or "",
+            max_points=row["criterion__max_points"],
+            communes=row["communes"],
+            losing=row["losing"],
+            lost_sum=row["lost_sum"] or Decimal(0),
+            compared=row["compared"],
+            difference_sum=row["difference_sum"] or Decimal(0),
+        )
+        for row in rows
+    ]
+    items.sort(key=lambda item: (-item.average_lost, -item.losing, item.code))
+    return items
