@@ -3,6 +3,7 @@
 Shared here (scoring and evidence admins import them; dependencies point down):
 - LockableAdminMixin: an object that a published period froze is view-only, with the reason
   printed at the top of its page (issue 6: published data is immutable, admin included).
+  ReadOnlyAdminMixin and ReadOnlyInline: pages and inlines nobody ever edits.
 - ImportFromFileMixin: the "Nhập từ tệp" page of a changelist; it reads the file with
   tabular.read_table and hands the table to the same service as the management command, so
   the admin validates exactly like `manage.py import_*` and saves nothing on any error.
@@ -47,6 +48,18 @@ def format_date(value) -> str:
 def format_datetime(value) -> str:
     """dd/mm/yyyy hh:mm in the site's time zone."""
     return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def column(render, attribute: str, description, *, sortable: bool = True):
+    """An admin column (list or view-only page) showing `render(obj.<attribute>)`, e.g.
+    `opens_on_display = column(format_date, "opens_on", _("ngày bắt đầu"))`; lists sort it
+    by the attribute unless `sortable` is False."""
+
+    @admin.display(description=description, ordering=attribute if sortable else None)
+    def show(self, obj):
+        return render(getattr(obj, attribute))
+
+    return show
 
 
 class ModelAdmin(admin.ModelAdmin):
@@ -95,14 +108,8 @@ class LockableAdminMixin:
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
-class ReadOnlyAdminMixin(LockableAdminMixin):
-    """Never added, changed or deleted through the admin, by anyone (superusers included);
-    every page says why (`readonly_reason`)."""
-
-    readonly_reason = ""
-
-    def locked_reason(self, request, obj) -> str:
-        return self.readonly_reason
+class NoEditMixin:
+    """Never added, changed or deleted through the admin, by anyone (superusers included)."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -112,6 +119,23 @@ class ReadOnlyAdminMixin(LockableAdminMixin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdminMixin(NoEditMixin, LockableAdminMixin):
+    """Never added, changed or deleted through the admin (NoEditMixin); every page says why
+    (`readonly_reason`)."""
+
+    readonly_reason = ""
+
+    def locked_reason(self, request, obj) -> str:
+        return self.readonly_reason
+
+
+class ReadOnlyInline(NoEditMixin, admin.TabularInline):
+    """Rows listed on their parent's page for reading only."""
+
+    extra = 0
+    can_delete = False
 
 
 # --- import from a file -------------------------------------------------------------------
@@ -338,13 +362,8 @@ class UnitAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("parent")
 
-    @admin.display(description=_("hiệu lực từ ngày"), ordering="active_from")
-    def active_from_display(self, obj):
-        return format_date(obj.active_from)
-
-    @admin.display(description=_("hết hiệu lực từ ngày"), ordering="active_to")
-    def active_to_display(self, obj):
-        return format_date(obj.active_to)
+    active_from_display = column(format_date, "active_from", _("hiệu lực từ ngày"))
+    active_to_display = column(format_date, "active_to", _("hết hiệu lực từ ngày"))
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "kind" and self.levels:
@@ -395,9 +414,7 @@ class SuccessionAdmin(ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("predecessor", "successor")
 
-    @admin.display(description=_("ngày hiệu lực"), ordering="effective_date")
-    def effective_date_display(self, obj):
-        return format_date(obj.effective_date)
+    effective_date_display = column(format_date, "effective_date", _("ngày hiệu lực"))
 
 
 # --- users and memberships ----------------------------------------------------------------

@@ -7,6 +7,7 @@ exported file therefore has exactly the columns the import expects and imports b
 
 from import_export import fields, resources
 
+from . import services
 from .models import Membership, Unit
 
 
@@ -20,7 +21,7 @@ class UnitResource(resources.ModelResource):
 
     class Meta:
         model = Unit
-        fields = ("code", "name", "kind", "parent_code")
+        fields = services.UNIT_COLUMNS
 
 
 class UserResource(resources.ModelResource):
@@ -37,4 +38,4 @@ class UserResource(resources.ModelResource):
 
     class Meta:
         model = Membership
-        fields = ("username", "full_name", "email", "unit_code", "role")
+        fields = services.USER_COLUMNS

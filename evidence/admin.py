@@ -7,13 +7,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from communes.admin import ModelAdmin, ReadOnlyAdminMixin, format_date, format_datetime
+from communes.admin import ModelAdmin, ReadOnlyAdminMixin, column, format_date, format_datetime
+from scoring.admin.base import AssessmentColumns
 
 from .models import Evidence
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class EvidenceAdmin(AssessmentColumns, ReadOnlyAdminMixin, ModelAdmin):
     readonly_reason = _(
         "tài liệu kiểm chứng được tải lên, dùng lại và gỡ bỏ trên trang chấm điểm của xã, nơi tệp "
         "được kiểm tra và mọi thay đổi được ghi nhật ký."
@@ -68,25 +69,12 @@ class EvidenceAdmin(ReadOnlyAdminMixin, ModelAdmin):
     def title(self, obj):
         return str(obj)
 
-    @admin.display(description=_("đơn vị"), ordering="assessment__commune__name")
-    def commune(self, obj):
-        return obj.assessment.commune
-
-    @admin.display(description=_("kỳ đánh giá"), ordering="assessment__period__code")
-    def period(self, obj):
-        return obj.assessment.period.code
-
     @admin.display(description=_("dung lượng"), ordering="size")
     def size_display(self, obj):
         return filesizeformat(obj.size) if obj.file else ""
 
-    @admin.display(description=_("thời điểm tải lên"), ordering="uploaded_at")
-    def uploaded_at_display(self, obj):
-        return format_datetime(obj.uploaded_at)
-
-    @admin.display(description=_("ngày ban hành"), ordering="doc_date")
-    def doc_date_display(self, obj):
-        return format_date(obj.doc_date)
+    uploaded_at_display = column(format_datetime, "uploaded_at", _("thời điểm tải lên"))
+    doc_date_display = column(format_date, "doc_date", _("ngày ban hành"))
 
     @admin.display(description=_("tải về"))
     def download(self, obj):

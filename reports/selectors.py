@@ -138,33 +138,26 @@ def publication_info(publication) -> PublicationInfo:
 # --- the ranking --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FieldCell:
-    code: str
-    score: Decimal
-    max_points: Decimal
-    rank: int
-    rank_of: int
-    weak: bool
+class _FieldTexts:
+    """How a field's result prints, in the ranking table and in a commune's report
+    (from `score`, `max_points`, `rank` and `rank_of`)."""
 
     @property
     def score_text(self) -> str:
         return rules.format_score(self.score)
 
     @property
+    def max_text(self) -> str:
+        return rules.format_score(self.max_points)
+
+    @property
     def rank_text(self) -> str:
         return rank_text(self.rank, self.rank_of)
 
-    @property
-    def sort_key(self) -> str:
-        return plain_decimal(self.score)
 
-
-@dataclass
-class RankingRow:
-    result: Result
-    cells: list[FieldCell | None]
-    band: int  # position of the classification among the period's bands (0 = best)
+class _ResultTexts:
+    """How a commune's published Result (`self.result`) prints, in the ranking table and
+    in its own report."""
 
     @property
     def commune(self):
@@ -187,16 +180,37 @@ class RankingRow:
         return rank_change(self.result.rank, self.result.previous_rank)
 
     @property
-    def change_direction(self) -> str:
-        return rank_change_direction(self.result.rank, self.result.previous_rank)
-
-    @property
     def points_change(self) -> str:
         return points_change(self.result.total, self.result.previous_total)
 
     @property
     def previous_total_text(self) -> str:
         return rules.format_total(self.result.previous_total)
+
+
+@dataclass(frozen=True)
+class FieldCell(_FieldTexts):
+    code: str
+    score: Decimal
+    max_points: Decimal
+    rank: int
+    rank_of: int
+    weak: bool
+
+    @property
+    def sort_key(self) -> str:
+        return plain_decimal(self.score)
+
+
+@dataclass
+class RankingRow(_ResultTexts):
+    result: Result
+    cells: list[FieldCell | None]
+    band: int  # position of the classification among the period's bands (0 = best)
+
+    @property
+    def change_direction(self) -> str:
+        return rank_change_direction(self.result.rank, self.result.previous_rank)
 
     @property
     def total_key(self) -> str:
@@ -339,7 +353,7 @@ def ranking(publication) -> Ranking:
 
 
 @dataclass(frozen=True)
-class FieldLine:
+class FieldLine(_FieldTexts):
     code: str
     name: str
     score: Decimal
@@ -352,24 +366,12 @@ class FieldLine:
     previous_rank_of: int | None = None
 
     @property
-    def score_text(self) -> str:
-        return rules.format_score(self.score)
-
-    @property
-    def max_text(self) -> str:
-        return rules.format_score(self.max_points)
-
-    @property
     def percent(self) -> Decimal:
         return percent_of(self.score, self.max_points)
 
     @property
     def percent_text(self) -> str:
         return f"{rules.format_total(self.percent)}%"
-
-    @property
-    def rank_text(self) -> str:
-        return rank_text(self.rank, self.rank_of)
 
     @property
     def change_text(self) -> str:
@@ -416,7 +418,7 @@ class LostCriterion:
 
 
 @dataclass
-class CommuneReport:
+class CommuneReport(_ResultTexts):
     result: Result
     info: PublicationInfo
     lines: list[FieldLine]
@@ -432,10 +434,6 @@ class CommuneReport:
     @property
     def period(self):
         return self.result.publication.period
-
-    @property
-    def commune(self):
-        return self.result.commune
 
     @property
     def has_previous_fields(self) -> bool:
@@ -455,32 +453,8 @@ class CommuneReport:
         return f"{rules.format_score(self.threshold * rules.HUNDRED)}%"
 
     @property
-    def total_text(self) -> str:
-        return rules.format_total(self.result.total)
-
-    @property
     def max_text(self) -> str:
         return rules.format_score(self.result.applicable_max)
-
-    @property
-    def index_text(self) -> str:
-        return rules.format_total(self.result.index)
-
-    @property
-    def rank_text(self) -> str:
-        return rank_text(self.result.rank, self.result.rank_of)
-
-    @property
-    def rank_change(self) -> str:
-        return rank_change(self.result.rank, self.result.previous_rank)
-
-    @property
-    def points_change(self) -> str:
-        return points_change(self.result.total, self.result.previous_total)
-
-    @property
-    def previous_total_text(self) -> str:
-        return rules.format_total(self.result.previous_total)
 
     @property
     def lost_total_text(self) -> str:

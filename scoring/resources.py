@@ -1,14 +1,15 @@
 """Export resource (django-import-export) for criteria, in the ◆ columns of design.md §6.
 
 code,parent_code,name,max_points,method,evidence_required,guidance, then the two optional
-columns import_criteria also reads (applies_to, na_policy), so an exported set imports back
-whole (as a new set, or into a set no period uses yet).
+columns import_criteria also reads (applies_to, na_policy): the import's own column lists, so
+an exported set imports back whole (as a new set, or into a set no period uses yet).
 """
 
 from import_export import fields, resources, widgets
 
 from . import rules
 from .models import Criterion
+from .services import setup
 
 
 class PlainDecimalWidget(widgets.Widget):
@@ -58,14 +59,4 @@ class CriterionResource(resources.ModelResource):
 
     class Meta:
         model = Criterion
-        fields = (
-            "code",
-            "parent_code",
-            "name",
-            "max_points",
-            "method",
-            "evidence_required",
-            "guidance",
-            "applies_to",
-            "na_policy",
-        )
+        fields = (*setup.CRITERIA_COLUMNS, *setup.CRITERIA_OPTIONAL)

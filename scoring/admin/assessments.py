@@ -7,20 +7,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from communes.admin import format_date, format_datetime
+from communes.admin import ReadOnlyInline, column, format_date, format_datetime
 
 from .. import rules
 from ..audit import record_event
 from ..models import Adjustment, Assessment, Score
-from .base import ScoringAdmin, assessment_locked_reason
+from .base import AssessmentPartAdmin, ScoringAdmin, assessment_locked_reason
 
 
-class ScoreInline(admin.TabularInline):
+class ScoreInline(ReadOnlyInline):
     """The assessment's scores, read-only here; each links to its own page."""
 
     model = Score
-    extra = 0
-    can_delete = False
     show_change_link = True
     fields = (
         "criterion_code",
@@ -41,12 +39,6 @@ class ScoreInline(admin.TabularInline):
             .order_by("criterion__position")
         )
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("mã"))
     def criterion_code(self, obj):
         return obj.criterion.code
@@ -55,13 +47,8 @@ class ScoreInline(admin.TabularInline):
     def criterion_name(self, obj):
         return obj.criterion.name
 
-    @admin.display(description=_("điểm tự chấm"))
-    def self_display(self, obj):
-        return rules.format_score(obj.self_score)
-
-    @admin.display(description=_("điểm thẩm định"))
-    def appraised_display(self, obj):
-        return rules.format_score(obj.appraised_score)
+    self_display = column(rules.format_score, "self_score", _("điểm tự chấm"))
+    appraised_display = column(rules.format_score, "appraised_score", _("điểm thẩm định"))
 
 
 @admin.register(Assessment)
@@ -95,17 +82,7 @@ class AssessmentAdmin(ScoringAdmin):
     )
     # The workflow (submit, appraise, reopen, lock) goes through the app and its audited
     # services; here only the appraiser in charge is assigned.
-    readonly_fields = (
-        "period",
-        "commune",
-        "status",
-        "version",
-        "submitted_at_display",
-        "appraised_at_display",
-        "reopened_until_display",
-        "locked",
-        "updated_at_display",
-    )
+    readonly_fields = tuple(name for name in fields if name != "assignee")
     inlines = (ScoreInline,)
     list_per_page = 50
 
@@ -121,21 +98,10 @@ class AssessmentAdmin(ScoringAdmin):
     def locked_reason(self, request, obj) -> str:
         return assessment_locked_reason(obj)
 
-    @admin.display(description=_("ngày nộp"), ordering="submitted_at")
-    def submitted_at_display(self, obj):
-        return format_datetime(obj.submitted_at)
-
-    @admin.display(description=_("ngày thẩm định xong"), ordering="appraised_at")
-    def appraised_at_display(self, obj):
-        return format_datetime(obj.appraised_at)
-
-    @admin.display(description=_("cập nhật lúc"))
-    def updated_at_display(self, obj):
-        return format_datetime(obj.updated_at)
-
-    @admin.display(description=_("mở lại đến ngày"))
-    def reopened_until_display(self, obj):
-        return format_date(obj.reopened_until)
+    submitted_at_display = column(format_datetime, "submitted_at", _("ngày nộp"))
+    appraised_at_display = column(format_datetime, "appraised_at", _("ngày thẩm định xong"))
+    updated_at_display = column(format_datetime, "updated_at", _("cập nhật lúc"))
+    reopened_until_display = column(format_date, "reopened_until", _("mở lại đến ngày"))
 
     def object_tools(self, request, obj):
         return [(obj.get_absolute_url(), _("Mở hồ sơ trên trang chấm điểm"))]
@@ -197,7 +163,7 @@ class ScoreForm(forms.ModelForm):
 
 
 @admin.register(Score)
-class ScoreAdmin(ScoringAdmin):
+class ScoreAdmin(AssessmentPartAdmin):
     form = ScoreForm
     list_display = (
         "commune",
@@ -269,42 +235,22 @@ class ScoreAdmin(ScoringAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def locked_reason(self, request, obj) -> str:
-        return assessment_locked_reason(obj.assessment)
-
-    @admin.display(description=_("đơn vị"), ordering="assessment__commune__name")
-    def commune(self, obj):
-        return obj.assessment.commune
-
-    @admin.display(description=_("kỳ đánh giá"), ordering="assessment__period__code")
-    def period(self, obj):
-        return obj.assessment.period.code
-
     @admin.display(description=_("tiêu chí"), ordering="criterion__position")
     def criterion_code(self, obj):
         return obj.criterion.code
 
-    @admin.display(description=_("điểm tự chấm"), ordering="self_score")
-    def self_display(self, obj):
-        return rules.format_score(obj.self_score)
-
-    @admin.display(description=_("điểm thẩm định"), ordering="appraised_score")
-    def appraised_display(self, obj):
-        return rules.format_score(obj.appraised_score)
+    self_display = column(rules.format_score, "self_score", _("điểm tự chấm"))
+    appraised_display = column(rules.format_score, "appraised_score", _("điểm thẩm định"))
 
     self_score_display, appraised_score_display = self_display, appraised_display
 
-    @admin.display(description=_("số liệu gốc"))
-    def raw_value_display(self, obj):
-        return rules.format_score(obj.raw_value)
+    raw_value_display = column(rules.format_score, "raw_value", _("số liệu gốc"))
 
     @admin.display(description=_("bị trả lại"), boolean=True)
     def returned(self, obj):
         return bool(obj.revision_request)
 
-    @admin.display(description=_("cập nhật lúc"), ordering="updated_at")
-    def updated_at_display(self, obj):
-        return format_datetime(obj.updated_at)
+    updated_at_display = column(format_datetime, "updated_at", _("cập nhật lúc"))
 
     @transaction.atomic
     def save_model(self, request, obj, form, change):
@@ -341,7 +287,7 @@ class AdjustmentForm(forms.ModelForm):
 
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(ScoringAdmin):
+class AdjustmentAdmin(AssessmentPartAdmin):
     form = AdjustmentForm
     list_display = (
         "commune",
@@ -370,24 +316,8 @@ class AdjustmentAdmin(ScoringAdmin):
     def get_readonly_fields(self, request, obj=None):
         return (*self.readonly_fields, "assessment") if obj is not None else self.readonly_fields
 
-    def locked_reason(self, request, obj) -> str:
-        return assessment_locked_reason(obj.assessment)
-
-    @admin.display(description=_("đơn vị"), ordering="assessment__commune__name")
-    def commune(self, obj):
-        return obj.assessment.commune
-
-    @admin.display(description=_("kỳ đánh giá"), ordering="assessment__period__code")
-    def period(self, obj):
-        return obj.assessment.period.code
-
-    @admin.display(description=_("điểm cộng (+) / trừ (−)"), ordering="points")
-    def points_display(self, obj):
-        return rules.format_signed(obj.points)
-
-    @admin.display(description=_("ngày tạo"), ordering="created_at")
-    def created_at_display(self, obj):
-        return format_datetime(obj.created_at)
+    points_display = column(rules.format_signed, "points", _("điểm cộng (+) / trừ (−)"))
+    created_at_display = column(format_datetime, "created_at", _("ngày tạo"))
 
     @transaction.atomic
     def save_model(self, request, obj, form, change):

@@ -1,10 +1,12 @@
-"""What every scoring admin page shares: Vietnamese numbers in and out, and what a published
-period froze (issue 6: its criteria set and criteria, the period and its assessments' scores)."""
+"""What every scoring admin page shares: Vietnamese numbers in and out, what a published
+period froze (issue 6: its criteria set and criteria, the period and its assessments' scores),
+and the commune and period columns of an assessment's rows (evidence's admin uses them too)."""
 
 import json
 from decimal import Decimal
 
 from django import forms
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.html import format_html
@@ -103,6 +105,25 @@ def assessment_locked_reason(assessment) -> str:
             "(lần công bố mới, có lý do)."
         ) % {"period": assessment.period.code}
     return ""
+
+
+class AssessmentColumns:
+    """The commune and period columns of rows that belong to an assessment (`obj.assessment`)."""
+
+    @admin.display(description=_("đơn vị"), ordering="assessment__commune__name")
+    def commune(self, obj):
+        return obj.assessment.commune
+
+    @admin.display(description=_("kỳ đánh giá"), ordering="assessment__period__code")
+    def period(self, obj):
+        return obj.assessment.period.code
+
+
+class AssessmentPartAdmin(AssessmentColumns, ScoringAdmin):
+    """Rows of an assessment (scores, adjustments): view-only once it is published."""
+
+    def locked_reason(self, request, obj) -> str:
+        return assessment_locked_reason(obj.assessment)
 
 
 def json_block(value) -> str:

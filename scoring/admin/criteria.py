@@ -16,7 +16,13 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from communes.admin import ExportMixin, FileImportForm, ImportFromFileMixin, format_datetime
+from communes.admin import (
+    ExportMixin,
+    FileImportForm,
+    ImportFromFileMixin,
+    column,
+    format_datetime,
+)
 from communes.models import Kind
 
 from .. import rules
@@ -155,9 +161,7 @@ class CriteriaSetAdmin(ScoringAdmin):
     def locked_reason(self, request, obj) -> str:
         return set_locked_reason(request, obj.pk)
 
-    @admin.display(description=_("tổng điểm tối đa"), ordering="total_points")
-    def total_display(self, obj):
-        return rules.format_score(obj.total_points)
+    total_display = column(rules.format_score, "total_points", _("tổng điểm tối đa"))
 
     total_points_display = total_display
 
@@ -181,9 +185,7 @@ class CriteriaSetAdmin(ScoringAdmin):
         url = reverse("admin:scoring_criteriaset_change", args=[obj.derived_from_id])
         return format_html('<a href="{}">{}</a>', url, obj.derived_from)
 
-    @admin.display(description=_("ngày tạo"))
-    def created_at_display(self, obj):
-        return format_datetime(obj.created_at)
+    created_at_display = column(format_datetime, "created_at", _("ngày tạo"))
 
     @admin.display(description=_("cây tiêu chí"))
     def criteria_tree(self, obj):
@@ -300,32 +302,6 @@ class CriterionForm(forms.ModelForm):
         return criteria_set
 
 
-def refresh_tree(criteria_set_id) -> None:
-    """Recompute `depth` and `field` of every criterion of a set after an edit in the admin
-    (the import and clone services set them when they build a tree)."""
-    criteria = list(
-        Criterion.objects.filter(criteria_set_id=criteria_set_id).only(
-            "id", "parent_id", "depth", "field_id"
-        )
-    )
-    parent_of = {c.pk: c.parent_id for c in criteria}
-    changed = []
-    for c in criteria:
-        depth, top, seen = 0, c.pk, {c.pk}
-        while (
-            parent_of.get(top) is not None
-            and parent_of[top] in parent_of
-            and parent_of[top] not in seen
-        ):
-            top = parent_of[top]
-            seen.add(top)
-            depth += 1
-        if (c.depth, c.field_id) != (depth, top):
-            c.depth, c.field_id = depth, top
-            changed.append(c)
-    Criterion.objects.bulk_update(changed, ["depth", "field"])
-
-
 class CriteriaImportForm(FileImportForm):
     code = forms.CharField(label=_("Mã bộ tiêu chí"), max_length=40)
     name = forms.CharField(label=_("Tên bộ tiêu chí"), max_length=300)
@@ -416,15 +392,13 @@ class CriterionAdmin(ImportFromFileMixin, ExportMixin, ScoringAdmin):
     def parent_code(self, obj):
         return obj.parent.code if obj.parent_id else ""
 
-    @admin.display(description=_("điểm tối đa"), ordering="max_points")
-    def max_display(self, obj):
-        return rules.format_score(obj.max_points)
+    max_display = column(rules.format_score, "max_points", _("điểm tối đa"))
 
     max_points_display = max_display
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        refresh_tree(obj.criteria_set_id)
+        setup.refresh_tree(obj.criteria_set_id)
 
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).order_by("criteria_set", "position", "code")

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from communes.admin import format_date
+from communes.admin import column, format_date
 
 from .. import rules
 from ..audit import record_event
@@ -188,17 +188,9 @@ class PeriodAdmin(ScoringAdmin):
     def criteria_set_code(self, obj):
         return obj.criteria_set.code
 
-    @admin.display(description=_("ngày bắt đầu"), ordering="opens_on")
-    def opens_on_display(self, obj):
-        return format_date(obj.opens_on)
-
-    @admin.display(description=_("hạn tự đánh giá"), ordering="self_assessment_due")
-    def self_assessment_due_display(self, obj):
-        return format_date(obj.self_assessment_due)
-
-    @admin.display(description=_("hạn thẩm định"), ordering="appraisal_due")
-    def appraisal_due_display(self, obj):
-        return format_date(obj.appraisal_due)
+    opens_on_display = column(format_date, "opens_on", _("ngày bắt đầu"))
+    self_assessment_due_display = column(format_date, "self_assessment_due", _("hạn tự đánh giá"))
+    appraisal_due_display = column(format_date, "appraisal_due", _("hạn thẩm định"))
 
     @admin.display(description=_("mức xếp loại"))
     def bands_display(self, obj):

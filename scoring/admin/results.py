@@ -6,7 +6,14 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from communes.admin import ModelAdmin, ReadOnlyAdminMixin, format_date, format_datetime
+from communes.admin import (
+    ModelAdmin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    column,
+    format_date,
+    format_datetime,
+)
 
 from .. import rules
 from ..models import AuditEvent, FieldResult, Publication, Result
@@ -68,9 +75,7 @@ class AuditEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
             )
         )
 
-    @admin.display(description=_("thời điểm"), ordering="at")
-    def at_display(self, obj):
-        return format_datetime(obj.at)
+    at_display = column(format_datetime, "at", _("thời điểm"))
 
     @admin.display(description=_("đơn vị"), ordering="assessment__commune__name")
     def commune(self, obj):
@@ -85,10 +90,29 @@ class AuditEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
         return json_block(obj.detail)
 
 
-class FieldResultInline(admin.TabularInline):
+PUBLISHED_REASON = _(
+    "kết quả đã công bố không bao giờ được sửa hay xóa; muốn điều chỉnh, hãy công bố lại "
+    "(lần công bố mới, có lý do)."
+)
+
+
+class FieldResultColumns:
+    """A field result's columns, on its result's page and in its own list."""
+
+    @admin.display(description=_("lĩnh vực"), ordering="field__position")
+    def field_code(self, obj):
+        return obj.field.code
+
+    score_display = column(rules.format_score, "score", _("điểm"))
+    max_display = column(rules.format_score, "max_points", _("điểm tối đa"), sortable=False)
+
+    @admin.display(description=_("xếp hạng"), ordering="rank")
+    def rank_display(self, obj):
+        return f"{obj.rank}/{obj.rank_of} hạng"
+
+
+class FieldResultInline(FieldResultColumns, ReadOnlyInline):
     model = FieldResult
-    extra = 0
-    can_delete = False
     fields = ("field_code", "field_name", "score_display", "max_display", "rank_display")
     readonly_fields = fields
 
@@ -100,42 +124,14 @@ class FieldResultInline(admin.TabularInline):
             .order_by("field__position")
         )
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("lĩnh vực"))
-    def field_code(self, obj):
-        return obj.field.code
-
     @admin.display(description=_("tên lĩnh vực"))
     def field_name(self, obj):
         return obj.field.name
 
-    @admin.display(description=_("điểm"))
-    def score_display(self, obj):
-        return rules.format_score(obj.score)
-
-    @admin.display(description=_("điểm tối đa"))
-    def max_display(self, obj):
-        return rules.format_score(obj.max_points)
-
-    @admin.display(description=_("xếp hạng"))
-    def rank_display(self, obj):
-        return f"{obj.rank}/{obj.rank_of} hạng"
-
 
 @admin.register(Publication)
 class PublicationAdmin(ReadOnlyAdminMixin, ModelAdmin):
-    readonly_reason = _(
-        "kết quả đã công bố không bao giờ được sửa hay xóa; muốn điều chỉnh, hãy công bố lại "
-        "(lần công bố mới, có lý do)."
-    )
+    readonly_reason = PUBLISHED_REASON
     list_display = (
         "period",
         "version",
@@ -168,13 +164,8 @@ class PublicationAdmin(ReadOnlyAdminMixin, ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("period", "published_by")
 
-    @admin.display(description=_("thời điểm công bố"), ordering="published_at")
-    def published_at_display(self, obj):
-        return format_datetime(obj.published_at)
-
-    @admin.display(description=_("ngày quyết định"), ordering="decision_date")
-    def decision_date_display(self, obj):
-        return format_date(obj.decision_date)
+    published_at_display = column(format_datetime, "published_at", _("thời điểm công bố"))
+    decision_date_display = column(format_date, "decision_date", _("ngày quyết định"))
 
     @admin.display(description=_("đơn vị không xếp hạng"))
     def exclusions_display(self, obj):
@@ -197,10 +188,7 @@ class PublicationAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
 @admin.register(Result)
 class ResultAdmin(ReadOnlyAdminMixin, ModelAdmin):
-    readonly_reason = _(
-        "kết quả đã công bố không bao giờ được sửa hay xóa; muốn điều chỉnh, hãy công bố lại "
-        "(lần công bố mới, có lý do)."
-    )
+    readonly_reason = PUBLISHED_REASON
     list_display = (
         "commune",
         "period",
@@ -243,37 +231,20 @@ class ResultAdmin(ReadOnlyAdminMixin, ModelAdmin):
     def version(self, obj):
         return obj.publication.version
 
-    @admin.display(description=_("tổng điểm"), ordering="total")
-    def total_display(self, obj):
-        return rules.format_total(obj.total)
-
-    @admin.display(description=_("điểm tối đa áp dụng"))
-    def applicable_max_display(self, obj):
-        return rules.format_total(obj.applicable_max)
-
-    @admin.display(description=_("chỉ số (%)"), ordering="index")
-    def index_display(self, obj):
-        return rules.format_total(obj.index)
+    total_display = column(rules.format_total, "total", _("tổng điểm"))
+    applicable_max_display = column(rules.format_total, "applicable_max", _("điểm tối đa áp dụng"))
+    index_display = column(rules.format_total, "index", _("chỉ số (%)"))
+    previous_total_display = column(rules.format_total, "previous_total", _("tổng điểm năm trước"))
+    previous_index_display = column(rules.format_total, "previous_index", _("chỉ số năm trước"))
 
     @admin.display(description=_("xếp thứ"), ordering="rank")
     def rank_display(self, obj):
         return f"{obj.rank}/{obj.rank_of}"
 
-    @admin.display(description=_("tổng điểm năm trước"))
-    def previous_total_display(self, obj):
-        return rules.format_total(obj.previous_total)
-
-    @admin.display(description=_("chỉ số năm trước"))
-    def previous_index_display(self, obj):
-        return rules.format_total(obj.previous_index)
-
 
 @admin.register(FieldResult)
-class FieldResultAdmin(ReadOnlyAdminMixin, ModelAdmin):
-    readonly_reason = _(
-        "kết quả đã công bố không bao giờ được sửa hay xóa; muốn điều chỉnh, hãy công bố lại "
-        "(lần công bố mới, có lý do)."
-    )
+class FieldResultAdmin(FieldResultColumns, ReadOnlyAdminMixin, ModelAdmin):
+    readonly_reason = PUBLISHED_REASON
     list_display = (
         "commune",
         "period",
@@ -305,19 +276,3 @@ class FieldResultAdmin(ReadOnlyAdminMixin, ModelAdmin):
     @admin.display(description=_("kỳ đánh giá"), ordering="result__publication__period__code")
     def period(self, obj):
         return obj.result.publication.period.code
-
-    @admin.display(description=_("lĩnh vực"), ordering="field__position")
-    def field_code(self, obj):
-        return obj.field.code
-
-    @admin.display(description=_("điểm"), ordering="score")
-    def score_display(self, obj):
-        return rules.format_score(obj.score)
-
-    @admin.display(description=_("điểm tối đa"))
-    def max_display(self, obj):
-        return rules.format_score(obj.max_points)
-
-    @admin.display(description=_("xếp hạng"), ordering="rank")
-    def rank_display(self, obj):
-        return f"{obj.rank}/{obj.rank_of} hạng"

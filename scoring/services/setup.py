@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -48,20 +48,29 @@ def criteria_tree_errors(rows: Iterable[CriterionRow], *, total: Decimal | None)
     return rules.tree_errors(nodes, total=total)
 
 
-def _depths(rows: Sequence[CriterionRow]) -> dict[str, int]:
-    parent_of = {row.code: row.parent_code for row in rows}
-    depths: dict[str, int] = {}
-    for code in parent_of:
-        depth, current = 0, parent_of[code]
-        while current is not None:
-            depth, current = depth + 1, parent_of[current]
-        depths[code] = depth
-    return depths
+def _tree_places(parent_of: Mapping) -> dict:
+    """{key: (depth, key of its top-level ancestor)} for a {key: parent key} tree (keys are
+    codes, or primary keys).
+
+    A parent outside the tree counts as none, and a cycle is followed only until it closes,
+    so a tree broken by an admin edit still gets an answer (refresh_tree).
+    """
+    places = {}
+    for key in parent_of:
+        depth, top, seen = 0, key, {key}
+        while (parent := parent_of.get(top)) is not None and parent in parent_of:
+            if parent in seen:
+                break
+            depth, top = depth + 1, parent
+            seen.add(top)
+        places[key] = (depth, top)
+    return places
 
 
 def _insert_tree(criteria_set: CriteriaSet, rows: Sequence[CriterionRow]) -> None:
     """Insert rows level by level (parents first) with bulk inserts, then set each `field`."""
-    depths = _depths(rows)
+    places = _tree_places({row.code: row.parent_code for row in rows})
+    depths = {code: depth for code, (depth, _) in places.items()}
     position = {row.code: i for i, row in enumerate(rows, start=1)}
     saved: dict[str, Criterion] = {}
     for depth in range(max(depths.values(), default=-1) + 1):
@@ -85,10 +94,26 @@ def _insert_tree(criteria_set: CriteriaSet, rows: Sequence[CriterionRow]) -> Non
         ]
         for criterion in Criterion.objects.bulk_create(level):
             saved[criterion.code] = criterion
-    field_code = rules.field_of(rules.Node(row.code, row.parent_code, row.max_points) for row in rows)
     for code, criterion in saved.items():
-        criterion.field_id = saved[field_code[code]].pk
+        criterion.field_id = saved[places[code][1]].pk
     Criterion.objects.bulk_update(saved.values(), ["field"])
+
+
+def refresh_tree(criteria_set_id) -> None:
+    """Recompute `depth` and `field` of every criterion of a set after an edit in the admin
+    (_insert_tree sets them when the import and clone services build a tree)."""
+    criteria = list(
+        Criterion.objects.filter(criteria_set_id=criteria_set_id).only(
+            "id", "parent_id", "depth", "field_id"
+        )
+    )
+    places = _tree_places({c.pk: c.parent_id for c in criteria})
+    changed = []
+    for c in criteria:
+        if (c.depth, c.field_id) != places[c.pk]:
+            c.depth, c.field_id = places[c.pk]
+            changed.append(c)
+    Criterion.objects.bulk_update(changed, ["depth", "field"])
 
 
 @transaction.atomic
