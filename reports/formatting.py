@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from scoring import rules
+from scoring.rules import plain_decimal  # noqa: F401 - the exact-number rule, re-exported
 
 
 def rank_text(rank: int | None, rank_of: int | None) -> str:
@@ -54,14 +55,6 @@ def rank_change_direction(rank: int, previous_rank: int | None) -> str:
     return "same"
 
 
-def plain_decimal(value: Decimal | None) -> str:
-    """An exact number for machine-read files: "." decimal, no trailing zeros ("87.747", "90")."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in {"", "-0"} else text
 
 
 def percent_of(score: Decimal, maximum: Decimal) -> Decimal:

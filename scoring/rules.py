@@ -60,13 +60,18 @@ def round_printed(value: Decimal) -> Decimal:
     return value.quantize(PRINT_PLACES, rounding=ROUND_HALF_UP)
 
 
-def _vietnamese(value: Decimal) -> str:
+def plain_decimal(value: Decimal | None) -> str:
+    """An exact number for machine-read files: "." decimal, no trailing zeros ("87.747", "90")."""
+    if value is None:
+        return ""
     text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    if text in {"-0", ""}:
-        text = "0"
-    return text.replace(".", ",")
+    return "0" if text in {"", "-0"} else text
+
+
+def _vietnamese(value: Decimal) -> str:
+    return plain_decimal(value).replace(".", ",")
 
 
 def format_score(value: Decimal | None) -> str:

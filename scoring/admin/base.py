@@ -18,15 +18,6 @@ from .. import rules
 from ..models import Assessment, Period
 
 
-def _plain(value: Decimal | None) -> str:
-    """Any stored decimal the Vietnamese way, without trailing zeros ("12,34", "6")."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
-
 
 class DecimalInput(forms.CharField):
     """A number typed "11,84" or "11.84" (rules.parse_decimal), shown "11,84"."""
@@ -38,7 +29,7 @@ class DecimalInput(forms.CharField):
 
     def prepare_value(self, value):
         if isinstance(value, Decimal):
-            return _plain(value)
+            return rules.plain_decimal(value).replace(".", ",")
         return value
 
     def to_python(self, value):
