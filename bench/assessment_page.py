@@ -3,26 +3,21 @@ criterion save, through the whole Django stack (django.test.Client), with their 
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cchc .venv/bin/python bench/assessment_page.py
 
-Builds its own data in a throwaway test database (test_cchc_bench_assessment_page on
+Builds its own data in a throwaway test database (bench_assessment_page_<name> on
 PostgreSQL, in memory on SQLite) and evidence files in a temporary MEDIA_ROOT; never touches
 the real ones. Goals (issue 4, on PostgreSQL): page ≤ 150 ms and ≤ 15 queries; save ≤ 50 ms
 and ≤ 8 queries. Options: --leaves N (per field, 10 fields), --evidence N, --runs N.
 """
 
 import argparse
-import os
 import re
 import statistics
-import sys
 import tempfile
 import time
 import warnings
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cchc.settings")
-os.environ.setdefault("DEBUG", "1")
+from _setup import throwaway_database
 
 
 def build(leaves: int, evidence: int):
@@ -77,13 +72,9 @@ def main():
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
     from django.conf import settings
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_databases, teardown_databases
 
     from scoring.models import Score
 
@@ -93,13 +84,11 @@ def main():
     warnings.filterwarnings("ignore", message="No directory at")  # WhiteNoise, no collectstatic
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = (
-        None if connection.vendor == "sqlite" else "test_cchc_bench_assessment_page"
-    )
-    media = tempfile.TemporaryDirectory(prefix="cchc-bench-")
-    settings.MEDIA_ROOT = media.name
-    old = setup_databases(verbosity=0, interactive=False)
-    try:
+    with (
+        throwaway_database("assessment_page", test_environment=False),
+        tempfile.TemporaryDirectory(prefix="cchc-bench-") as media,
+    ):
+        settings.MEDIA_ROOT = media
         started = time.perf_counter()
         assessment, score, officer = build(args.leaves, args.evidence)
         print(
@@ -138,9 +127,6 @@ def main():
             f"Lưu một tiêu chí: trung vị {save_ms:.0f} ms, {save_queries} truy vấn "
             "(mục tiêu ≤ 50 ms, ≤ 8 truy vấn)"
         )
-    finally:
-        teardown_databases(old, verbosity=0)
-        media.cleanup()
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from national import COMMUNES, CRITERIA, build_period, leaf_maxima, score_for, throwaway_database
+from _setup import throwaway_database
+from national import COMMUNES, CRITERIA, build_period, leaf_maxima, score_for
 
 from django.core.management import call_command
 from django.db import connection, transaction

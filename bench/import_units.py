@@ -2,28 +2,21 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cchc .venv/bin/python bench/import_units.py
 
-Works in a throw-away database (in memory for SQLite, bench_<name> for PostgreSQL), destroyed
-afterwards. Prints the seconds for creating the units, then for renaming all of them.
+Works in a throw-away database (in memory for SQLite, bench_import_units_<name> for
+PostgreSQL), destroyed afterwards. Prints the seconds for creating the units, then for
+renaming all of them.
 """
 
 import csv
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cchc.settings")
+from _setup import throwaway_database
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
+from django.core.management import call_command
+from django.db import connection
 
 UNITS = 10_000
 DISTRICTS = 99
@@ -49,26 +42,16 @@ def timed_import(path: Path) -> float:
 
 
 def main() -> None:
-    setup_test_environment()
-    settings = connection.settings_dict
-    old_name = settings["NAME"]
-    if connection.vendor == "postgresql":
-        settings["TEST"]["NAME"] = f"bench_{old_name}"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            first, second = Path(folder) / "units.csv", Path(folder) / "renamed.csv"
-            write_units(first)
-            write_units(second, suffix=" (mới)")
-            created = timed_import(first)
-            renamed = timed_import(second)
+    with throwaway_database("import_units"), tempfile.TemporaryDirectory() as folder:
+        first, second = Path(folder) / "units.csv", Path(folder) / "renamed.csv"
+        write_units(first)
+        write_units(second, suffix=" (mới)")
+        created = timed_import(first)
+        renamed = timed_import(second)
         print(
             f"import_units on {connection.vendor}: {UNITS} units created in {created:.2f} s, "
             f"all {UNITS} renamed in {renamed:.2f} s"
         )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
 
 
 if __name__ == "__main__":

@@ -1,51 +1,19 @@
 """The national-size data set shared by bench/publish.py and bench/import_scores.py.
 
 One province appraising N communes directly (after 1/7/2025) on a criteria set of 10 fields
-(10 points each) with M leaf criteria spread over them. Works in a throw-away database named
-after the benchmark (bench_<name>_<database>), created here and destroyed afterwards.
+(10 points each) with M leaf criteria spread over them. The scripts build it inside
+_setup.throwaway_database.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import os
-import sys
 import time
 from decimal import ROUND_DOWN, Decimal
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cchc.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
 
 COMMUNES = 3321
 CRITERIA = 80
 FIELDS = 10
-
-
-@contextlib.contextmanager
-def throwaway_database(name: str):
-    """A fresh, migrated database for the benchmark `name`; destroyed on the way out."""
-    setup_test_environment()
-    settings = connection.settings_dict
-    old_name = settings["NAME"]
-    if connection.vendor == "postgresql":
-        settings["TEST"]["NAME"] = f"bench_{name}_{old_name}"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
-        yield
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
 
 
 def criteria_rows(leaves: int):

@@ -3,22 +3,17 @@ and of one commune's appraisal page, through the whole Django stack (test client
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cchc .venv/bin/python bench/period_table.py
 
-Builds its data in a throwaway test database (test_<name>), never in the real one; the
-issue's goal (≤ 150 ms for the table) is measured on PostgreSQL. Options: --communes N,
---leaves N (per field, 10 fields), --runs N.
+Builds its data in a throwaway test database (bench_period_table_<name> on PostgreSQL, in
+memory on SQLite), never in the real one; the issue's goal (≤ 150 ms for the table) is
+measured on PostgreSQL. Options: --communes N, --leaves N (per field, 10 fields), --runs N.
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cchc.settings")
-os.environ.setdefault("DEBUG", "1")
+from _setup import throwaway_database
 
 
 def build(communes: int, per_field: int):
@@ -89,18 +84,10 @@ def main():
     parser.add_argument("--runs", type=int, default=25)
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
-    from django.conf import settings
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
 
-    settings.ALLOWED_HOSTS = ["testserver"]
-    setup_test_environment()
-    old = setup_databases(verbosity=0, interactive=False)
-    try:
+    with throwaway_database("period_table"):
         started = time.perf_counter()
         period, target, user = build(args.communes, args.leaves)
         print(
@@ -119,8 +106,6 @@ def main():
             f"Trang thẩm định một xã ({10 * args.leaves} tiêu chí): trung vị {page:.0f} ms, "
             f"{page_queries} truy vấn, {page_size // 1024} KB"
         )
-    finally:
-        teardown_databases(old, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ import argparse
 import tempfile
 import time
 
-from national import COMMUNES, CRITERIA, build_period, throwaway_database
+from _setup import throwaway_database
+from national import COMMUNES, CRITERIA, build_period
 
 from django.conf import settings
 from django.db import connection, transaction

@@ -18,7 +18,7 @@ import statistics
 import tempfile
 import time
 
-from national import throwaway_database
+from _setup import throwaway_database
 
 from django.db import connection, reset_queries
 from django.test import Client, override_settings

@@ -24,9 +24,9 @@ from django.utils import timezone
 from tabular import ImportFailed, RowError, Table
 
 from .. import rules
-from ..audit import record_event
 from ..models import Assessment, AuditEvent, Criterion, Period, Score
 from .bulk import copy_rows, record_status_events
+from .import_rows import CodeChecks, record_file_imported
 
 REQUIRED = ("commune_code", "criterion_code", "self_score", "appraised_score")
 OPTIONAL = ("note",)
@@ -121,10 +121,9 @@ def _checked_rows(table: Table, period: Period):
         if pk not in parents
     }
     branches = {code for pk, code, *_ in criteria if pk in parents}
-    set_code = period.criteria_set.code
     note = table.has("note")
     errors: list[RowError] = []
-    seen: dict[tuple[str, str], int] = {}
+    checks = CodeChecks(period, errors)
     in_file: dict[str, set[str]] = defaultdict(set)
     first_row: dict[str, int] = {}
     parsed: dict = {}  # text → Decimal or RuleError: a file repeats a few values
@@ -135,51 +134,16 @@ def _checked_rows(table: Table, period: Period):
         before = len(errors)
         commune = communes.get(commune_code)
         leaf = leaves.get(criterion_code)
-        if not commune_code:
-            errors.append(row.error("commune_code", "chưa có mã đơn vị."))
-        elif commune is None:
-            errors.append(
-                row.error(
-                    "commune_code",
-                    f"không có đơn vị mã “{commune_code}” trong kỳ đánh giá {period.code}.",
-                )
-            )
-        elif commune.status == Status.PUBLISHED or commune.locked:
+        if checks.commune(row, commune) and (commune.status == Status.PUBLISHED or commune.locked):
             state = "đang bị khóa" if commune.locked else "đã công bố kết quả"
             errors.append(row.error("commune_code", f"hồ sơ của {commune.name} {state}."))
-        if not criterion_code:
-            errors.append(row.error("criterion_code", "chưa có mã tiêu chí."))
-        elif criterion_code in branches:
-            errors.append(
-                row.error(
-                    "criterion_code",
-                    f"tiêu chí {criterion_code} có tiêu chí con; chỉ nhập điểm cho tiêu chí cuối.",
-                )
-            )
-        elif leaf is None:
-            errors.append(
-                row.error(
-                    "criterion_code",
-                    f"không có tiêu chí mã “{criterion_code}” trong bộ tiêu chí {set_code}.",
-                )
-            )
-        elif commune is not None and not leaf.applies(commune.kind):
-            errors.append(
-                row.error(
-                    "criterion_code",
-                    f"tiêu chí {criterion_code} không áp dụng cho {commune.name}.",
-                )
-            )
-        key = (commune_code, criterion_code)
-        if commune_code and criterion_code:
-            if key in seen:
-                errors.append(
-                    row.error(
-                        "criterion_code", f"trùng với dòng {seen[key]} (cùng đơn vị và tiêu chí)."
-                    )
-                )
-            else:
-                seen[key] = row.number
+        if (
+            checks.criterion(row, leaf, branch=criterion_code in branches)
+            and commune is not None
+            and not leaf.applies(commune.kind)
+        ):
+            checks.not_applicable(row, commune.name)
+        checks.once(row)
         scores = [
             _score(row, column, leaf, criterion_code, errors, parsed)
             for column in ("self_score", "appraised_score")
@@ -295,19 +259,15 @@ def _write(table, period, rows, communes, *, by) -> ScoreImport:
         appraised=appraised,
         changed=changed,
     )
-    record_event(
-        by=by,
+    record_file_imported(
+        table,
         period=period,
+        by=by,
         action="scores_file_imported",
-        reason=f"Tệp “{table.filename}”",
-        detail={
-            "filename": table.filename,
-            "sha256": table.sha256,
-            "rows": len(rows),
-            "communes": len(communes),
-            "appraised": appraised,
-            "changed": changed,
-        },
+        rows=len(rows),
+        communes=len(communes),
+        appraised=appraised,
+        changed=changed,
     )
     return result
 

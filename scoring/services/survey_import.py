@@ -19,8 +19,8 @@ from django.utils import timezone
 from tabular import ImportFailed, RowError, Table
 
 from .. import rules
-from ..audit import record_event
 from ..models import Assessment, AuditEvent, Method, Score
+from .import_rows import CodeChecks, record_file_imported
 
 REQUIRED = ("commune_code", "criterion_code", "value")
 OPTIONAL = ("sample_size",)
@@ -68,23 +68,14 @@ def _check_rows(table: Table, period, *, as_percent: bool):
         )
     }
     errors: list[RowError] = []
-    seen: dict[tuple[str, str], int] = {}
+    checks = CodeChecks(period, errors)
     planned = []
     for row in table.rows:
         before = len(errors)
         commune_code, criterion_code = row["commune_code"], row["criterion_code"]
         assessment = assessments.get(commune_code)
         criterion = criteria.get(criterion_code)
-        if not commune_code:
-            errors.append(row.error("commune_code", "chưa có mã đơn vị."))
-        elif assessment is None:
-            errors.append(
-                row.error(
-                    "commune_code",
-                    f"không có đơn vị mã “{commune_code}” trong kỳ đánh giá {period.code}.",
-                )
-            )
-        elif assessment.status in CLOSED or assessment.locked:
+        if checks.commune(row, assessment) and (assessment.status in CLOSED or assessment.locked):
             state = "đang bị khóa" if assessment.locked else f"“{assessment.get_status_display()}”"
             errors.append(
                 row.error(
@@ -92,39 +83,18 @@ def _check_rows(table: Table, period, *, as_percent: bool):
                     f"hồ sơ của {assessment.commune.name} {state}; mở lại trước khi nhập điểm.",
                 )
             )
-        if not criterion_code:
-            errors.append(row.error("criterion_code", "chưa có mã tiêu chí."))
-        elif criterion is None:
-            errors.append(
-                row.error(
-                    "criterion_code",
-                    f"không có tiêu chí mã “{criterion_code}” trong bộ tiêu chí "
-                    f"{period.criteria_set.code}.",
-                )
-            )
-        elif criterion.pk in parents:
-            errors.append(
-                row.error(
-                    "criterion_code",
-                    f"tiêu chí {criterion_code} có tiêu chí con; chỉ nhập điểm cho tiêu chí cuối.",
-                )
-            )
-        elif criterion.method == Method.SELF_ASSESSED:
+        branch = criterion is not None and criterion.pk in parents
+        if (
+            checks.criterion(row, criterion, branch=branch)
+            and criterion.method == Method.SELF_ASSESSED
+        ):
             errors.append(
                 row.error(
                     "criterion_code",
                     f"tiêu chí {criterion_code} do xã tự chấm, không nhập từ tệp khảo sát.",
                 )
             )
-        key = (commune_code, criterion_code)
-        if commune_code and criterion_code and key in seen:
-            errors.append(
-                row.error(
-                    "criterion_code",
-                    f"trùng với dòng {seen[key]} (cùng đơn vị và tiêu chí).",
-                )
-            )
-        seen.setdefault(key, row.number)
+        checks.once(row)
         raw = points = sample = None
         try:
             raw = rules.parse_decimal(row["value"], places=RAW_PLACES)
@@ -149,12 +119,7 @@ def _check_rows(table: Table, period, *, as_percent: bool):
             continue
         score = scores.get((assessment.pk, criterion.pk))
         if score is None:
-            errors.append(
-                row.error(
-                    "criterion_code",
-                    f"tiêu chí {criterion_code} không áp dụng cho {assessment.commune.name}.",
-                )
-            )
+            checks.not_applicable(row, assessment.commune.name)
             continue
         score.criterion = criterion
         planned.append((score, raw, points, sample))
@@ -223,18 +188,14 @@ def import_survey(table: Table, *, period, as_percent: bool = False, by=None) ->
         communes=len(assessment_ids),
         criteria=len({score.criterion_id for score in changed}),
     )
-    record_event(
-        by=by,
+    record_file_imported(
+        table,
         period=period,
+        by=by,
         action="survey_file_imported",
-        reason=f"Tệp “{table.filename}”",
-        detail={
-            "filename": table.filename,
-            "sha256": table.sha256,
-            "rows": len(table.rows),
-            "changed": len(events),
-            "as_percent": as_percent,
-        },
+        rows=len(table.rows),
+        changed=len(events),
+        as_percent=as_percent,
     )
     return result
 

@@ -216,39 +216,32 @@ def save_appraisal(request, period, commune, score):
 # --- workflow actions ---------------------------------------------------------------------
 
 
-def _act(request, assessment, action, success: str, code: str = ""):
-    """Run one service; say what happened or why not; back to the page."""
+def _act(request, assessment, success: str, service, *args, **kwargs):
+    """Run `service(*args, **kwargs)` as the user; say what happened (`success`, its {result}
+    filled in) or why not; back to the page."""
     try:
-        result = action()
+        result = service(*args, by=request.user, **kwargs)
     except WorkflowError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, success.format(result=result))
-    return redirect(_back(assessment, code))
+    return redirect(_back(assessment))
 
 
 @require_POST
 @login_required
 def claim(request, period, commune):
     assessment = _appraiser_assessment(request, period, commune)
-    return _act(
-        request,
-        assessment,
-        lambda: services.start_review(assessment, by=request.user),
-        "Bạn đang thẩm định hồ sơ này.",
-    )
+    success = "Bạn đang thẩm định hồ sơ này."
+    return _act(request, assessment, success, services.start_review, assessment)
 
 
 @require_POST
 @login_required
 def accept_self(request, period, commune):
     assessment = _appraiser_assessment(request, period, commune)
-    return _act(
-        request,
-        assessment,
-        lambda: services.accept_self_scores(assessment, by=request.user),
-        "Đã lấy điểm tự chấm làm điểm thẩm định cho {result} tiêu chí chưa thẩm định.",
-    )
+    success = "Đã lấy điểm tự chấm làm điểm thẩm định cho {result} tiêu chí chưa thẩm định."
+    return _act(request, assessment, success, services.accept_self_scores, assessment)
 
 
 @require_POST
@@ -260,25 +253,19 @@ def return_criteria(request, period, commune):
     for pk in request.POST.getlist("return"):
         if pk.isdigit():
             requests[int(pk)] = request.POST.get(f"request-{pk}", "")
-    return _act(
-        request,
-        assessment,
-        lambda: services.return_criteria(assessment, requests, by=request.user),
+    success = (
         f"Đã trả lại {len(requests)} tiêu chí để {assessment.commune.name} bổ sung "
-        "(lần {result}).",
+        "(lần {result})."
     )
+    return _act(request, assessment, success, services.return_criteria, assessment, requests)
 
 
 @require_POST
 @login_required
 def mark_appraised(request, period, commune):
     assessment = _appraiser_assessment(request, period, commune)
-    return _act(
-        request,
-        assessment,
-        lambda: services.mark_appraised(assessment, by=request.user),
-        "Đã hoàn thành thẩm định hồ sơ.",
-    )
+    success = "Đã hoàn thành thẩm định hồ sơ."
+    return _act(request, assessment, success, services.mark_appraised, assessment)
 
 
 @require_POST
@@ -294,10 +281,8 @@ def reopen(request, period, commune):
             return redirect(_back(assessment))
     reason = request.POST.get("reason", "")
     return _act(
-        request,
-        assessment,
-        lambda: services.reopen_assessment(assessment, reason=reason, by=request.user, until=until),
-        "Đã mở lại hồ sơ.",
+        request, assessment, "Đã mở lại hồ sơ.", services.reopen_assessment, assessment,
+        reason=reason, until=until,
     )
 
 
@@ -306,12 +291,10 @@ def reopen(request, period, commune):
 def lock(request, period, commune):
     assessment = _appraiser_assessment(request, period, commune)
     locking = request.POST.get("action") != "unlock"
+    success = "Đã khóa hồ sơ." if locking else "Đã mở khóa hồ sơ."
     reason = request.POST.get("reason", "")
     return _act(
-        request,
-        assessment,
-        lambda: services.set_locked([assessment], locking, reason=reason, by=request.user),
-        "Đã khóa hồ sơ." if locking else "Đã mở khóa hồ sơ.",
+        request, assessment, success, services.set_locked, [assessment], locking, reason=reason
     )
 
 

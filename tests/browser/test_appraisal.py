@@ -10,22 +10,9 @@ from playwright.sync_api import expect
 from scoring.models import Assessment, AuditEvent, Score
 from tests.evidence.builders import pdf_bytes
 
+from .steps import row, upload
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "matkhau-2024"
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".usernav")).to_be_visible()
-
-
-def row(page, code):
-    return page.locator(f"[id='tc-{code}']")
-
 
 def self_score(page, code, value, note):
     form = row(page, code).locator("form.score-form")
@@ -46,13 +33,13 @@ def appraise(page, code, value, note=None):
     return form
 
 
-def test_a_full_appraisal_round_with_one_return(page, browser, live_server, period, units, officer, appraiser, tmp_path):
+def test_a_full_appraisal_round_with_one_return(page, browser, live_server, log_in, period, units, officer, appraiser, tmp_path):
     assessment = Assessment.objects.get(period=period, commune=units["commune"])
     url = f"{live_server.url}{assessment.get_absolute_url()}"
     page.on("dialog", lambda dialog: dialog.accept())
 
     # The commune fills in and submits.
-    log_in(page, live_server, "canbo_a")
+    log_in(page, "canbo_a")
     page.goto(url)
     self_score(page, "1.1", "2", "Kế hoạch ban hành đúng hạn.")
     self_score(page, "1.2", "4", "Đủ 4 báo cáo quý.")
@@ -66,7 +53,7 @@ def test_a_full_appraisal_round_with_one_return(page, browser, live_server, peri
     context = browser.new_context()
     team = context.new_page()
     team.on("dialog", lambda dialog: dialog.accept())
-    log_in(team, live_server, "thamdinh")
+    log_in(team, "thamdinh")
     team.goto(f"{live_server.url}{period.get_absolute_url()}")
     expect(team.locator("[id='row-A']")).to_contain_text("Đã nộp")
     team.locator("[id='row-A'] a").first.click()
@@ -99,10 +86,7 @@ def test_a_full_appraisal_round_with_one_return(page, browser, live_server, peri
     expect(page.locator("body")).not_to_contain_text("Niêm yết thiếu 5 TTHC")
     pdf = tmp_path / "Quyết định ban hành kế hoạch.pdf"
     pdf.write_bytes(pdf_bytes("Quyet dinh 12/QD-UBND"))
-    upload = row(page, "1.1").locator("form.ev-upload")
-    upload.locator("input[type=file]").set_input_files(str(pdf))
-    expect(upload.locator("[data-file-names]")).to_have_text("Quyết định ban hành kế hoạch.pdf")
-    upload.locator("button[type=submit]").click()
+    upload(page, "1.1", pdf)
     expect(row(page, "1.1").locator(".ev-list a")).to_have_text("Quyết định ban hành kế hoạch.pdf")
     self_score(page, "1.1", "1,5", "Kế hoạch ban hành chậm 5 ngày; đính kèm quyết định.")
     page.get_by_role("link", name=re.compile("Kiểm tra và nộp lại")).click()

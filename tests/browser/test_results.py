@@ -10,21 +10,16 @@ from tests.reports.builders import make_published_period
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "matkhau-2024"
-
-
 def column_values(page, index):
     cells = page.locator("#ranking tbody tr").locator(f"td:nth-child({index})")
     return [cells.nth(i).get_attribute("data-sort") for i in range(cells.count())]
 
 
-def test_leader_sorts_the_ranking_and_sees_counts_and_chart(page, live_server, units, leader):
+def test_leader_sorts_the_ranking_and_sees_counts_and_chart(
+    page, live_server, log_in, units, leader
+):
     period = make_published_period(units).period
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "lanhdao")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".usernav")).to_be_visible()
+    log_in(page, "lanhdao")
 
     page.goto(f"{live_server.url}/periods/{period.code}/results/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Kết quả Chỉ số CCHC")

@@ -8,22 +8,9 @@ from playwright.sync_api import expect
 from scoring.models import Assessment, Score
 from tests.evidence.builders import EXE, pdf_bytes
 
+from .steps import row, upload
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "matkhau-2024"
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".usernav")).to_be_visible()
-
-
-def row(page, code):
-    return page.locator(f"[id='tc-{code}']")
-
 
 def score(page, code, value):
     """Type a score as an officer does: type, then leave the field."""
@@ -39,11 +26,11 @@ def expect_saved(form):
 
 
 def test_an_officer_completes_and_submits_the_self_assessment(
-    page, browser, live_server, period, units, officer, other_officer, tmp_path
+    page, browser, live_server, log_in, period, units, officer, other_officer, tmp_path
 ):
     assessment = Assessment.objects.get(period=period, commune=units["commune"])
     url = f"{live_server.url}{assessment.get_absolute_url()}"
-    log_in(page, live_server, "canbo_a")
+    log_in(page, "canbo_a")
     page.goto(url)
     expect(page.locator("h1")).to_contain_text("Xã Đồng Tâm")
     bar = page.locator("#progress-bar")
@@ -78,18 +65,13 @@ def test_an_officer_completes_and_submits_the_self_assessment(
     # A PDF for 1.1, then the same file linked to 1.2.
     pdf = tmp_path / "Kế hoạch CCHC năm 2024.pdf"
     pdf.write_bytes(pdf_bytes("Ke hoach CCHC 2024"))
-    upload = row(page, "1.1").locator("form.ev-upload")
-    upload.locator("input[type=file]").set_input_files(str(pdf))
-    expect(upload.locator("[data-file-names]")).to_have_text("Kế hoạch CCHC năm 2024.pdf")
-    upload.locator("button[type=submit]").click()
+    form = upload(page, "1.1", pdf)
     expect(row(page, "1.1").locator(".ev-list a")).to_have_text("Kế hoạch CCHC năm 2024.pdf")
     expect(row(page, "1.1").locator(".badge")).to_have_text("Đã chấm")
-    expect(upload.locator("[data-file-names]")).to_have_count(1)
+    expect(form.locator("[data-file-names]")).to_have_count(1)
     fake = tmp_path / "Báo cáo.pdf"
     fake.write_bytes(EXE)
-    upload = row(page, "1.2").locator("form.ev-upload")
-    upload.locator("input[type=file]").set_input_files(str(fake))
-    upload.locator("button[type=submit]").click()
+    upload(page, "1.2", fake)
     expect(row(page, "1.2").locator(".row-error")).to_contain_text(
         "Tệp “Báo cáo.pdf”: nội dung không phải tệp PDF thật"
     )
@@ -143,27 +125,26 @@ def test_an_officer_completes_and_submits_the_self_assessment(
     # Another commune's officer, in a browser of their own, sees nothing of it.
     stranger = browser.new_context()
     other = stranger.new_page()
-    log_in(other, live_server, "canbo_b")
+    log_in(other, "canbo_b")
     assert other.goto(url).status == 404
     assert other.goto(f"{live_server.url}{evidence_url}").status == 404
     stranger.close()
 
 
 def test_two_officers_saving_the_same_criterion_see_both_values(
-    page, browser, live_server, period, units, officer
+    page, browser, live_server, log_in, period, units, officer
 ):
     from communes.models import Role
     from tests.factories import make_user
 
-    make_user("canbo_a2", unit=units["commune"], role=Role.COMMUNE_OFFICER, first_name="Lê Thị Hoa",
-              password=PASSWORD)
+    make_user("canbo_a2", unit=units["commune"], role=Role.COMMUNE_OFFICER, first_name="Lê Thị Hoa")
     assessment = Assessment.objects.get(period=period, commune=units["commune"])
     url = f"{live_server.url}{assessment.get_absolute_url()}"
-    log_in(page, live_server, "canbo_a")
+    log_in(page, "canbo_a")
     page.goto(url)
     colleague_context = browser.new_context()
     colleague = colleague_context.new_page()
-    log_in(colleague, live_server, "canbo_a2")
+    log_in(colleague, "canbo_a2")
     colleague.goto(url)
 
     expect_saved(score(colleague, "1.2", "4"))
@@ -190,10 +171,11 @@ def test_two_officers_saving_the_same_criterion_see_both_values(
 
 
 def test_the_whole_reference_criteria_set_can_be_filled_in_and_submitted(
-    page, live_server, units, officer, tmp_path
+    page, live_server, log_in, units, officer
 ):
     """Every self-assessed leaf of fixtures/reference-commune-2022.csv, as a newcomer would."""
     import datetime
+    import io
     from pathlib import Path
 
     from django.conf import settings
@@ -207,7 +189,7 @@ def test_the_whole_reference_criteria_set_can_be_filled_in_and_submitted(
         str(Path(settings.BASE_DIR) / "fixtures" / "reference-commune-2022.csv"),
         code="HD-2022",
         name="Bộ chỉ số CCHC cấp xã (tham khảo)",
-        stdout=open(tmp_path / "out.txt", "w"),
+        stdout=io.StringIO(),
     )
     criteria_set = CriteriaSet.objects.get(code="HD-2022")
     period = create_period(
@@ -219,7 +201,7 @@ def test_the_whole_reference_criteria_set_can_be_filled_in_and_submitted(
         assessment.scores.filter(criterion__method=Method.SELF_ASSESSED)
         .select_related("criterion").order_by("criterion__position")
     )
-    log_in(page, live_server, "canbo_a")
+    log_in(page, "canbo_a")
     page.goto(f"{live_server.url}{assessment.get_absolute_url()}")
     expect(page.locator("#progress-bar")).to_contain_text(f"0/{len(leaves)}")
     for score in leaves:

@@ -1,11 +1,9 @@
-from tabular import ImportFailed, RowError, Table
-from tabular.commands import ImportCommand
-
-from scoring.models import Period
 from scoring.services.survey_import import OPTIONAL, REQUIRED, import_survey
 
+from ._period_import import PeriodImportCommand
 
-class Command(ImportCommand):
+
+class Command(PeriodImportCommand):
     help = (
         "Nhập điểm các tiêu chí điều tra xã hội học, SIPAS và tiêu chí tính từ hệ thống làm điểm "
         "thẩm định. Tệp .csv (UTF-8) hoặc .xlsx có các cột commune_code,criterion_code,value"
@@ -17,15 +15,11 @@ class Command(ImportCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("--period", required=True, metavar="P", help="Mã kỳ đánh giá.")
         parser.add_argument(
             "--as-percent",
             action="store_true",
             help="Cột value là tỷ lệ phần trăm (0–100), quy ra điểm theo điểm tối đa.",
         )
 
-    def import_table(self, table: Table, *, period, as_percent=False, **options) -> str:
-        found = Period.objects.select_related("criteria_set").filter(code=period).first()
-        if found is None:
-            raise ImportFailed(RowError(None, None, f"Không có kỳ đánh giá mã “{period}”."))
-        return import_survey(table, period=found, as_percent=as_percent).summary()
+    def import_period(self, table, period, *, by, as_percent=False, **options) -> str:
+        return import_survey(table, period=period, as_percent=as_percent, by=by).summary()

@@ -1,0 +1,97 @@
+"""What the per-commune score files share (design.md §6 ◆ `import_scores`, `import_survey`).
+
+Both imports refuse the same things in a row's `commune_code` and `criterion_code` with the
+same words (a missing or unknown code, a criterion with sub-criteria, a criterion that does
+not apply to the commune, a (commune, criterion) pair given twice), and record the file the
+same way in the audit log.
+"""
+
+from __future__ import annotations
+
+from tabular import RowError, Table
+from tabular.table import Row
+
+from ..audit import record_event
+
+
+def record_file_imported(table: Table, *, period, by, action: str, **detail) -> None:
+    """The audit event of one imported file: who, when, its name and SHA-256, and `detail`."""
+    record_event(
+        by=by,
+        period=period,
+        action=action,
+        reason=f"Tệp “{table.filename}”",
+        detail={"filename": table.filename, "sha256": table.sha256, **detail},
+    )
+
+
+class CodeChecks:
+    """The code checks of one file; each appends its problems to `errors` and says if it passed."""
+
+    def __init__(self, period, errors: list[RowError]):
+        self.period = period
+        self.errors = errors
+        self.seen: dict[tuple[str, str], int] = {}  # (commune, criterion) → first row
+
+    def commune(self, row: Row, found) -> bool:
+        """`found` is what the row's commune code names in the period (None: nothing)."""
+        code = row.values["commune_code"]
+        if not code:
+            self.errors.append(row.error("commune_code", "chưa có mã đơn vị."))
+        elif found is None:
+            self.errors.append(
+                row.error(
+                    "commune_code",
+                    f"không có đơn vị mã “{code}” trong kỳ đánh giá {self.period.code}.",
+                )
+            )
+        else:
+            return True
+        return False
+
+    def criterion(self, row: Row, found, *, branch: bool) -> bool:
+        """`found` is the criterion the code names (None: none to score), `branch` whether it
+        has sub-criteria."""
+        code = row.values["criterion_code"]
+        if not code:
+            self.errors.append(row.error("criterion_code", "chưa có mã tiêu chí."))
+        elif branch:
+            self.errors.append(
+                row.error(
+                    "criterion_code",
+                    f"tiêu chí {code} có tiêu chí con; chỉ nhập điểm cho tiêu chí cuối.",
+                )
+            )
+        elif found is None:
+            self.errors.append(
+                row.error(
+                    "criterion_code",
+                    f"không có tiêu chí mã “{code}” trong bộ tiêu chí "
+                    f"{self.period.criteria_set.code}.",
+                )
+            )
+        else:
+            return True
+        return False
+
+    def not_applicable(self, row: Row, commune_name: str) -> None:
+        self.errors.append(
+            row.error(
+                "criterion_code",
+                f"tiêu chí {row.values['criterion_code']} không áp dụng cho {commune_name}.",
+            )
+        )
+
+    def once(self, row: Row) -> None:
+        """Refuse a second row for the same commune and criterion."""
+        key = (row.values["commune_code"], row.values["criterion_code"])
+        if not all(key):
+            return
+        if key in self.seen:
+            self.errors.append(
+                row.error(
+                    "criterion_code", f"trùng với dòng {self.seen[key]} (cùng đơn vị và tiêu chí)."
+                )
+            )
+        else:
+            self.seen[key] = row.number
