@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import appraisal, assessment, dashboard, period
+from .views import appraisal, assessment, dashboard, period, publishing
 
 app_name = "scoring"
 
@@ -30,6 +30,8 @@ urlpatterns = [
     path("periods/<str:period>/communes.csv", period.export_csv, name="period_csv"),
     path("periods/<str:period>/bulk/", period.bulk, name="period_bulk"),
     path("periods/<str:period>/survey/", period.survey, name="survey"),
+    # Publish (issue 6): readiness, publish with the decision, reopen for correction.
+    path("periods/<str:period>/publish/", publishing.publish, name="publish"),
     path(
         "periods/<str:period>/communes/<str:commune>/appraise/<int:score>/",
         appraisal.save_appraisal,
