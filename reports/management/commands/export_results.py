@@ -4,6 +4,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from reports.excel import ranking_xlsx
+from reports.exports import results_csv
+from reports.pdf import ranking_pdf
+from reports.selectors import latest_publication
 from scoring.models import Period
 from tabular.commands import fail
 
@@ -13,15 +17,9 @@ FORMATS = ("csv", "xlsx", "pdf")
 def render(publication, kind: str) -> bytes:
     """The file's bytes, by the reports app's renderers (design.md §6, §8)."""
     if kind == "csv":
-        from reports.exports import results_csv
-
         return results_csv(publication).encode("utf-8")
     if kind == "xlsx":
-        from reports.excel import ranking_xlsx
-
         return ranking_xlsx(publication)
-    from reports.pdf import ranking_pdf
-
     return ranking_pdf(publication)
 
 
@@ -52,8 +50,6 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, metavar="FILE", help="Tệp kết quả.")
 
     def handle(self, *args, period, kind, output, **options):
-        from reports.selectors import latest_publication
-
         kind = kind.lower()
         if kind not in FORMATS:
             raise fail(self, [f"--format “{kind}” không hợp lệ (dùng csv, xlsx hoặc pdf)."])
