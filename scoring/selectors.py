@@ -186,9 +186,13 @@ class Deadline:
     due: datetime.date
     days_left: int
     reopened_until: datetime.date | None = None
+    # Set once the self-assessment is handed in: the deadline no longer concerns the commune.
+    handed_in: str = ""
 
     @property
     def text(self) -> str:
+        if self.handed_in:
+            return self.handed_in
         if self.reopened_until:
             until = rules.format_date(self.reopened_until)
             if self.days_left < 0:
@@ -205,7 +209,7 @@ class Deadline:
     @property
     def label(self) -> str:
         """Under the big number of days left."""
-        if self.days_left < 0:
+        if self.handed_in or self.days_left < 0:
             return self.text
         if self.reopened_until:
             return f"ngày còn lại (được mở lại đến {rules.format_date(self.reopened_until)})"
@@ -215,6 +219,14 @@ class Deadline:
 def deadline_of(assessment: Assessment, today: datetime.date) -> Deadline:
     """Days until the self-assessment deadline, or until the reopening ends."""
     due = assessment.period.self_assessment_due
+    if assessment.status not in (Assessment.Status.DRAFT, Assessment.Status.RETURNED):
+        submitted = assessment.submitted_at
+        note = (
+            f"Đã nộp ngày {rules.format_date(timezone.localtime(submitted).date())}"
+            if submitted
+            else "Hồ sơ đã nộp"
+        )
+        return Deadline(due=due, days_left=(due - today).days, handed_in=note)
     reopened = assessment.reopened_until
     if reopened and reopened > due and today > due:
         return Deadline(due=reopened, days_left=(reopened - today).days, reopened_until=reopened)

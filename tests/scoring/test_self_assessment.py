@@ -86,6 +86,7 @@ class FakeAssessment:
     def __init__(self, due, reopened=None):
         self.period = type("P", (), {"self_assessment_due": due})()
         self.reopened_until = reopened
+        self.status = "draft"
 
 
 @pytest.mark.parametrize(
