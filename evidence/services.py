@@ -15,7 +15,6 @@ import hashlib
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
@@ -83,15 +82,11 @@ class CheckedFile:
         return CONTENT_TYPES[self.extension]
 
 
-def megabytes(size: int) -> str:
-    return rules.format_score((Decimal(size) / (1024 * 1024)).quantize(Decimal("0.1")))
-
-
 def upload_limits() -> dict:
     """What upload forms tell the browser: size limit (bytes and MB) and accepted extensions."""
     return {
         "max_bytes": settings.EVIDENCE_MAX_BYTES,
-        "max_mb": megabytes(settings.EVIDENCE_MAX_BYTES),
+        "max_mb": rules.format_megabytes(settings.EVIDENCE_MAX_BYTES),
         "accept": ACCEPT_ATTRIBUTE,
     }
 
@@ -161,8 +156,8 @@ def check_upload(upload) -> CheckedFile:
     limit = settings.EVIDENCE_MAX_BYTES
     if upload.size > limit:
         raise EvidenceError(
-            f"Tệp “{name}” dung lượng {megabytes(upload.size)} MB, vượt quá giới hạn "
-            f"{megabytes(limit)} MB."
+            f"Tệp “{name}” dung lượng {rules.format_megabytes(upload.size)} MB, vượt quá giới hạn "
+            f"{rules.format_megabytes(limit)} MB."
         )
     if upload.size == 0:
         raise EvidenceError(f"Tệp “{name}” rỗng (0 byte).")

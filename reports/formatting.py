@@ -5,12 +5,10 @@ Pure functions (no database, no settings), on top of scoring/rules.py.
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
-from django.utils import timezone
-
 from scoring import rules
+from scoring.display import format_datetime  # noqa: F401 - re-exported for reports
 from scoring.rules import plain_decimal  # noqa: F401 - the exact-number rule, re-exported
 
 
@@ -64,10 +62,3 @@ def percent_of(score: Decimal, maximum: Decimal) -> Decimal:
     return rules.round_printed(score * rules.HUNDRED / maximum)
 
 
-def format_datetime(value: datetime.datetime | None) -> str:
-    """dd/mm/yyyy HH:MM in the site's time zone."""
-    if value is None:
-        return ""
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return value.strftime("%d/%m/%Y %H:%M")

@@ -13,7 +13,6 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from scoring.permissions import (
-    can_read_commune_report,
     can_read_lost_points,
     can_read_results,
     visible_periods,
@@ -122,14 +121,14 @@ def results_csv_download(request, period):
 @require_GET
 @login_required
 def commune_report(request, period, commune):
-    """One commune's report (PDF): its own officers, and the appraising unit."""
+    """One commune's report (PDF): its own officers, and the appraising unit.
+
+    _publication checked can_read_results; visible_results keeps the communes in scope."""
     publication = _publication(request, period)
     result = get_object_or_404(
         visible_results(request.user, publication).select_related("commune"), commune__code=commune
     )
     result.publication = publication
-    if not can_read_commune_report(request.user, result):
-        raise PermissionDenied
     period_code, version = publication.period.code, publication.version
     filename = f"bao-cao-{period_code}-{result.commune.code}-lan-{version}.pdf"
     return _download(pdf.commune_report_pdf(result), filename, "application/pdf")

@@ -216,9 +216,7 @@ def period_table(period, *, status: str = "", district: str = "", today=None) ->
                 rounds=rounds.get(a.pk, 0),
             )
         )
-    scope = Assessment.objects.filter(period=period)
-    if district:
-        scope = scope.filter(commune__parent__code=district)
+    scope = period_assessments(period, district=district).order_by()
     by_status = dict(scope.values_list("status").annotate(n=Count("id")))
     counts = [(value, label, by_status.get(value, 0)) for value, label in Status.choices]
     districts = list(

@@ -55,7 +55,7 @@ def can_read_results(user, period) -> bool:
     """
     if not period.is_published and not period.publications.exists():
         return False
-    if has_role(user, period.unit, Role.APPRAISER) or has_role(user, period.unit, Role.LEADER):
+    if can_view_period_overview(user, period):
         return True
     return units_in_scope(user).filter(pk=period.unit_id).exists() or (
         visible_assessments(user).filter(period=period).exists()
@@ -235,16 +235,10 @@ def can_change_appraisal(user, assessment) -> bool:
 
 
 def visible_results(user, publication) -> QuerySet:
-    """Results of a publication the user may open one by one: communes in their scope."""
+    """Results of a publication the user may open one by one (a commune's report): communes
+    in their scope. Ask can_read_results of the publication's period first; together they
+    are the whole check for a commune's report."""
     return publication.results.filter(commune__in=units_in_scope(user))
-
-
-def can_read_commune_report(user, result) -> bool:
-    """A commune's published report: readers of the results who have the commune in scope."""
-    return (
-        can_read_results(user, result.publication.period)
-        and units_in_scope(user).filter(pk=result.commune_id).exists()
-    )
 
 
 def can_read_lost_points(user, period) -> bool:

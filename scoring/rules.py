@@ -70,7 +70,8 @@ def plain_decimal(value: Decimal | None) -> str:
     return "0" if text in {"", "-0"} else text
 
 
-def _vietnamese(value: Decimal) -> str:
+def format_exact(value: Decimal | None) -> str:
+    """An exact number for people, unrounded: comma decimal, no trailing zeros ("87,747")."""
     return plain_decimal(value).replace(".", ",")
 
 
@@ -78,14 +79,14 @@ def format_score(value: Decimal | None) -> str:
     """A criterion or field score: comma decimal, no trailing zeros ("11,84", "6", "1,577")."""
     if value is None:
         return ""
-    return _vietnamese(value.quantize(SCORE_PLACES, rounding=ROUND_HALF_UP))
+    return format_exact(value.quantize(SCORE_PLACES, rounding=ROUND_HALF_UP))
 
 
 def format_total(value: Decimal | None) -> str:
     """A total or index as published: half-up to 2 decimals, comma decimal ("87,75", "90")."""
     if value is None:
         return ""
-    return _vietnamese(round_printed(value))
+    return format_exact(round_printed(value))
 
 
 def format_signed(value: Decimal | None) -> str:
@@ -94,6 +95,11 @@ def format_signed(value: Decimal | None) -> str:
         return ""
     text = format_total(value)
     return f"+{text}" if value > 0 and text != "0" else text
+
+
+def format_megabytes(size: int) -> str:
+    """A size in bytes as megabytes to one decimal, comma decimal ("1,2", "20")."""
+    return format_score((Decimal(size) / (1024 * 1024)).quantize(Decimal("0.1")))
 
 
 def format_date(value: datetime.date | None) -> str:

@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from . import rules
+from .display import format_datetime
 from .models import Assessment, Criterion, Method, NaPolicy, Score
 
 ZERO = Decimal(0)
@@ -344,8 +345,7 @@ def size_text(size: int) -> str:
         return f"{size} byte"
     if size < 1024 * 1024:
         return f"{rules.format_score((Decimal(size) / 1024).quantize(Decimal(1)))} KB"
-    megabytes = (Decimal(size) / (1024 * 1024)).quantize(Decimal("0.1"))
-    return f"{rules.format_score(megabytes)} MB"
+    return f"{rules.format_megabytes(size)} MB"
 
 
 @dataclass
@@ -501,18 +501,8 @@ def evidence_items_of(score: Score) -> list[EvidenceItem]:
     from evidence.models import Evidence
 
     evidence = list(score.evidence.order_by("uploaded_at", "pk"))
-    links = (
-        Evidence.scores.through.objects.filter(evidence__in=evidence)
-        .order_by("score__criterion__position")
-        .values_list("evidence_id", "score__criterion__code")
-    )
-    codes_of: dict[int, list[str]] = {}
-    for evidence_id, code in links:
-        codes_of.setdefault(evidence_id, []).append(code)
-    return [
-        EvidenceItem(item, codes_of.get(item.pk, []), current=score.criterion.code)
-        for item in evidence
-    ]
+    links = Evidence.scores.through.objects.filter(evidence__in=evidence)
+    return _evidence_items(evidence, links, current=score.criterion.code)
 
 
 def assessment_evidence(assessment: Assessment) -> list[EvidenceItem]:
@@ -520,15 +510,19 @@ def assessment_evidence(assessment: Assessment) -> list[EvidenceItem]:
     from evidence.models import Evidence
 
     evidence = list(assessment.evidence.order_by("uploaded_at", "pk"))
-    links = (
-        Evidence.scores.through.objects.filter(evidence__assessment=assessment)
-        .order_by("score__criterion__position")
-        .values_list("evidence_id", "score__criterion__code")
-    )
+    links = Evidence.scores.through.objects.filter(evidence__assessment=assessment)
+    return _evidence_items(evidence, links)
+
+
+def _evidence_items(evidence, links, *, current: str = "") -> list[EvidenceItem]:
+    """EvidenceItems of `evidence`, each with the codes its `links` (evidence-to-score rows)
+    name, in criterion order."""
     codes_of: dict[int, list[str]] = {}
-    for evidence_id, code in links:
+    for evidence_id, code in links.order_by("score__criterion__position").values_list(
+        "evidence_id", "score__criterion__code"
+    ):
         codes_of.setdefault(evidence_id, []).append(code)
-    return [EvidenceItem(item, codes_of.get(item.pk, [])) for item in evidence]
+    return [EvidenceItem(item, codes_of.get(item.pk, []), current=current) for item in evidence]
 
 
 def field_blocks_of(criteria: Iterable[Criterion], progress: Progress) -> list[FieldBlock]:
@@ -558,10 +552,11 @@ def events_for_commune(assessment: Assessment, *, everything: bool = False):
 
     Before publication the commune sees its own changes and the workflow steps (transitions
     written with field_name "status", returns, reopenings, locks), never appraised scores or
-    appraisal notes. `everything` (the appraising unit, or after publication) shows all.
+    appraisal notes. `everything` shows all: permissions.can_view_appraisal_notes decides
+    (the appraising unit, or anyone after publication).
     """
     events = assessment.audit_events.select_related("user", "criterion").order_by("-at", "-id")
-    if everything or assessment.period.is_published:
+    if everything:
         return events
     return events.filter(
         Q(action__in=COMMUNE_ACTIONS) | Q(field_name="status") | Q(action__in=WORKFLOW_ACTIONS)
@@ -616,7 +611,7 @@ class EventLine:
 
     @property
     def when(self) -> str:
-        return timezone.localtime(self.event.at).strftime("%d/%m/%Y %H:%M")
+        return format_datetime(self.event.at)
 
     @property
     def who(self) -> str:

@@ -29,7 +29,7 @@ class DecimalInput(forms.CharField):
 
     def prepare_value(self, value):
         if isinstance(value, Decimal):
-            return rules.plain_decimal(value).replace(".", ",")
+            return rules.format_exact(value)
         return value
 
     def to_python(self, value):

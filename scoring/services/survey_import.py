@@ -210,6 +210,5 @@ def source_text(score: Score) -> str:
     if score.sample_size is not None:
         parts.append(f"n = {score.sample_size}")
     if score.raw_value is not None:
-        raw = format(score.raw_value.normalize(), "f").replace(".", ",")
-        parts.append(f"số liệu gốc {raw}")
+        parts.append(f"số liệu gốc {rules.format_exact(score.raw_value)}")
     return ", ".join(parts)

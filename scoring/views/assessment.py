@@ -6,7 +6,6 @@ static/js/autosave.js (requests carrying "X-Autosave: 1" or htmx's "HX-Request")
 JavaScript the same forms post normally and are redirected back to the criterion.
 """
 
-import importlib.util
 import json
 
 from django.contrib import messages
@@ -17,8 +16,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from communes.access import has_role
-from communes.models import Role
 from evidence.services import upload_limits
 
 from .. import rules, selectors
@@ -28,6 +25,8 @@ from ..permissions import (
     can_appraise,
     can_edit_score,
     can_submit,
+    can_view_appraisal,
+    can_view_appraisal_notes,
     can_view_self_assessment,
     can_withdraw,
     is_officer_of,
@@ -67,28 +66,14 @@ def criterion_url(assessment, code: str) -> str:
     return f"{assessment.get_absolute_url()}#tc-{code}"
 
 
-def _appraisal_page():
-    """The appraisers' page, once scoring/views/appraisal.py exists (issue 5)."""
-    if importlib.util.find_spec("scoring.views.appraisal") is None:
-        return None
-    from .appraisal import appraisal_page
-
-    return appraisal_page
-
-
-def _oversees(user, assessment) -> bool:
-    unit = assessment.period.unit
-    return has_role(user, unit, Role.APPRAISER) or has_role(user, unit, Role.LEADER)
-
-
 @login_required
 def detail(request, period, commune):
     """The assessment: self-assessment for the commune, appraisal for the appraisers."""
     assessment = get_assessment(request, period, commune)
     if can_appraise(request.user, assessment):
-        appraisal_page = _appraisal_page()
-        if appraisal_page is not None:
-            return appraisal_page(request, assessment)
+        from .appraisal import appraisal_page  # it imports this module
+
+        return appraisal_page(request, assessment)
     return self_assessment_page(request, assessment)
 
 
@@ -109,7 +94,7 @@ def self_assessment_page(request, assessment):
     """The criteria tree with this commune's scores and evidence; editable where allowed."""
     user = request.user
     if not can_view_self_assessment(user, assessment):
-        if _oversees(user, assessment):
+        if can_view_appraisal(user, assessment):
             return not_submitted_page(request, assessment)
         raise PermissionDenied
     officer = is_officer_of(user, assessment)
@@ -297,10 +282,10 @@ def history(request, period, commune):
     """The assessment's changes (audit events) the viewer may read."""
     assessment = get_assessment(request, period, commune)
     user = request.user
-    appraiser = can_appraise(user, assessment)
-    if not (appraiser or can_view_self_assessment(user, assessment)):
+    if not (can_appraise(user, assessment) or can_view_self_assessment(user, assessment)):
         raise PermissionDenied
-    events = list(selectors.events_for_commune(assessment, everything=appraiser)[:500])
+    everything = can_view_appraisal_notes(user, assessment)
+    events = list(selectors.events_for_commune(assessment, everything=everything)[:500])
     return render(
         request,
         "scoring/assessment_history.html",

@@ -29,12 +29,13 @@ from ..services.survey_import import OPTIONAL, REQUIRED, import_survey
 Status = Assessment.Status
 
 
-def get_period(request, code) -> Period:
-    """The period if the user may see it (404 otherwise) and read its table (403 otherwise)."""
+def get_period(request, code, *, may=can_view_period_overview) -> Period:
+    """The period if the user may see it (404 otherwise) and `may(user, period)`: read its
+    table by default, or e.g. can_manage_period to act on it (403 otherwise)."""
     period = get_object_or_404(
         visible_periods(request.user).select_related("unit__parent__parent"), code=code
     )
-    if not can_view_period_overview(request.user, period):
+    if not may(request.user, period):
         raise PermissionDenied
     return period
 
@@ -132,9 +133,7 @@ def export_csv(request, period):
 @login_required
 def bulk(request, period):
     """Lock, unlock or reopen the selected communes, with a reason (all or none; audited)."""
-    period = get_period(request, period)
-    if not can_manage_period(request.user, period):
-        raise PermissionDenied
+    period = get_period(request, period, may=can_manage_period)
     back = reverse("scoring:period", args=[period.code])
     if request.POST.get("query"):
         back += "?" + request.POST["query"]
@@ -169,9 +168,7 @@ def bulk(request, period):
 @login_required
 def survey(request, period):
     """Import survey, SIPAS and computed criteria from a file (the ◆ import_survey command)."""
-    period = get_period(request, period)
-    if not can_manage_period(request.user, period):
-        raise PermissionDenied
+    period = get_period(request, period, may=can_manage_period)
     errors = []
     if request.method == "POST":
         upload = request.FILES.get("file")

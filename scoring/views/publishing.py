@@ -18,17 +18,16 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from reports.selectors import latest_publication, publication_info
 
-from ..models import Assessment, Period
-from ..permissions import can_manage_period, visible_periods
+from ..models import Assessment
+from ..permissions import can_manage_period
 from ..services import WorkflowError
 from ..services.publishing import READY, publish_period, reopen_for_correction
+from .period import get_period
 
 Status = Assessment.Status
 
@@ -54,20 +53,14 @@ class Readiness:
 
 
 def readiness(period) -> Readiness:
-    """Two queries whatever the number of communes: the counts per status, the ones waiting."""
-    counts = dict(
-        Assessment.objects.filter(period=period)
-        .order_by()
-        .values_list("status")
-        .annotate(count=Count("pk"))
-    )
+    """Two queries whatever the number of communes: the count, the ones waiting."""
+    total = Assessment.objects.filter(period=period).count()
     waiting = list(
         Assessment.objects.filter(period=period)
         .exclude(status__in=READY)
         .select_related("commune")
         .order_by("commune__code")
     )
-    total = sum(counts.values())
     return Readiness(total=total, ready=total - len(waiting), waiting=waiting)
 
 
@@ -81,22 +74,12 @@ def _exclusions(post, waiting) -> dict[str, str]:
     }
 
 
-def _managed_period(request, code) -> Period:
-    """The period if the user sees it (404 otherwise) and runs it (403 otherwise)."""
-    period = get_object_or_404(
-        visible_periods(request.user).select_related("unit__parent__parent"), code=code
-    )
-    if not can_manage_period(request.user, period):
-        raise PermissionDenied
-    return period
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def publish(request, period):
     """GET: readiness and the form. POST action=publish|reopen calls the service; a refusal
     (WorkflowError) is shown on the page with the values typed, and nothing is saved."""
-    period = _managed_period(request, period)
+    period = get_period(request, period, may=can_manage_period)
     form = PublishForm(request.POST or None)
     error = ""
     exclusions: dict[str, str] = {}
