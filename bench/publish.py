@@ -68,14 +68,19 @@ FROM totals
 # removed afterwards (untimed).
 BASELINE_INTO_TABLES = """
 INSERT INTO scoring_result (publication_id, commune_id, total, applicable_max, index, rank,
-                            rank_of, classification)
-SELECT %s, a.commune_id, r.total, r.applicable_max, r.index, r.rank, r.rank_of, r.classification
-FROM baseline_result r JOIN scoring_assessment a ON a.id = r.assessment_id;
-INSERT INTO scoring_fieldresult (result_id, field_id, score, max_points, rank, rank_of)
-SELECT r.id, f.field_id, f.score, f.max_points, f.rank, f.rank_of
-FROM baseline_field f
-JOIN scoring_assessment a ON a.id = f.assessment_id
-JOIN scoring_result r ON r.publication_id = %s AND r.commune_id = a.commune_id
+                            rank_of, classification, field_results)
+SELECT %s, a.commune_id, r.total, r.applicable_max, r.index, r.rank, r.rank_of, r.classification,
+       f.document
+FROM baseline_result r
+JOIN scoring_assessment a ON a.id = r.assessment_id
+JOIN (
+    SELECT f.assessment_id,
+           jsonb_object_agg(c.code, jsonb_build_object(
+               'score', f.score::text, 'max', f.max_points::text,
+               'rank', f.rank, 'rank_of', f.rank_of)) AS document
+    FROM baseline_field f JOIN scoring_criterion c ON c.id = f.field_id
+    GROUP BY f.assessment_id
+) f ON f.assessment_id = r.assessment_id
 """
 
 
@@ -120,8 +125,8 @@ def baseline(period) -> tuple[float, dict, dict]:
 
 
 def baseline_into_tables(period) -> float:
-    """Seconds for the same computation written into scoring_result and scoring_fieldresult
-    (commit included)."""
+    """Seconds for the same computation written into scoring_result, the field results as
+    JSON built by PostgreSQL (commit included)."""
     from django.utils import timezone
 
     from scoring.models import Publication
@@ -136,14 +141,9 @@ def baseline_into_tables(period) -> float:
         publication = cursor.fetchone()[0]
         cursor.execute(BASELINE_FIELDS, [period.pk])
         cursor.execute(BASELINE_RESULTS)
-        cursor.execute(BASELINE_INTO_TABLES, [publication, publication])
+        cursor.execute(BASELINE_INTO_TABLES, [publication])
     elapsed = time.perf_counter() - started
     with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM scoring_fieldresult WHERE result_id IN "
-            "(SELECT id FROM scoring_result WHERE publication_id = %s)",
-            [publication],
-        )
         cursor.execute("DELETE FROM scoring_result WHERE publication_id = %s", [publication])
         cursor.execute("DELETE FROM scoring_publication WHERE id = %s", [publication])
     assert not Publication.objects.filter(pk=publication).exists()
@@ -151,7 +151,7 @@ def baseline_into_tables(period) -> float:
 
 
 def published(publication) -> tuple[dict, dict]:
-    from scoring.models import Assessment, FieldResult, Result
+    from scoring.models import Assessment, Criterion, Result
 
     assessment_of = dict(
         Assessment.objects.filter(period_id=publication.period_id).values_list("commune_id", "pk")
@@ -162,11 +162,15 @@ def published(publication) -> tuple[dict, dict]:
             publication=publication
         ).values_list("commune_id", "total", "index", "rank", "rank_of", "classification")
     }
+    field_of = dict(
+        Criterion.objects.filter(
+            criteria_set_id=publication.period.criteria_set_id, parent__isnull=True
+        ).values_list("code", "pk")
+    )
     fields = {
-        (assessment_of[commune], field): (score, rank, rank_of)
-        for commune, field, score, rank, rank_of in FieldResult.objects.filter(
-            result__publication=publication
-        ).values_list("result__commune_id", "field_id", "score", "rank", "rank_of")
+        (assessment_of[result.commune_id], field_of[code]): (f.score, f.rank, f.rank_of)
+        for result in Result.objects.filter(publication=publication)
+        for code, f in result.field_scores().items()
     }
     return results, fields
 
@@ -205,15 +209,14 @@ def main() -> None:
         second, publish_2, queries_2 = timed_publish(period, reason="Đo lần hai")
         tables_2 = baseline_into_tables(period)
         results, fields = published(publication)
-        rows = len(results) + len(fields)
         agree = results == base_results and fields == base_fields
         best = min(base_1, base_2)
         best_tables = min(tables_1, tables_2)
-        print(f"rows written: {len(results)} results + {len(fields)} field results = {rows}")
+        print(f"rows written: {len(results)} results holding {len(fields)} field results")
         print(f"baseline (raw SQL, SUM + window functions): {base_1:.3f} s, again {base_2:.3f} s")
         print(
-            f"baseline written into scoring_result/scoring_fieldresult (indexes, foreign keys, "
-            f"commit): {tables_1:.3f} s, again {tables_2:.3f} s"
+            f"baseline written into scoring_result, field results as JSON (indexes, foreign "
+            f"keys, commit): {tables_1:.3f} s, again {tables_2:.3f} s"
         )
         print(f"publish_period version 1: {publish_1:.3f} s in {queries_1} queries")
         print(f"publish_period version 2 (warm): {publish_2:.3f} s in {queries_2} queries")

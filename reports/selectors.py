@@ -1,6 +1,6 @@
 """Reads for the published results: the ranking, one commune's report, the lost points.
 
-Results and reports read ONLY the frozen snapshot (Publication, Result, FieldResult), never
+Results and reports read ONLY the frozen snapshot (Publication, Result and its field results), never
 recompute from scores, so a file downloaded today says what the decision published. The two
 exceptions read Score rows on purpose: a commune's "criteria where it lost points" and the
 appraising unit's "tiêu chí dễ mất điểm" (the snapshot keeps no per-criterion figures).
@@ -9,7 +9,6 @@ Every read here takes a fixed number of queries, whatever the number of communes
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -27,7 +26,14 @@ from django.db.models import (
 )
 
 from scoring import rules
-from scoring.models import Criterion, FieldResult, Publication, Result, Score
+from scoring.models import (
+    Criterion,
+    FieldScore,
+    Publication,
+    Result,
+    Score,
+    decode_field_scores,
+)
 
 from . import charts
 from .formatting import (
@@ -297,42 +303,22 @@ def period_fields(period) -> list[Criterion]:
 
 def ranking(publication) -> Ranking:
     """Every commune of the publication by rank, with its field results in field order and
-    the count per classification. Three queries: fields, results with communes, field results.
+    the count per classification. Two queries: fields, results with communes.
     """
     period = publication.period
     fields = period_fields(period)
     threshold = weak_threshold()
     results = publication.results.select_related("commune")
     results = list(results.order_by("rank", "commune__name", "commune__code"))
-    # Plain tuples, not model instances: 170 communes × 10 fields.
-    field_results = defaultdict(dict)
-    for result_id, field_id, *values in FieldResult.objects.filter(
-        result__publication=publication
-    ).values_list("result_id", "field_id", "score", "max_points", "rank", "rank_of"):
-        field_results[result_id][field_id] = values
     bands = [label for label, _ in period.band_list()]
     band_of = {label: i for i, label in enumerate(bands)}
-    code_of = {f.pk: f.code for f in fields}
     rows = []
     for result in results:
-        by_field = field_results[result.pk]
-        cells = []
-        for f in fields:
-            values = by_field.get(f.pk)
-            if values is None:
-                cells.append(None)
-                continue
-            score, max_points, rank, rank_of = values
-            cells.append(
-                FieldCell(
-                    code=code_of[f.pk],
-                    score=score,
-                    max_points=max_points,
-                    rank=rank,
-                    rank_of=rank_of,
-                    weak=rules.is_weak(score, max_points, threshold),
-                )
-            )
+        by_code = result.field_scores()
+        cells = [
+            _cell(f.code, by_code[f.code], threshold) if f.code in by_code else None
+            for f in fields
+        ]
         band = band_of.get(result.classification, len(bands))
         rows.append(RankingRow(result=result, cells=cells, band=band))
     counts = {label: 0 for label in bands}
@@ -346,6 +332,17 @@ def ranking(publication) -> Ranking:
         info=publication_info(publication),
         threshold=threshold,
         excluded=sorted((publication.exclusions or {}).items()),
+    )
+
+
+def _cell(code: str, field: FieldScore, threshold: Decimal) -> FieldCell:
+    return FieldCell(
+        code=code,
+        score=field.score,
+        max_points=field.max_points,
+        rank=field.rank,
+        rank_of=field.rank_of,
+        weak=rules.is_weak(field.score, field.max_points, threshold),
     )
 
 
@@ -474,15 +471,19 @@ class CommuneReport(_ResultTexts):
         return charts.fields_chart(items, guide=self.threshold * rules.HUNDRED)
 
 
-def _previous_fields(period, commune) -> dict[str, FieldResult]:
+def _previous_fields(period, commune) -> dict[str, FieldScore]:
     """Last year's published field results of the commune, by field code (none: {})."""
     if period.previous_id is None:
         return {}
     previous = latest_publication(period.previous)
     if previous is None:
         return {}
-    rows = FieldResult.objects.filter(result__publication=previous, result__commune=commune)
-    return {row.field.code: row for row in rows.select_related("field")}
+    document = (
+        Result.objects.filter(publication=previous, commune=commune)
+        .values_list("field_results", flat=True)
+        .first()
+    )
+    return decode_field_scores(document or {})
 
 
 def lost_criteria(period, commune) -> list[LostCriterion]:
@@ -513,23 +514,26 @@ def lost_criteria(period, commune) -> list[LostCriterion]:
 def commune_report(result) -> CommuneReport:
     """One commune's published result: fields with ranks, weak fields, last year's change,
     and the criteria where it lost most points. Pass a Result with `publication__period` and
-    `commune` loaded; four queries (field results, last year's publication and fields, scores).
+    `commune` loaded; four queries (fields, last year's publication and result, scores).
     """
     period = result.publication.period
     threshold = weak_threshold()
     previous = _previous_fields(period, result.commune)
+    scores = result.field_scores()
     lines = []
-    for fr in result.fields.select_related("field").order_by("field__position", "field__code"):
-        before = previous.get(fr.field.code)
+    for f in period_fields(period):
+        if f.code not in scores:
+            continue
+        now, before = scores[f.code], previous.get(f.code)
         lines.append(
             FieldLine(
-                code=fr.field.code,
-                name=fr.field.name,
-                score=fr.score,
-                max_points=fr.max_points,
-                rank=fr.rank,
-                rank_of=fr.rank_of,
-                weak=rules.is_weak(fr.score, fr.max_points, threshold),
+                code=f.code,
+                name=f.name,
+                score=now.score,
+                max_points=now.max_points,
+                rank=now.rank,
+                rank_of=now.rank_of,
+                weak=rules.is_weak(now.score, now.max_points, threshold),
                 previous_score=before.score if before else None,
                 previous_rank=before.rank if before else None,
                 previous_rank_of=before.rank_of if before else None,

@@ -1,6 +1,10 @@
 """Criteria sets and their trees, periods, assessments, scores, the audit log and publications."""
 
+import functools
+import json
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -337,6 +341,14 @@ class Score(models.Model):
         verbose_name = _("điểm tiêu chí")
         verbose_name_plural = _("điểm tiêu chí")
         ordering = ["assessment", "criterion__position"]
+        indexes = [
+            # Publishing reads the few criteria confirmed "không áp dụng" apart from the rest.
+            models.Index(
+                fields=["assessment"],
+                condition=models.Q(not_applicable=True),
+                name="score_not_applicable",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["assessment", "criterion"], name="unique_score"),
             models.CheckConstraint(
@@ -587,6 +599,11 @@ class Result(FrozenModel):
         _("chỉ số năm trước"), max_digits=9, decimal_places=4, null=True, blank=True
     )
     previous_rank = models.PositiveIntegerField(_("xếp thứ năm trước"), null=True, blank=True)
+    # Each field's published figures, by field code (FieldScore, encode_field_scores):
+    # {"1": {"score": "12.500", "max": "15.000", "rank": 3, "rank_of": 12}, …}. One document
+    # per commune rather than a row per (commune, field): the snapshot is only ever read whole,
+    # and a national publication writes 3,321 rows instead of 36,531.
+    field_results = models.JSONField(_("kết quả từng lĩnh vực"), default=dict)
 
     class Meta:
         verbose_name = _("kết quả")
@@ -599,26 +616,40 @@ class Result(FrozenModel):
     def __str__(self):
         return f"{self.commune}: {rules.format_total(self.total)}"
 
+    def field_scores(self) -> dict[str, "FieldScore"]:
+        """Field code → FieldScore (exact Decimals), decoded from `field_results`."""
+        return decode_field_scores(self.field_results)
 
-class FieldResult(FrozenModel):
-    result = models.ForeignKey(
-        Result, verbose_name=_("kết quả"), on_delete=models.CASCADE, related_name="fields"
-    )
-    field = models.ForeignKey(
-        Criterion, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT, related_name="+"
-    )
-    score = models.DecimalField(_("điểm"), **SCORE_DIGITS)
-    max_points = models.DecimalField(_("điểm tối đa"), **SCORE_DIGITS)
-    rank = models.PositiveIntegerField(_("xếp hạng"))
-    rank_of = models.PositiveIntegerField(_("trên số hạng"))
 
-    class Meta:
-        verbose_name = _("kết quả lĩnh vực")
-        verbose_name_plural = _("kết quả lĩnh vực")
-        ordering = ["result", "field__position"]
-        constraints = [
-            models.UniqueConstraint(fields=["result", "field"], name="unique_field_result")
+class FieldScore(NamedTuple):
+    """One field of a published result: its score, maximum and dense rank "rank/rank_of"."""
+
+    score: Decimal
+    max_points: Decimal
+    rank: int
+    rank_of: int
+
+
+def encode_field_scores(scores: Mapping[str, FieldScore]) -> str:
+    """FieldScores by field code → the JSON text stored in Result.field_results, decimals as
+    strings so that nothing passes through a float. Written by hand, not by json.dumps:
+    publishing encodes 3,321 of these at national size."""
+    return "{%s}" % ",".join(
+        [
+            f'{_json_string(code)}:{{"score":"{score}","max":"{maximum}",'
+            f'"rank":{int(rank)},"rank_of":{int(rank_of)}}}'
+            for code, (score, maximum, rank, rank_of) in scores.items()
         ]
+    )
 
-    def __str__(self):
-        return f"{self.result.commune} – {self.field.code}: {rules.format_score(self.score)}"
+
+@functools.lru_cache(maxsize=1024)
+def _json_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def decode_field_scores(document: Mapping[str, Mapping]) -> dict[str, FieldScore]:
+    return {
+        code: FieldScore(Decimal(f["score"]), Decimal(f["max"]), f["rank"], f["rank_of"])
+        for code, f in document.items()
+    }

@@ -313,8 +313,11 @@ def format_bands(bands: Iterable[tuple[str, Decimal]]) -> str:
 
 def classify(index: Decimal, bands: Iterable[tuple[str, Decimal]] = DEFAULT_BANDS) -> str:
     """The label of the highest band whose minimum the printed index reaches; "" if none."""
-    printed = round_printed(index)
-    for label, minimum in sorted(bands, key=lambda band: band[1], reverse=True):
+    return _label(round_printed(index), sorted(bands, key=lambda band: band[1], reverse=True))
+
+
+def _label(printed: Decimal, bands_highest_first: Iterable[tuple[str, Decimal]]) -> str:
+    for label, minimum in bands_highest_first:
         if printed >= minimum:
             return label
     return ""
@@ -354,17 +357,17 @@ def standings(
     field score; classification by the printed index.
     """
     bands = check_bands(bands)
+    zero = Decimal(0)
     fields = list(dict.fromkeys(field for scores in field_scores.values() for field in scores))
-    totals = {key: sum(scores.values(), Decimal(0)) for key, scores in field_scores.items()}
+    totals = {key: sum(scores.values(), zero) for key, scores in field_scores.items()}
     indices = {key: index_of(total, applicable_max[key]) for key, total in totals.items()}
-    # Rank on the printed (2-decimal) index so readers can check ranks from the table.
-    overall = competition_ranks({key: round_printed(index) for key, index in indices.items()})
-    by_field = {
-        field: dense_ranks(
-            {key: scores.get(field, Decimal(0)) for key, scores in field_scores.items()}
-        )
+    # Rank and classify on the printed (2-decimal) index so readers can check from the table.
+    printed = {key: round_printed(index) for key, index in indices.items()}
+    overall = competition_ranks(printed)
+    by_field = [
+        dense_ranks({key: scores.get(field, zero) for key, scores in field_scores.items()})
         for field in fields
-    }
+    ]
     return {
         key: Standing(
             total=totals[key],
@@ -372,8 +375,8 @@ def standings(
             index=indices[key],
             rank=overall[key][0],
             rank_of=overall[key][1],
-            classification=classify(indices[key], bands),
-            field_ranks={field: by_field[field][key] for field in fields},
+            classification=_label(printed[key], bands),
+            field_ranks={field: ranks[key] for field, ranks in zip(fields, by_field)},
         )
         for key in field_scores
     }

@@ -2,21 +2,20 @@
 
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from communes.admin import (
     ModelAdmin,
     ReadOnlyAdminMixin,
-    ReadOnlyInline,
     column,
     format_date,
     format_datetime,
 )
 
 from .. import rules
-from ..models import AuditEvent, FieldResult, Publication, Result
+from ..models import AuditEvent, Criterion, Publication, Result
 from .base import json_block
 
 # --- the audit log and published results: read-only for everyone -------------------------
@@ -94,39 +93,6 @@ PUBLISHED_REASON = _(
     "kết quả đã công bố không bao giờ được sửa hay xóa; muốn điều chỉnh, hãy công bố lại "
     "(lần công bố mới, có lý do)."
 )
-
-
-class FieldResultColumns:
-    """A field result's columns, on its result's page and in its own list."""
-
-    @admin.display(description=_("lĩnh vực"), ordering="field__position")
-    def field_code(self, obj):
-        return obj.field.code
-
-    score_display = column(rules.format_score, "score", _("điểm"))
-    max_display = column(rules.format_score, "max_points", _("điểm tối đa"), sortable=False)
-
-    @admin.display(description=_("xếp hạng"), ordering="rank")
-    def rank_display(self, obj):
-        return f"{obj.rank}/{obj.rank_of} hạng"
-
-
-class FieldResultInline(FieldResultColumns, ReadOnlyInline):
-    model = FieldResult
-    fields = ("field_code", "field_name", "score_display", "max_display", "rank_display")
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("field", "result__commune")
-            .order_by("field__position")
-        )
-
-    @admin.display(description=_("tên lĩnh vực"))
-    def field_name(self, obj):
-        return obj.field.name
 
 
 @admin.register(Publication)
@@ -215,9 +181,9 @@ class ResultAdmin(ReadOnlyAdminMixin, ModelAdmin):
         "previous_total_display",
         "previous_index_display",
         "previous_rank",
+        "field_results_display",
     )
     readonly_fields = fields
-    inlines = (FieldResultInline,)
     list_per_page = 100
 
     def get_queryset(self, request):
@@ -241,38 +207,33 @@ class ResultAdmin(ReadOnlyAdminMixin, ModelAdmin):
     def rank_display(self, obj):
         return f"{obj.rank}/{obj.rank_of}"
 
-
-@admin.register(FieldResult)
-class FieldResultAdmin(FieldResultColumns, ReadOnlyAdminMixin, ModelAdmin):
-    readonly_reason = PUBLISHED_REASON
-    list_display = (
-        "commune",
-        "period",
-        "field_code",
-        "score_display",
-        "max_display",
-        "rank_display",
-    )
-    list_select_related = ("result__commune", "result__publication__period", "field")
-    list_filter = ("result__publication__period",)
-    search_fields = ("result__commune__code", "result__commune__name", "field__code")
-    search_help_text = _("Tìm theo mã, tên xã hoặc mã lĩnh vực.")
-    ordering = ("result__publication", "field__position", "rank")
-    fields = ("result", "field", "score_display", "max_display", "rank_display")
-    readonly_fields = fields
-    list_per_page = 100
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("result__commune", "result__publication__period", "field")
+    @admin.display(description=_("kết quả từng lĩnh vực"))
+    def field_results_display(self, obj):
+        scores = obj.field_scores()
+        fields = Criterion.objects.filter(
+            criteria_set_id=obj.publication.period.criteria_set_id, code__in=scores
+        ).order_by("position", "code")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}. {}</td><td>{}</td><td>{}</td><td>{}/{} hạng</td></tr>",
+            (
+                (
+                    f.code,
+                    f.name,
+                    rules.format_score(scores[f.code].score),
+                    rules.format_score(scores[f.code].max_points),
+                    scores[f.code].rank,
+                    scores[f.code].rank_of,
+                )
+                for f in fields
+            ),
         )
-
-    @admin.display(description=_("đơn vị"), ordering="result__commune__name")
-    def commune(self, obj):
-        return obj.result.commune
-
-    @admin.display(description=_("kỳ đánh giá"), ordering="result__publication__period__code")
-    def period(self, obj):
-        return obj.result.publication.period.code
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            _("lĩnh vực"),
+            _("điểm"),
+            _("điểm tối đa"),
+            _("xếp hạng"),
+            rows,
+        )

@@ -2,16 +2,17 @@
 
 `publish_period` reads everything it needs with a fixed number of set-based queries (the
 number does not grow with the number of communes or criteria): the assessments, the criteria,
-ONE aggregate of the appraised scores per (assessment, field), the previous year's results.
-It passes plain values to `rules.standings`, then bulk-inserts the Publication's Result and
-FieldResult rows, marks the period and its assessments published and audits it, all in one
+ONE aggregate of the appraised scores per (assessment, field) and the few confirmed "không áp
+dụng" scores, the previous year's results. It passes plain values to `rules.standings`, then
+bulk-inserts the Publication's Result rows (each with its field results as one JSON
+document), marks the period and its assessments published and audits it, all in one
 transaction. The ranking PDF is rendered after the commit; a rendering failure never undoes
 a publication.
 
 A correction after publishing (design.md §1): `reopen_for_correction` moves the period back
 to appraisal (audited, with a reason), scores are corrected through the usual services or
 `import_scores`, and `publish_period` writes version N+1 with a reason. Earlier versions are
-never touched (Publication, Result and FieldResult refuse updates and deletes).
+never touched (Publication and Result refuse updates and deletes).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import Case, DecimalField, F, Max, Q, Sum, Value, When
+from django.db.models import DecimalField, F, Max, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -35,12 +36,13 @@ from ..audit import record_event
 from ..models import (
     Assessment,
     Criterion,
-    FieldResult,
+    FieldScore,
     NaPolicy,
     Period,
     Publication,
     Result,
     Score,
+    encode_field_scores,
 )
 from . import WorkflowError
 from .bulk import copy_rows, record_status_events
@@ -132,24 +134,31 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
             "điều chỉnh."
         )
     ranked = [row for row in assessments if row[2] not in exclusions]
-    fields, field_max_by_kind = _field_maxima(period, {row[4] for row in ranked})
+    fields, code_of, field_max_by_kind = _field_maxima(period, {row[4] for row in ranked})
     points, dropped = _field_points(period)
 
     field_scores: dict[int, dict[int, Decimal]] = {}
     field_max: dict[int, dict[int, Decimal]] = {}
+    applicable_max: dict[int, Decimal] = {}
+    max_of_kind = {kind: sum(maxima.values(), ZERO) for kind, maxima in field_max_by_kind.items()}
     for pk, _commune, _code, name, kind, _status in ranked:
-        field_scores[pk] = {field: points.get((pk, field), ZERO) for field in fields}
-        field_max[pk] = {
-            field: field_max_by_kind[kind][field] - dropped.get((pk, field), ZERO)
-            for field in fields
-        }
-        if sum(field_max[pk].values(), ZERO) <= 0:
+        scores = points.get(pk, {})
+        if len(scores) < len(fields):  # a field without any score row counts 0
+            scores = {field: scores.get(field, ZERO) for field in fields}
+        field_scores[pk] = scores
+        if pk in dropped:
+            minus = dropped[pk]
+            field_max[pk] = {
+                field: maximum - minus.get(field, ZERO)
+                for field, maximum in field_max_by_kind[kind].items()
+            }
+            applicable_max[pk] = sum(field_max[pk].values(), ZERO)
+        else:  # the common case: the kind's maxima, shared
+            field_max[pk] = field_max_by_kind[kind]
+            applicable_max[pk] = max_of_kind[kind]
+        if applicable_max[pk] <= 0:
             raise WorkflowError(f"{name}: không có tiêu chí nào áp dụng (điểm tối đa bằng 0).")
-    standings = rules.standings(
-        field_scores,
-        {pk: sum(maxima.values(), ZERO) for pk, maxima in field_max.items()},
-        period.band_list(),
-    )
+    standings = rules.standings(field_scores, applicable_max, period.band_list())
     previous = _previous_results(period, [row[1] for row in ranked])
 
     publication = Publication.objects.create(
@@ -167,22 +176,21 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
     results = []
     for pk, commune, *_ in ranked:
         standing = standings[pk]
+        scores, maxima, ranks = field_scores[pk], field_max[pk], standing.field_ranks
+        document = encode_field_scores(
+            {code_of[f]: FieldScore(scores[f], maxima[f], *ranks[f]) for f in fields}
+        )
         results.append(
             (
-                (
-                    commune,
-                    standing.total,
-                    standing.applicable_max,
-                    standing.index,
-                    standing.rank,
-                    standing.rank_of,
-                    standing.classification,
-                    *previous.get(commune, no_previous),
-                ),
-                [
-                    (field, field_scores[pk][field], field_max[pk][field], *standing.field_ranks[field])
-                    for field in fields
-                ],
+                commune,
+                standing.total,
+                standing.applicable_max,
+                standing.index,
+                standing.rank,
+                standing.rank_of,
+                standing.classification,
+                *previous.get(commune, no_previous),
+                document,
             )
         )
     _insert_results(publication, results)
@@ -192,58 +200,30 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
 
 RESULT_COLUMNS = (
     "commune_id", "total", "applicable_max", "index", "rank", "rank_of", "classification",
-    "previous_total", "previous_index", "previous_rank",
+    "previous_total", "previous_index", "previous_rank", "field_results",
 )
-FIELD_COLUMNS = ("field_id", "score", "max_points", "rank", "rank_of")
 
 
 def _insert_results(publication, results) -> None:
-    """Write [(result values, [field values])] in RESULT_COLUMNS and FIELD_COLUMNS order, in
-    three statements whatever the number of communes.
-
-    PostgreSQL: the result ids from the sequence, then two COPYs (the 36,531 rows of a
-    national publication in a fraction of a second). Elsewhere (SQLite): the results in one
-    executemany, their ids read back, the field results in one executemany.
-    """
-    quote = connection.ops.quote_name
-    result_table = Result._meta.db_table
-    field_table = FieldResult._meta.db_table
+    """Write the result rows (values in RESULT_COLUMNS order, the field results as JSON text)
+    in one statement whatever the number of communes: COPY on PostgreSQL, one executemany
+    elsewhere (SQLite)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [result_table, len(results)],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
             copy_rows(
                 cursor,
-                result_table,
-                ("id", "publication_id", *RESULT_COLUMNS),
-                ((pk, publication.pk, *values) for pk, (values, _) in zip(ids, results)),
+                Result._meta.db_table,
+                ("publication_id", *RESULT_COLUMNS),
+                ((publication.pk, *values) for values in results),
             )
-        else:
-            cursor.executemany(
-                f"INSERT INTO {quote(result_table)} (publication_id, "
-                f"{', '.join(map(quote, RESULT_COLUMNS))}) "
-                f"VALUES (%s, {', '.join(['%s'] * len(RESULT_COLUMNS))})",
-                [(publication.pk, *values) for values, _ in results],
-            )
-            cursor.execute(
-                f"SELECT commune_id, id FROM {quote(result_table)} WHERE publication_id = %s",
-                [publication.pk],
-            )
-            id_of = dict(cursor.fetchall())
-            ids = [id_of[values[0]] for values, _ in results]
-        field_rows = [(pk, *field) for pk, (_, fields) in zip(ids, results) for field in fields]
-        if connection.vendor == "postgresql":
-            copy_rows(cursor, field_table, ("result_id", *FIELD_COLUMNS), field_rows)
-        else:
-            cursor.executemany(
-                f"INSERT INTO {quote(field_table)} (result_id, "
-                f"{', '.join(map(quote, FIELD_COLUMNS))}) "
-                f"VALUES (%s, {', '.join(['%s'] * len(FIELD_COLUMNS))})",
-                field_rows,
-            )
+            return
+        quote = connection.ops.quote_name
+        cursor.executemany(
+            f"INSERT INTO {quote(Result._meta.db_table)} (publication_id, "
+            f"{', '.join(map(quote, RESULT_COLUMNS))}) "
+            f"VALUES (%s, {', '.join(['%s'] * len(RESULT_COLUMNS))})",
+            [(publication.pk, *values) for values in results],
+        )
 
 
 def _check_ready(period, assessments, exclusions: dict[str, str]) -> None:
@@ -268,69 +248,74 @@ def _check_ready(period, assessments, exclusions: dict[str, str]) -> None:
         raise WorkflowError(f"Kỳ đánh giá {period.code} không có đơn vị nào để xếp hạng.")
 
 
-def _field_maxima(period, kinds) -> tuple[list[int], dict[str, dict[int, Decimal]]]:
-    """The fields (in order) and, per commune kind, each field's maximum over the leaves that
-    apply to that kind (design.md §3 `applies_to`). One query."""
+def _field_maxima(
+    period, kinds
+) -> tuple[list[int], dict[int, str], dict[str, dict[int, Decimal]]]:
+    """The fields (in order), their codes and, per commune kind, each field's maximum over the
+    leaves that apply to that kind (design.md §3 `applies_to`). One query."""
     criteria = list(
         Criterion.objects.filter(criteria_set_id=period.criteria_set_id)
         .order_by("position", "code")
-        .values_list(
-            "pk", "parent_id", "field_id", "max_points", "applies_to"
-        )
+        .values_list("pk", "parent_id", "field_id", "max_points", "applies_to", "code")
     )
     parents = {parent for _pk, parent, *_ in criteria if parent is not None}
     fields = [pk for pk, parent, *_ in criteria if parent is None]
+    code_of = {pk: code for pk, parent, *_, code in criteria if parent is None}
     by_kind = {kind: dict.fromkeys(fields, ZERO) for kind in kinds}
-    for pk, _parent, field, max_points, applies_to in criteria:
+    for pk, _parent, field, max_points, applies_to, _code in criteria:
         if pk in parents:
             continue
         for kind, maxima in by_kind.items():
             if not applies_to or kind in applies_to:
                 maxima[field] += max_points
-    return fields, by_kind
+    return fields, code_of, by_kind
 
 
-def _field_points(period) -> tuple[dict[tuple[int, int], Decimal], dict[tuple[int, int], Decimal]]:
-    """ONE aggregate query: per (assessment, field), the points and the maximum dropped.
+def _field_points(period) -> tuple[dict[int, dict[int, Decimal]], dict[int, dict[int, Decimal]]]:
+    """assessment → {field: points}, and assessment → {field: maximum dropped}. Two queries.
 
-    A criterion confirmed "không áp dụng" gives its maximum as points (na_policy `full`) or
-    leaves the maximum (na_policy `exclude`, design.md §3); otherwise the appraised score
-    counts (none yet: 0).
+    The points are the sum of the appraised scores (none yet: 0), then corrected for the few
+    criteria confirmed "không áp dụng" (read through a partial index): such a criterion gives
+    its maximum (na_policy `full`) or leaves the maximum (na_policy `exclude`, design.md §3)
+    instead of its appraised score. A plain SUM keeps the one query over every score of the
+    period as cheap as it can be.
     """
-    not_applicable = Q(not_applicable=True, not_applicable_confirmed=True)
-    full = not_applicable & Q(criterion__na_policy=NaPolicy.FULL)
-    excluded = not_applicable & Q(criterion__na_policy=NaPolicy.EXCLUDE)
-    zero = Value(ZERO, output_field=SUM_FIELD)
-    rows = (
-        Score.objects.filter(assessment__period_id=period.pk)
-        .order_by()
-        .values_list("assessment_id", "criterion__field_id")
-        .annotate(
-            points=Sum(
-                Case(
-                    When(full, then=F("criterion__max_points")),
-                    When(excluded, then=zero),
-                    default=Coalesce(F("appraised_score"), zero),
-                    output_field=SUM_FIELD,
-                ),
-                output_field=SUM_FIELD,
-            ),
-            dropped=Sum(
-                Case(
-                    When(excluded, then=F("criterion__max_points")),
-                    default=zero,
-                    output_field=SUM_FIELD,
-                ),
-                output_field=SUM_FIELD,
-            ),
-        )
+    scores = Score.objects.filter(assessment__period_id=period.pk).order_by()
+    sums = scores.values_list("assessment_id", "criterion__field_id").annotate(
+        total=Sum(Coalesce("appraised_score", Value(ZERO)), output_field=SUM_FIELD)
     )
-    points, dropped = {}, {}
-    for assessment, field, total, minus in rows:
-        points[assessment, field] = total.quantize(TOTAL_PLACES)
-        if minus:
-            dropped[assessment, field] = minus.quantize(TOTAL_PLACES)
+    points: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for assessment, field, total in _fetch(sums):
+        points[assessment][field] = total
+    dropped: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    not_applicable = scores.filter(
+        not_applicable=True,
+        not_applicable_confirmed=True,
+        criterion__na_policy__in=(NaPolicy.FULL, NaPolicy.EXCLUDE),
+    )
+    for assessment, field, appraised, max_points, policy in not_applicable.values_list(
+        "assessment_id",
+        "criterion__field_id",
+        "appraised_score",
+        "criterion__max_points",
+        "criterion__na_policy",
+    ):
+        fields = points[assessment]
+        fields[field] += (max_points if policy == NaPolicy.FULL else ZERO) - (appraised or ZERO)
+        if policy == NaPolicy.EXCLUDE:
+            dropped[assessment][field] = dropped[assessment].get(field, ZERO) + max_points
     return points, dropped
+
+
+def _fetch(queryset):
+    """The rows of a values_list queryset. PostgreSQL returns numeric columns as exact
+    Decimals already, so its rows are read straight from the cursor (33,210 at national size),
+    skipping Django's per-row converters; SQLite's need them (its sums come back as floats)."""
+    if connection.vendor != "postgresql":
+        return queryset
+    with connection.cursor() as cursor:
+        cursor.execute(*queryset.query.sql_with_params())
+        return cursor.fetchall()
 
 
 def _previous_results(period, commune_ids) -> dict[int, tuple]:

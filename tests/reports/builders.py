@@ -1,5 +1,5 @@
 """Published periods for the report tests and bench/reports.py, built straight into the
-snapshot tables (Publication, Result, FieldResult) from appraised Score rows.
+snapshot tables (Publication, Result with its field results) from appraised Score rows.
 
 Xã Đồng Tâm (commune A) gets its real 2022 field scores (domain.md: 87,75, xếp thứ 9/20 among
 20 communes); the others get totals around it. The previous year's period is published too, so
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import json
 import random
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +20,15 @@ from django.utils import timezone
 
 from communes.models import Unit
 from scoring import rules
-from scoring.models import Assessment, FieldResult, Period, Publication, Result, Score
+from scoring.models import (
+    Assessment,
+    FieldScore,
+    Period,
+    Publication,
+    Result,
+    Score,
+    encode_field_scores,
+)
 from scoring.services.demo import DONG_TAM_FIELDS, OTHER_TOTALS, allocate
 from scoring.services.setup import CriterionRow, create_period, save_criteria_set
 
@@ -133,7 +142,7 @@ def snapshot(
         decision_date=decision_date,
         reason=reason,
     )
-    results = Result.objects.bulk_create(
+    Result.objects.bulk_create(
         Result(
             publication=publication,
             commune_id=c,
@@ -146,20 +155,18 @@ def snapshot(
             previous_total=previous[c].total if c in previous else None,
             previous_index=previous[c].index if c in previous else None,
             previous_rank=previous[c].rank if c in previous else None,
+            field_results=json.loads(
+                encode_field_scores(
+                    {
+                        f.code: FieldScore(
+                            sums[c][f.pk], f.max_points, *standings[c].field_ranks[f.pk]
+                        )
+                        for f in fields
+                    }
+                )
+            ),
         )
         for c in sums
-    )
-    FieldResult.objects.bulk_create(
-        FieldResult(
-            result=result,
-            field=f,
-            score=sums[result.commune_id][f.pk],
-            max_points=f.max_points,
-            rank=standings[result.commune_id].field_ranks[f.pk][0],
-            rank_of=standings[result.commune_id].field_ranks[f.pk][1],
-        )
-        for result in results
-        for f in fields
     )
     period.status = Period.Status.PUBLISHED
     period.save(update_fields=["status"])

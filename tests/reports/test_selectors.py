@@ -47,10 +47,10 @@ def test_ranking_counts_every_band_best_first(publication):
 
 
 @pytest.mark.parametrize("count", [5, 30])
-def test_ranking_takes_three_queries_whatever_the_size(units, count, django_assert_num_queries):
+def test_ranking_takes_two_queries_whatever_the_size(units, count, django_assert_num_queries):
     publication = publication_for(make_published_period(units, count=count, previous=False).period)
-    # fields, results joined with communes, field results
-    with django_assert_num_queries(3):
+    # fields, results (with their field results) joined with communes
+    with django_assert_num_queries(2):
         table = ranking(publication)
         assert len(table.rows) == count
         assert all(len(row.cells) == 10 for row in table.rows)

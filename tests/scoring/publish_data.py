@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from communes.models import Unit
-from scoring.models import Assessment, FieldResult, Score
+from scoring.models import Assessment, Score
 
 from ..factories import make_unit
 
@@ -59,13 +59,6 @@ def appraise_all(period, value="1"):
 
 def results_of(publication) -> dict[str, tuple]:
     """commune code → (total, index, rank, rank_of, classification, {field: (score, max, r, N)})."""
-    fields = {}
-    for field in FieldResult.objects.filter(
-        result__publication=publication
-    ).select_related("result__commune", "field"):
-        fields.setdefault(field.result.commune.code, {})[field.field.code] = (
-            field.score, field.max_points, field.rank, field.rank_of
-        )
     return {
         result.commune.code: (
             result.total,
@@ -73,7 +66,7 @@ def results_of(publication) -> dict[str, tuple]:
             result.rank,
             result.rank_of,
             result.classification,
-            fields.get(result.commune.code, {}),
+            {code: tuple(field) for code, field in result.field_scores().items()},
         )
         for result in publication.results.select_related("commune")
     }

@@ -4,6 +4,7 @@ periods with bands, audited score edits, and what publishing freezes."""
 import csv
 import datetime
 import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -22,11 +23,12 @@ from scoring.models import (
     AuditEvent,
     CriteriaSet,
     Criterion,
-    FieldResult,
+    FieldScore,
     Period,
     Publication,
     Result,
     Score,
+    encode_field_scores,
 )
 from tests.factories import make_criteria_set, make_period, make_unit, make_user
 
@@ -51,7 +53,7 @@ def publish(period, *, by=None):
     fields = list(period.criteria_set.criteria.fields())
     assessments = list(period.assessments.select_related("commune"))
     for rank, assessment in enumerate(assessments, start=1):
-        result = Result.objects.create(
+        Result.objects.create(
             publication=publication,
             commune=assessment.commune,
             total=D("87.755"),
@@ -60,17 +62,11 @@ def publish(period, *, by=None):
             rank=rank,
             rank_of=len(assessments),
             classification="Hoàn thành tốt nhiệm vụ",
-        )
-        FieldResult.objects.bulk_create(
-            FieldResult(
-                result=result,
-                field=field,
-                score=D("5.5"),
-                max_points=field.max_points,
-                rank=1,
-                rank_of=2,
-            )
-            for field in fields
+            field_results=json.loads(
+                encode_field_scores(
+                    {field.code: FieldScore(D("5.5"), field.max_points, 1, 2) for field in fields}
+                )
+            ),
         )
     return publication
 
@@ -105,7 +101,6 @@ def objects(period, admin_user):
         "auditevent": AuditEvent.objects.filter(assessment__isnull=False).first(),
         "publication": publication,
         "result": result,
-        "fieldresult": result.fields.first(),
     }
 
 
@@ -125,8 +120,8 @@ def grow(district, admin_user):
 # filtered rows and all rows (2), reads one page of rows with their joins (1) and the choices
 # of its filters that read the database (periods, years, actions, depths, classifications,
 # issuing units: +1 or +2). A change page reads the object with its joins (1), then, where
-# they apply: its inline rows with their joins (scores of an assessment, field results of a
-# result: +1), the codes of the published periods, to know whether the object is frozen (+1),
+# they apply: its inline rows with their joins (scores of an assessment: +1), the field names
+# of a result's field results (+1), the codes of the published periods, to know whether the object is frozen (+1),
 # the criteria tree (+1), the selected value of each autocomplete (+1 each).
 PAGES = {
     # page: (changelist, add page or None when nobody may add, change page)
@@ -139,7 +134,6 @@ PAGES = {
     "auditevent": (7, None, 3),
     "publication": (6, None, 3),
     "result": (7, None, 4),  # change: result, its field results
-    "fieldresult": (6, None, 3),
 }
 
 
@@ -195,8 +189,6 @@ def test_lists_print_vietnamese_numbers_and_dates(admin_client, objects):
     period = objects["period"]
     page = admin_client.get("/admin/scoring/period/").content.decode()
     assert period.opens_on.strftime("%d/%m/%Y") in page
-    page = admin_client.get("/admin/scoring/fieldresult/").content.decode()
-    assert "5,5" in page and "1/2 hạng" in page
 
 
 # --- the criteria tree --------------------------------------------------------------------
@@ -722,7 +714,7 @@ def test_adjustments_are_audited_and_refused_on_published_assessments(
 
 def test_audit_log_and_results_are_read_only_for_everyone(admin_client, objects):
     event, result = objects["auditevent"], objects["result"]
-    for name in ("auditevent", "publication", "result", "fieldresult"):
+    for name in ("auditevent", "publication", "result"):
         pk = objects[name].pk
         assert admin_client.get(f"/admin/scoring/{name}/add/").status_code == 403
         assert admin_client.post(f"/admin/scoring/{name}/{pk}/change/", {}).status_code == 403

@@ -1,10 +1,19 @@
+import json
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from scoring.audit import record_event
-from scoring.models import AppendOnlyError, AuditEvent, Criterion, Score
+from scoring.models import (
+    AppendOnlyError,
+    AuditEvent,
+    Criterion,
+    FieldScore,
+    Score,
+    decode_field_scores,
+    encode_field_scores,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +82,16 @@ def test_audit_log_is_append_only(period, appraiser):
     with pytest.raises(AppendOnlyError):
         AuditEvent.objects.all().delete()
     assert AuditEvent.objects.get(pk=event.pk).reason == ""
+
+
+def test_field_results_keep_exact_decimals_and_any_field_code():
+    scores = {
+        "1": FieldScore(Decimal("12.500"), Decimal("15.000"), 3, 12),
+        "10": FieldScore(Decimal("0"), Decimal("9.750"), 12, 12),
+        'Lĩnh vực "A"\\': FieldScore(Decimal("1.577"), Decimal("2"), 1, 1),
+    }
+    text = encode_field_scores(scores)
+    document = json.loads(text)
+    assert document["1"] == {"score": "12.500", "max": "15.000", "rank": 3, "rank_of": 12}
+    assert decode_field_scores(document) == scores
+    assert list(decode_field_scores(document)) == list(scores)  # the order given

@@ -11,7 +11,6 @@ from communes.models import Succession
 from scoring.models import (
     Assessment,
     AuditEvent,
-    FieldResult,
     FrozenError,
     Period,
     Publication,
@@ -174,9 +173,14 @@ def _na_set():
 def test_not_applicable_criteria_and_kinds_change_the_maximum(units, leader):
     period = make_period(units["district"], criteria_set=_na_set())
     appraise(period, {"A": {"1.2": "3", "2.1": "2"}, "B": {"1.1": "1,5", "2.1": "3"}})
-    # A (xã): 1.1 confirmed "không áp dụng" → leaves the maximum (10 − 2 = 8).
+    # A (xã): 1.1 confirmed "không áp dụng" → leaves the maximum (10 − 2 = 8); a score the
+    # appraiser had entered before confirming does not count.
     Score.objects.filter(assessment__commune__code="A", criterion__code="1.1").update(
-        not_applicable=True, not_applicable_confirmed=True, appraised_score=None
+        not_applicable=True, not_applicable_confirmed=True, appraised_score=D(1)
+    )
+    # 1.2 may not be claimed "không áp dụng" (no na_policy): its score counts all the same.
+    Score.objects.filter(assessment__commune__code="A", criterion__code="1.2").update(
+        not_applicable=True, not_applicable_confirmed=True
     )
     # B (thị trấn): 1.2 does not apply to its kind (max 6); 2.1 confirmed → full points (4).
     Score.objects.filter(assessment__commune__code="B", criterion__code="2.1").update(
@@ -205,7 +209,8 @@ def test_a_three_level_tree_sums_into_its_fields(units, leader):
     results = results_of(publish_period(period, by=leader))
     assert results["A"][0] == D("7.75") and results["A"][5]["1"][:2] == (D("4.75"), D(6))
     assert results["B"][:3] == (D("9.5"), D(95), 1)
-    assert FieldResult.objects.count() == 4  # two fields per commune, never sub-criteria
+    # two fields per commune, never sub-criteria
+    assert [sorted(r.field_results) for r in Result.objects.all()] == [["1", "2"], ["1", "2"]]
 
 
 # --- versions and immutability ------------------------------------------------------------
@@ -217,9 +222,9 @@ def _snapshot(publication):
             "commune__code", "total", "index", "rank", "rank_of", "classification"
         )
     ), sorted(
-        FieldResult.objects.filter(result__publication=publication).values_list(
-            "result__commune__code", "field__code", "score", "rank", "rank_of"
-        )
+        (result.commune.code, code, *field)
+        for result in publication.results.select_related("commune")
+        for code, field in result.field_scores().items()
     )
 
 
@@ -270,8 +275,7 @@ def test_reopening_needs_a_published_period(five, leader):
 def test_published_rows_refuse_changes(five, leader):
     publication = publish_period(five, by=leader)
     result = Result.objects.first()
-    field = FieldResult.objects.first()
-    for row in (publication, result, field):
+    for row in (publication, result):
         with pytest.raises(FrozenError, match="không được sửa hay xóa"):
             row.save()
         with pytest.raises(FrozenError):
@@ -279,7 +283,10 @@ def test_published_rows_refuse_changes(five, leader):
     with pytest.raises(FrozenError):
         Result.objects.filter(pk=result.pk).update(rank=1)
     with pytest.raises(FrozenError):
-        FieldResult.objects.all().delete()
+        Result.objects.all().delete()
+    result.field_results["1"]["score"] = "10"
+    with pytest.raises(FrozenError):
+        result.save(update_fields=["field_results"])
     with pytest.raises(FrozenError):
         Publication.objects.update(decision="khác")
     publication.decision = "sửa"
@@ -430,4 +437,4 @@ def test_publish_query_count_does_not_grow_with_communes(units, leader, communes
     with django_assert_max_num_queries(15):
         publish_period(period, by=leader, render_pdf=False)
     assert Result.objects.count() == communes + 2
-    assert FieldResult.objects.count() == 2 * (communes + 2)
+    assert all(len(r.field_results) == 2 for r in Result.objects.all())
