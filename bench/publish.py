@@ -68,9 +68,9 @@ FROM totals
 # removed afterwards (untimed).
 BASELINE_INTO_TABLES = """
 INSERT INTO scoring_result (publication_id, commune_id, total, applicable_max, index, rank,
-                            rank_of, classification, field_results)
+                            rank_of, classification, field_results, adjustment, adjustments)
 SELECT %s, a.commune_id, r.total, r.applicable_max, r.index, r.rank, r.rank_of, r.classification,
-       f.document
+       f.document, 0, '[]'::jsonb
 FROM baseline_result r
 JOIN scoring_assessment a ON a.id = r.assessment_id
 JOIN (

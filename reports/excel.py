@@ -77,6 +77,8 @@ def _ranking_sheet(sheet, table) -> None:
     for f in table.fields:
         maximum = rules.format_score(f.max_points)
         header += [f"LV{f.code} (tối đa {maximum})", f"LV{f.code} xếp hạng"]
+    if table.has_adjustments:
+        header += ["Điểm thưởng (+), điểm trừ (−)"]
     header += ["Tổng điểm", "Điểm tối đa", "Chỉ số (%)", "Xếp loại"]
     if table.has_previous:
         header += ["Tổng điểm năm trước", "Xếp thứ năm trước", "Thay đổi"]
@@ -93,6 +95,8 @@ def _ranking_sheet(sheet, table) -> None:
         values = [result.rank, row.commune.code, row.commune.name]
         for cell in row.cells:
             values += ["", ""] if cell is None else [cell.score, cell.rank_text]
+        if table.has_adjustments:
+            values += [result.adjustment]
         values += [result.total, result.applicable_max, result.index, result.classification]
         if table.has_previous:
             change = ", ".join(text for text in (row.rank_change, row.points_change) if text)
@@ -107,6 +111,9 @@ def _ranking_sheet(sheet, table) -> None:
             if cell is not None and cell.weak:
                 score.font = WEAK_FONT
         after = 3 + 2 * len(row.cells)
+        if table.has_adjustments:
+            excel_row[after].number_format = SCORE_FORMAT
+            after += 1
         excel_row[after].number_format = TWO_DECIMALS  # total
         excel_row[after + 1].number_format = SCORE_FORMAT  # applicable max
         excel_row[after + 2].number_format = TWO_DECIMALS  # index
@@ -132,6 +139,7 @@ def _ranking_sheet(sheet, table) -> None:
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    widths = [8, 12, 28] + [10, 9] * len(table.fields) + [10, 10, 10, 28, 12, 10, 26]
+    widths = [8, 12, 28] + [10, 9] * len(table.fields) + [10] * table.has_adjustments
+    widths += [10, 10, 10, 28, 12, 10, 26]
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width

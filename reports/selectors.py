@@ -193,6 +193,15 @@ class _ResultTexts:
     def previous_total_text(self) -> str:
         return rules.format_total(self.result.previous_total)
 
+    @property
+    def adjustment_text(self) -> str:
+        """Bonus/deduction points ("+4,5", "-1"), "" without any."""
+        return rules.format_signed(self.result.adjustment) if self.result.adjustment else ""
+
+    @property
+    def adjustment_key(self) -> str:
+        return plain_decimal(self.result.adjustment)
+
 
 @dataclass(frozen=True)
 class FieldCell(_FieldTexts):
@@ -266,6 +275,11 @@ class Ranking:
     @cached_property
     def has_previous(self) -> bool:
         return any(row.result.previous_rank is not None for row in self.rows)
+
+    @cached_property
+    def has_adjustments(self) -> bool:
+        """Some commune has bonus/deduction points: the tables show them beside the total."""
+        return any(row.result.adjustment for row in self.rows)
 
     @cached_property
     def shows_index(self) -> bool:
@@ -435,6 +449,16 @@ class CommuneReport(_ResultTexts):
     @property
     def has_previous_fields(self) -> bool:
         return any(line.previous_score is not None for line in self.lines)
+
+    @property
+    def adjustments(self) -> list[tuple[str, str, str]]:
+        """The bonus/deduction points counted in this version: ("Điểm thưởng", "+4,5", reason)."""
+        lines = []
+        for item in self.result.adjustments:
+            points = Decimal(item["points"])
+            kind = "Điểm trừ" if points < 0 else "Điểm thưởng"
+            lines.append((kind, rules.format_signed(points), item["reason"]))
+        return lines
 
     @property
     def shows_index(self) -> bool:

@@ -604,6 +604,13 @@ class Result(FrozenModel):
     # per commune rather than a row per (commune, field): the snapshot is only ever read whole,
     # and a national publication writes 3,321 rows instead of 36,531.
     field_results = models.JSONField(_("kết quả từng lĩnh vực"), default=dict)
+    # Bonus (+) / deduction (−) points outside the tree, included in `total`; and each of them
+    # as published: [{"points": "2.000", "reason": "…"}] (the Adjustment rows may change after
+    # a reopening; this version keeps what it counted).
+    adjustment = models.DecimalField(
+        _("điểm thưởng, điểm trừ"), max_digits=9, decimal_places=3, default=Decimal(0)
+    )
+    adjustments = models.JSONField(_("các khoản thưởng, trừ"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("kết quả")

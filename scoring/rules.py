@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 SCORE_PLACES = Decimal("0.001")
 PRINT_PLACES = Decimal("0.01")
@@ -225,14 +225,15 @@ def index_of(total: Decimal, applicable_max: Decimal) -> Decimal:
 
     Truncated, because rounding twice would change the printed value: 70,196 of 98,5 is
     71,26497…, printed 71,26; rounded to 71,2650 first it would print 71,27. Every half-up
-    boundary of the printed value (71,265) has 4 decimals, so the truncated value lies on the
-    same side of it as the exact quotient and prints the same.
+    boundary of the printed value (71,265) has 4 decimals, so the value truncated toward zero
+    lies on the same side of it as the exact quotient and prints the same (a deduction larger
+    than the points can make it negative).
     """
     if applicable_max <= 0:
         raise RuleError("Điểm tối đa áp dụng phải lớn hơn 0.")
     if total == applicable_max:
         return HUNDRED
-    return (total * HUNDRED / applicable_max).quantize(INDEX_PLACES, rounding=ROUND_FLOOR)
+    return (total * HUNDRED / applicable_max).quantize(INDEX_PLACES, rounding=ROUND_DOWN)
 
 
 # --- ranks --------------------------------------------------------------------------------
@@ -335,31 +336,40 @@ def is_weak(score: Decimal, max_points: Decimal, threshold: Decimal = Decimal("0
 class Standing:
     """One commune's published figures (design.md §5): what a Result row and its fields hold."""
 
-    total: Decimal  # exact sum of the field scores
+    total: Decimal  # exact sum of the field scores, plus the bonus/deduction points
     applicable_max: Decimal
     index: Decimal  # index_of(total, applicable_max)
     rank: int  # "xếp thứ rank/rank_of"
     rank_of: int
     classification: str
     field_ranks: dict[object, tuple[int, int]]  # field → (r, N) of "xếp hạng r/N hạng"
+    adjustment: Decimal = Decimal(0)  # bonus (+) / deduction (−) points outside the tree
 
 
 def standings(
     field_scores: Mapping[object, Mapping[object, Decimal]],
     applicable_max: Mapping[object, Decimal],
     bands: Iterable[tuple[str, Decimal]] = DEFAULT_BANDS,
+    adjustments: Mapping[object, Decimal] | None = None,
 ) -> dict[object, Standing]:
     """The published figures of every ranked commune, keyed like `field_scores`.
 
     `field_scores` holds each commune's field scores ({field: score}); a field missing for a
-    commune counts 0 and is ranked as 0. Total = exact sum; index = total / applicable max ×
-    100; overall rank = competition rank of the printed index; field rank = dense rank of the
-    field score; classification by the printed index.
+    commune counts 0 and is ranked as 0. `adjustments` holds bonus (+) or deduction (−)
+    points outside the criteria tree (điểm thưởng, điểm trừ; none: 0). Total = exact sum of
+    the field scores plus the adjustment; index = total / applicable max × 100 (the maximum is
+    the tree's: a bonus may lift the index above 100); overall rank = competition rank of
+    the printed index; field rank = dense rank of the field score (adjustments belong to no
+    field); classification by the printed index.
     """
     bands = check_bands(bands)
     zero = Decimal(0)
+    adjustments = adjustments or {}
     fields = list(dict.fromkeys(field for scores in field_scores.values() for field in scores))
-    totals = {key: sum(scores.values(), zero) for key, scores in field_scores.items()}
+    totals = {
+        key: sum(scores.values(), adjustments.get(key, zero))
+        for key, scores in field_scores.items()
+    }
     indices = {key: index_of(total, applicable_max[key]) for key, total in totals.items()}
     # Rank and classify on the printed (2-decimal) index so readers can check from the table.
     printed = {key: round_printed(index) for key, index in indices.items()}
@@ -377,6 +387,7 @@ def standings(
             rank_of=overall[key][1],
             classification=_label(printed[key], bands),
             field_ranks={field: ranks[key] for field, ranks in zip(fields, by_field)},
+            adjustment=adjustments.get(key, zero),
         )
         for key in field_scores
     }

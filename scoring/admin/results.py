@@ -174,6 +174,8 @@ class ResultAdmin(ReadOnlyAdminMixin, ModelAdmin):
         "publication",
         "commune",
         "total_display",
+        "adjustment_display",
+        "adjustments_display",
         "applicable_max_display",
         "index_display",
         "rank_display",
@@ -198,6 +200,7 @@ class ResultAdmin(ReadOnlyAdminMixin, ModelAdmin):
         return obj.publication.version
 
     total_display = column(rules.format_total, "total", _("tổng điểm"))
+    adjustment_display = column(rules.format_signed, "adjustment", _("điểm thưởng, điểm trừ"))
     applicable_max_display = column(rules.format_total, "applicable_max", _("điểm tối đa áp dụng"))
     index_display = column(rules.format_total, "index", _("chỉ số (%)"))
     previous_total_display = column(rules.format_total, "previous_total", _("tổng điểm năm trước"))
@@ -206,6 +209,10 @@ class ResultAdmin(ReadOnlyAdminMixin, ModelAdmin):
     @admin.display(description=_("xếp thứ"), ordering="rank")
     def rank_display(self, obj):
         return f"{obj.rank}/{obj.rank_of}"
+
+    @admin.display(description=_("các khoản thưởng, trừ"))
+    def adjustments_display(self, obj):
+        return json_block(obj.adjustments)
 
     @admin.display(description=_("kết quả từng lĩnh vực"))
     def field_results_display(self, obj):

@@ -3,7 +3,7 @@
 `publish_period` reads everything it needs with a fixed number of set-based queries (the
 number does not grow with the number of communes or criteria): the assessments, the criteria,
 ONE aggregate of the appraised scores per (assessment, field) and the few confirmed "không áp
-dụng" scores, the previous year's results. It passes plain values to `rules.standings`, then
+dụng" scores, the bonus/deduction points, the previous year's results. It passes plain values to `rules.standings`, then
 bulk-inserts the Publication's Result rows (each with its field results as one JSON
 document), marks the period and its assessments published and audits it, all in one
 transaction. The ranking PDF is rendered after the commit; a rendering failure never undoes
@@ -18,6 +18,7 @@ never touched (Publication and Result refuse updates and deletes).
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Mapping
@@ -34,6 +35,7 @@ from communes.models import Succession
 from .. import rules
 from ..audit import record_event
 from ..models import (
+    Adjustment,
     Assessment,
     Criterion,
     FieldScore,
@@ -158,7 +160,13 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
             applicable_max[pk] = max_of_kind[kind]
         if applicable_max[pk] <= 0:
             raise WorkflowError(f"{name}: không có tiêu chí nào áp dụng (điểm tối đa bằng 0).")
-    standings = rules.standings(field_scores, applicable_max, period.band_list())
+    adjustments = _adjustments(period)
+    standings = rules.standings(
+        field_scores,
+        applicable_max,
+        period.band_list(),
+        {pk: sum((points for points, _ in rows), ZERO) for pk, rows in adjustments.items()},
+    )
     previous = _previous_results(period, [row[1] for row in ranked])
 
     publication = Publication.objects.create(
@@ -191,6 +199,13 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
                 standing.classification,
                 *previous.get(commune, no_previous),
                 document,
+                standing.adjustment,
+                json.dumps(
+                    [{"points": str(points), "reason": why} for points, why in adjustments[pk]]
+                    if pk in adjustments
+                    else [],
+                    ensure_ascii=False,
+                ),
             )
         )
     _insert_results(publication, results)
@@ -200,7 +215,8 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
 
 RESULT_COLUMNS = (
     "commune_id", "total", "applicable_max", "index", "rank", "rank_of", "classification",
-    "previous_total", "previous_index", "previous_rank", "field_results",
+    "previous_total", "previous_index", "previous_rank", "field_results", "adjustment",
+    "adjustments",
 )
 
 
@@ -305,6 +321,17 @@ def _field_points(period) -> tuple[dict[int, dict[int, Decimal]], dict[int, dict
         if policy == NaPolicy.EXCLUDE:
             dropped[assessment][field] = dropped[assessment].get(field, ZERO) + max_points
     return points, dropped
+
+
+def _adjustments(period) -> dict[int, list[tuple[Decimal, str]]]:
+    """assessment → its bonus/deduction points with their reasons, oldest first. One query."""
+    found: dict[int, list[tuple[Decimal, str]]] = defaultdict(list)
+    rows = Adjustment.objects.filter(assessment__period_id=period.pk).order_by(
+        "assessment_id", "created_at", "pk"
+    )
+    for assessment, points, reason in rows.values_list("assessment_id", "points", "reason"):
+        found[assessment].append((points, reason))
+    return found
 
 
 def _fetch(queryset):

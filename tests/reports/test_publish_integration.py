@@ -8,7 +8,7 @@ from decimal import Decimal as D
 
 from openpyxl import load_workbook
 
-from scoring.models import Assessment, Publication, Score
+from scoring.models import Adjustment, Assessment, Publication, Score
 from scoring.services.publishing import publish_period, reopen_for_correction
 from tests.factories import make_period
 
@@ -123,3 +123,44 @@ def test_a_correction_is_a_new_version_and_the_old_one_stays_readable(
     assert "Lần công bố 1" in old_pdf and "766/QĐ-UBND" in old_pdf
     new_pdf = pdf_text(download(client, f"{base}/results.pdf"))
     assert "Lần công bố 2" in new_pdf and "801/QĐ-UBND" in new_pdf
+
+
+def test_bonus_and_deduction_points_are_shown_wherever_the_total_is(
+    client, units, leader, officer, appraiser, django_capture_on_commit_callbacks
+):
+    period = appraised_period(units)
+    base = f"/periods/{period.code}"
+    a = Assessment.objects.get(period=period, commune__code="A")
+    Adjustment.objects.create(assessment=a, points=D("0.5"), reason="Sáng kiến cải cách")
+    b = Assessment.objects.get(period=period, commune__code="B")
+    Adjustment.objects.create(assessment=b, points=D("-1"), reason="Chậm báo cáo")
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_period(period, by=appraiser, **DECISION)  # A 8,775 + 0,5; B 9 − 1
+
+    client.force_login(leader)
+    page = download(client, f"{base}/results/").decode()
+    assert "Thưởng/trừ" in page and "+0,5" in page and "9,28" in page
+
+    ranking = pdf_text(download(client, f"{base}/results.pdf"))
+    first = next(line for line in ranking.splitlines() if "Xã Đồng Tâm" in line)
+    assert first.split()[0] == "1/2" and "+0,5" in first and "9,28" in first
+    second = next(line for line in ranking.splitlines() if "Thị trấn Ninh Giang" in line)
+    assert second.split()[0] == "2/2" and "-1" in second
+
+    rows = csv_rows(client, f"{base}/results.csv")  # ◆ columns unchanged; totals include them
+    assert [(r["commune_code"], r["total"], r["rank"]) for r in rows] == [
+        ("A", "9.275", "1"),
+        ("B", "8", "2"),
+    ]
+
+    sheet = load_workbook(io.BytesIO(download(client, f"{base}/results.xlsx")))["Xếp hạng"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = next(row for row in rows if row and row[0] == "Xếp thứ")
+    column = header.index("Điểm thưởng (+), điểm trừ (−)")
+    assert header[column + 1] == "Tổng điểm"
+    a_row = next(row for row in rows if row and row[1] == "A")
+    assert (a_row[column], a_row[column + 1]) == (0.5, 9.275)
+
+    client.force_login(officer)
+    report = " ".join(pdf_text(download(client, f"{base}/communes/A/report.pdf")).split())
+    assert "Điểm thưởng: Sáng kiến cải cách +0,5" in report and "9,28/10" in report

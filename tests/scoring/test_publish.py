@@ -9,6 +9,7 @@ import pytest
 
 from communes.models import Succession
 from scoring.models import (
+    Adjustment,
     Assessment,
     AuditEvent,
     FrozenError,
@@ -154,6 +155,52 @@ def test_printed_ties_of_the_index_share_a_rank(units, leader):
     assert {code: r[5]["1"][2:] for code, r in results.items()} == {
         "B": (1, 3), "A": (2, 3), "X01": (3, 3),  # field ranks stay on the exact score
     }
+
+
+# --- bonus and deduction points (điểm thưởng, điểm trừ) ---------------------------------
+
+
+def _adjust(period, code, points, reason):
+    return Adjustment.objects.create(
+        assessment=Assessment.objects.get(period=period, commune__code=code),
+        points=D(points),
+        reason=reason,
+    )
+
+
+def test_bonus_and_deduction_points_count_in_the_total_but_in_no_field(five, leader):
+    _adjust(five, "X03", "4.5", "Sáng kiến cải cách được công nhận")  # 4 → 8,5
+    _adjust(five, "X03", "0.5", "Mô hình một cửa điện tử")  # → 9
+    _adjust(five, "A", "-1", "Để xảy ra sai phạm trong giải quyết TTHC")  # 8,75 → 7,75
+    results = results_of(publish_period(five, by=leader))
+    # code: total, index, rank, rank_of, classification — X03 climbs from 5th to 2nd.
+    assert {code: values[:5] for code, values in results.items()} == {
+        "X02": (D("9.999"), D("99.99"), 1, 5, EXCELLENT),
+        "X03": (D(9), D(90), 2, 5, EXCELLENT),
+        "B": (D("8.75"), D("87.5"), 3, 5, GOOD),
+        "X01": (D(8), D(80), 4, 5, GOOD),
+        "A": (D("7.75"), D("77.5"), 5, 5, "Hoàn thành nhiệm vụ"),
+    }
+    # Field scores and field ranks do not move.
+    assert results["X03"][5] == {"1": (D("2.5"), D(6), 4, 4), "2": (D("1.5"), D(4), 5, 5)}
+    x03 = Result.objects.get(commune__code="X03")
+    assert x03.adjustment == D(5)
+    assert x03.adjustments == [
+        {"points": "4.500", "reason": "Sáng kiến cải cách được công nhận"},
+        {"points": "0.500", "reason": "Mô hình một cửa điện tử"},
+    ]
+    assert Result.objects.get(commune__code="B").adjustments == []
+
+
+def test_a_version_keeps_the_adjustments_it_counted(five, leader):
+    bonus = _adjust(five, "X03", "1", "Sáng kiến")
+    first = publish_period(five, by=leader)
+    reopen_for_correction(five, by=leader, reason="Điểm thưởng chưa đúng")
+    Adjustment.objects.filter(pk=bonus.pk).update(points=D(2), reason="Sáng kiến cấp tỉnh")
+    second = publish_period(five, by=leader, reason="Sửa điểm thưởng")
+    assert first.results.get(commune__code="X03").total == D(5)
+    assert first.results.get(commune__code="X03").adjustments[0]["reason"] == "Sáng kiến"
+    assert second.results.get(commune__code="X03").total == D(6)
 
 
 # --- not applicable and kinds -------------------------------------------------------------

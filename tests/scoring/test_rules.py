@@ -471,6 +471,27 @@ def test_standings_count_a_missing_field_as_zero_and_use_the_given_bands():
     assert (result["A"].classification, result["B"].classification) == ("Tốt", "")
 
 
+def test_standings_add_bonus_and_deduction_points_to_the_total_only():
+    field_scores = {"A": _fields("50", "30"), "B": _fields("45", "39"), "C": _fields("40", "40")}
+    result = standings(
+        field_scores, dict.fromkeys(field_scores, D(100)), adjustments={"A": D("4.5"), "B": D(-2)}
+    )
+    assert {key: (s.total, s.adjustment, s.rank) for key, s in result.items()} == {
+        "A": (D("84.5"), D("4.5"), 1), "B": (D(82), D(-2), 2), "C": (D(80), D(0), 3),
+    }
+    # Field ranks stay on the field scores: A's bonus belongs to no field.
+    assert result["A"].field_ranks == {"1": (1, 3), "2": (3, 3)}
+    # A bonus may lift the index above 100 of the tree's maximum.
+    over = standings({"A": _fields("99")}, {"A": D(100)}, adjustments={"A": D(2)})
+    assert over["A"].index == D(101) and over["A"].classification == EXCELLENT
+
+
+def test_a_negative_index_truncates_toward_zero_and_prints_as_the_exact_quotient():
+    # −70,196 / 98,5 × 100 = −71,26497…: printed −71,26, as the positive case.
+    assert index_of(D("-70.196"), D("98.5")) == D("-71.2649")
+    assert format_total(index_of(D("-70.196"), D("98.5"))) == "-71,26"
+
+
 def test_dong_tam_ninth_of_twenty():
     field_scores = {"Đồng Tâm": {code: D(score) for code, (_, score) in DONG_TAM.items()}}
     # Eight communes above, one of them printed equal would share; here 8 strictly above.
