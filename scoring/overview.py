@@ -120,7 +120,18 @@ SELF_POINTS = Case(
 )
 
 
-APPRAISED = Q(appraised_score__isnull=False) | Q(not_applicable_confirmed=True)
+# Appraised points as publishing counts them (services/publishing.py _field_points): a
+# "không áp dụng" confirmed by the appraiser gives the maximum (`full`) or nothing (`exclude`),
+# whatever appraised score was left on it; anything else counts its appraised score.
+CONFIRMED_NA = Q(not_applicable=True, not_applicable_confirmed=True)
+APPRAISED_POINTS = Case(
+    When(CONFIRMED_NA & Q(criterion__na_policy=NaPolicy.FULL), then=F("criterion__max_points")),
+    When(CONFIRMED_NA & Q(criterion__na_policy=NaPolicy.EXCLUDE), then=Value(ZERO)),
+    default=F("appraised_score"),
+    output_field=DecimalField(max_digits=9, decimal_places=3),
+)
+
+APPRAISED = Q(appraised_score__isnull=False) | CONFIRMED_NA  # as is_appraised
 # The leaves whose appraised score is compared with a self score.
 COMPARED = APPRAISED & Q(criterion__method=Method.SELF_ASSESSED)
 
@@ -135,8 +146,8 @@ def score_sums(period) -> dict[int, dict]:
         .annotate(
             self_total=Sum(SELF_POINTS),
             self_appraised=Sum(SELF_POINTS, filter=COMPARED),
-            appraised_compared=Sum("appraised_score", filter=COMPARED),
-            appraised_total=Sum("appraised_score"),
+            appraised_compared=Sum(APPRAISED_POINTS, filter=COMPARED),
+            appraised_total=Sum(APPRAISED_POINTS),
             leaves=Count("id"),
             appraised=Count("id", filter=APPRAISED),
             returned=Count("id", filter=~Q(revision_request="")),
@@ -282,7 +293,11 @@ def appraisal_totals(
     leaves: Iterable[tuple[selectors.LeafState, Score]],
 ) -> tuple[dict[int, FieldTotals], FieldTotals]:
     """Per field id and overall: self points (as the commune counts them), appraised points so
-    far, the applicable maximum and how many leaves have an appraised score."""
+    far, the applicable maximum and how many leaves have an appraised score.
+
+    Appraised points and maximum follow the appraisal as publishing counts them, not the
+    commune's claim: only a "không áp dụng" the appraiser confirmed changes them.
+    """
     fields: dict[int, FieldTotals] = {}
     overall = FieldTotals()
     for state, score in leaves:
@@ -292,13 +307,37 @@ def appraisal_totals(
         done = is_appraised(score)
         for target in (totals, overall):
             target.self_total += state.points
-            target.maximum += state.counted_max
+            target.maximum += appraised_max(state, score)
             target.leaves += 1
             target.appraised += done
-            target.appraised_total += score.appraised_score or ZERO
+            target.appraised_total += appraised_points(state, score)
             if done and not state.imported:
-                target.gap += (score.appraised_score or ZERO) - state.points
+                target.gap += appraised_points(state, score) - state.points
     return fields, overall
+
+
+def confirmed_not_applicable(state: selectors.LeafState, score: Score) -> bool:
+    """The commune claimed "không áp dụng" and the appraiser confirmed it (a claim rejected by
+    a score, or not yet decided, counts as scored: design.md §3)."""
+    return state.claimed_na and score.not_applicable_confirmed
+
+
+def appraised_points(state: selectors.LeafState, score: Score) -> Decimal:
+    """What the leaf adds to the appraised total (as APPRAISED_POINTS, and publishing)."""
+    if confirmed_not_applicable(state, score):
+        return state.max_points if state.na_policy == NaPolicy.FULL else ZERO
+    return score.appraised_score or ZERO
+
+
+def appraised_max(state: selectors.LeafState, score: Score) -> Decimal:
+    """What the leaf adds to the applicable maximum once appraised (as publishing): only a
+    confirmed claim with na_policy `exclude` leaves it. LeafState.counted_max follows the
+    commune's claim instead, as the self-assessment page shows it."""
+    if not state.applies:
+        return ZERO
+    if confirmed_not_applicable(state, score) and state.na_policy == NaPolicy.EXCLUDE:
+        return ZERO
+    return state.max_points
 
 
 def is_appraised(score: Score) -> bool:
