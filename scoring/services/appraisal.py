@@ -26,7 +26,7 @@ from .. import rules
 from ..audit import record_event
 from ..models import Assessment, AuditEvent, Method, NaPolicy, Score
 from ..permissions import APPRAISABLE_STATES
-from . import WorkflowError
+from . import WorkflowError, locked_assessment
 from .publishing import ensure_editable
 from .self_assessment import ConflictError
 
@@ -39,17 +39,16 @@ REVIEWABLE = APPRAISABLE_STATES
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _locked(assessment_pk) -> Assessment:
-    return (
-        Assessment.objects.select_for_update()
-        .select_related("period__unit", "commune")
-        .get(pk=assessment_pk)
-    )
-
-
 def _bump(assessment: Assessment) -> None:
+    """Bump the assessment's optimistic-lock version: one UPDATE adding 1 in the database (no
+    concurrent bump is lost), the instance kept in step without re-reading it.
+
+    The instance must hold the stored version: read under a lock in this transaction
+    (locked_assessment, or appraise_score's select_for_update joining it) and not bumped
+    through another instance since.
+    """
     Assessment.objects.filter(pk=assessment.pk).update(version=F("version") + 1)
-    assessment.refresh_from_db(fields=["version"])
+    assessment.version += 1
 
 
 def _refuse_if_closed(assessment: Assessment) -> None:
@@ -99,7 +98,7 @@ def start_review(assessment: Assessment, *, by) -> Assessment:
     submission answers a return, the state of the returned criteria is recorded (the "new"
     side of the round). Refuses any other state.
     """
-    assessment = _locked(assessment.pk)
+    assessment = locked_assessment(assessment)
     _refuse_if_closed(assessment)
     if assessment.status == Status.UNDER_REVIEW:
         if assessment.assignee_id != by.pk:
@@ -227,7 +226,8 @@ def appraise_score(
             Score.objects.select_related("criterion", "updated_by").get(pk=score.pk)
         )
     if assessment.status == Status.SUBMITTED:
-        start_review(assessment, by=by)
+        # start_review bumps its own locked copy; carry on with that one, whose version is stored.
+        assessment = score.assessment = start_review(assessment, by=by)
     score.version += 1
     score.updated_by = by
     score.save(
@@ -253,7 +253,7 @@ def accept_self_scores(assessment: Assessment, *, by) -> int:
     Returns how many scores were set (each audited). Criteria claimed "không áp dụng" and
     criteria without a self score are left for the appraiser.
     """
-    assessment = _locked(assessment.pk)
+    assessment = locked_assessment(assessment)
     _refuse_if_closed(assessment)
     if assessment.status not in REVIEWABLE:
         raise WorkflowError("Chỉ chấm điểm thẩm định khi hồ sơ đã nộp hoặc đang thẩm định.")
@@ -338,7 +338,7 @@ def return_criteria(assessment: Assessment, requests: Mapping[int, str], *, by) 
     requests of an earlier round are cleared, the appraised score of a returned criterion is
     cleared so that it is appraised again. Returns the round number.
     """
-    assessment = _locked(assessment.pk)
+    assessment = locked_assessment(assessment)
     _refuse_if_closed(assessment)
     if assessment.status not in REVIEWABLE:
         raise WorkflowError("Chỉ trả lại được hồ sơ đã nộp hoặc đang thẩm định.")
@@ -539,7 +539,7 @@ def mark_appraised(assessment: Assessment, *, by) -> Assessment:
     Refuses, naming each criterion, while a leaf lacks an appraised score (or a confirmed
     "không áp dụng") or a score differing from the self score lacks its note.
     """
-    assessment = _locked(assessment.pk)
+    assessment = locked_assessment(assessment)
     _refuse_if_closed(assessment)
     if assessment.status not in REVIEWABLE:
         raise WorkflowError(

@@ -22,7 +22,7 @@ from ..permissions import (
     self_assessment_closed_reason,
     withdraw_target,
 )
-from . import WorkflowError
+from . import WorkflowError, locked_assessment
 
 # The fields a commune writes on a Score, in the order the history shows them.
 SELF_FIELDS = ("self_score", "self_note", "not_applicable", "not_applicable_reason")
@@ -138,15 +138,6 @@ def save_self_score(
     return score
 
 
-def _locked_assessment(assessment: Assessment) -> Assessment:
-    locked = (
-        Assessment.objects.select_for_update(of=("self",))
-        .select_related("period__criteria_set", "period__unit", "commune__parent__parent")
-        .get(pk=assessment.pk)
-    )
-    return locked
-
-
 @transaction.atomic
 def submit_assessment(assessment: Assessment, *, by) -> Assessment:
     """Submit (nộp) a draft, or resubmit a returned assessment: it becomes `submitted`.
@@ -155,7 +146,7 @@ def submit_assessment(assessment: Assessment, *, by) -> Assessment:
     evidence but has neither evidence nor an explanation; refuses (WorkflowError) outside the
     self-assessment window, when locked, or in another state.
     """
-    locked = _locked_assessment(assessment)
+    locked = locked_assessment(assessment)
     reason = self_assessment_closed_reason(locked)
     if reason:
         raise WorkflowError(reason)
@@ -187,7 +178,7 @@ def withdraw_assessment(assessment: Assessment, *, by) -> Assessment:
     (WorkflowError) once under review, when locked, or when the state it would return to is
     closed (a draft after the deadline, not reopened).
     """
-    locked = _locked_assessment(assessment)
+    locked = locked_assessment(assessment)
     if locked.status != Assessment.Status.SUBMITTED:
         if locked.status == Assessment.Status.UNDER_REVIEW:
             raise WorkflowError("Tổ thẩm định đã bắt đầu thẩm định; không rút lại được hồ sơ.")

@@ -86,6 +86,54 @@ def test_a_stale_version_is_refused_and_nothing_is_lost(assessment, appraiser, u
     assert (stored.appraised_score, stored.appraisal_note) == (D(3), "Thiếu một báo cáo")
 
 
+def stored_version(assessment) -> int:
+    return Assessment.objects.values_list("version", flat=True).get(pk=assessment.pk)
+
+
+def test_every_save_bumps_the_assessment_version_and_a_stale_score_version_is_refused(
+    assessment, appraiser
+):
+    before = stored_version(assessment)
+    score = score_of(assessment, "1.2")
+    # The first save claims the assessment (one bump) and saves the score (another).
+    first = services.appraise_score(
+        score, value="3", note="Thiếu một báo cáo", version=score.version, by=appraiser
+    )
+    assert stored_version(assessment) == before + 2 == first.assessment.version
+    second = services.appraise_score(
+        first, value="2,5", note="Thiếu hai báo cáo", version=first.version, by=appraiser
+    )
+    assert stored_version(assessment) == before + 3 == second.assessment.version
+    assert second.version == score.version + 2
+    events = AuditEvent.objects.count()
+    # A page still showing the first save's version, with other values: refused, nothing written.
+    with pytest.raises(ConflictError, match="Không có gì bị ghi đè") as caught:
+        services.appraise_score(
+            score_of(assessment, "1.2"), value="1", note="Thiếu ba báo cáo",
+            version=first.version, by=appraiser,
+        )
+    assert caught.value.current.appraised_score == D("2.5")
+    stored = score_of(assessment, "1.2")
+    assert (stored.appraised_score, stored.appraisal_note) == (D("2.5"), "Thiếu hai báo cáo")
+    assert stored.version == second.version
+    assert stored_version(assessment) == before + 3 and AuditEvent.objects.count() == events
+
+
+def test_an_appraised_score_save_bumps_the_version_without_re_reading(
+    assessment, appraiser, django_assert_max_num_queries
+):
+    services.start_review(assessment, by=appraiser)
+    score = score_of(assessment, "1.1")
+    before = stored_version(assessment)
+    # savepoint, score (locked, with its assessment), score update, version + 1, one audit
+    # event, savepoint release: 6 (7 while the version was read back after its UPDATE).
+    with django_assert_max_num_queries(6):
+        saved = services.appraise_score(score, value="2", note="", version=score.version, by=appraiser)
+    assert saved.assessment.version == before + 1 == stored_version(assessment)
+    event = AuditEvent.objects.get(action="appraised_score")
+    assert (event.field_name, event.old_value, event.new_value) == ("appraised_score", "", "2")
+
+
 def test_imported_criteria_are_not_typed(period, units, appraiser):
     Criterion.objects.filter(criteria_set=period.criteria_set, code="2.1").update(method=Method.SIPAS)
     assessment = submitted(period, units["commune"], {"1.1": "2", "1.2": "4"})

@@ -139,6 +139,26 @@ def test_saving_without_reload_answers_fragments(client, appraiser, assessment):
     assert assessment_of(assessment.period, assessment.commune).status == Status.UNDER_REVIEW
 
 
+def test_save_query_count(client, appraiser, assessment, django_assert_max_num_queries):
+    services.start_review(assessment, by=appraiser)
+    score = score_of(assessment, "1.2")
+    client.force_login(appraiser)
+    client.get(url(assessment))  # the session exists, as in real use
+    # session, user, memberships, assessment, score; in the service: savepoint, score locked,
+    # score update, version + 1, two audit events (score, note), release; then the assessment's
+    # status and version, the scores for the totals: 14 (15 while the version was read back).
+    with django_assert_max_num_queries(14):
+        response = client.post(
+            url(assessment, "appraise_score", score.pk),
+            {"version": score.version, "appraised_score": "3", "appraisal_note": "Thiếu một báo cáo"},
+            **AUTOSAVE,
+        )
+    assert response.status_code == 200
+    version = assessment_of(assessment.period, assessment.commune).version
+    assert version == assessment.version + 2  # claimed, then saved
+    assert f'value="{score.version + 1}" id="apver-{score.pk}" data-oob' in response.content.decode()
+
+
 def test_saving_without_javascript_redirects_to_the_criterion(client, appraiser, assessment):
     client.force_login(appraiser)
     score = score_of(assessment, "1.1")
