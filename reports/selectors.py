@@ -1,7 +1,7 @@
 """Reads for the published results: the ranking, one commune's report, the lost points.
 
-Results and reports read ONLY the frozen snapshot (Publication, Result and its field results), never
-recompute from scores, so a file downloaded today says what the decision published. The two
+Results and reports read ONLY the frozen snapshot (Publication, Result and its field
+results), never recompute from scores, so a file downloaded today says what the decision published. The two
 exceptions read Score rows on purpose: a commune's "criteria where it lost points" and the
 appraising unit's "tiêu chí dễ mất điểm" (the snapshot keeps no per-criterion figures).
 Every read here takes a fixed number of queries, whatever the number of communes.
@@ -19,9 +19,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
 )
 
@@ -34,10 +32,10 @@ from scoring.models import (
     Score,
     decode_field_scores,
 )
+from scoring.selectors import PublicationInfo, latest_publication, publication_info
 
 from . import charts
 from .formatting import (
-    format_datetime,
     percent_of,
     plain_decimal,
     points_change,
@@ -52,93 +50,6 @@ LOST_CRITERIA_SHOWN = 10
 def weak_threshold() -> Decimal:
     """settings.WEAK_FIELD_THRESHOLD as a Decimal share (domain.md: 0.75)."""
     return Decimal(str(settings.WEAK_FIELD_THRESHOLD))
-
-
-# --- publications -------------------------------------------------------------------------
-
-
-def _publications():
-    latest = Publication.objects.filter(period=OuterRef("period")).order_by("-version")
-    # The unit's ancestors too: permission checks walk them (communes.access.has_role).
-    return Publication.objects.annotate(
-        latest_version=Subquery(latest.values("version")[:1])
-    ).select_related(
-        "period__unit__parent__parent", "period__criteria_set", "published_by"
-    )
-
-
-def _version(publications, version: int | None) -> Publication | None:
-    if version is None:
-        return publications.order_by("-version").first()
-    return publications.filter(version=version).first()
-
-
-def latest_publication(period) -> Publication | None:
-    """The period's newest publication version, or None before the first publish."""
-    return _version(_publications().filter(period=period), None)
-
-
-def publication_for(period, version: int | None = None) -> Publication | None:
-    """Version `version` of the period's publication (default: the latest); None if none.
-
-    The result carries `latest_version`, so pages can say "Đã có bản điều chỉnh mới hơn".
-    """
-    return _version(_publications().filter(period=period), version)
-
-
-def published_publication(periods, code: str, version: int | None = None) -> Publication | None:
-    """Like publication_for, for the period `code` among `periods` (e.g. the user's visible
-    periods): one query for the period and its publication. A period never published has
-    none; one reopened for correction keeps its published versions."""
-    publications = _publications().filter(period__in=periods, period__code=code)
-    return _version(publications, version)
-
-
-def is_superseded(publication) -> bool:
-    latest = getattr(publication, "latest_version", None)
-    return latest is not None and publication.version < latest
-
-
-@dataclass(frozen=True)
-class PublicationInfo:
-    """What every page and file prints about the version it shows."""
-
-    version: int
-    decision: str
-    decision_date: str
-    published_at: str
-    reason: str
-    superseded: bool
-    latest_version: int
-
-    @property
-    def decision_text(self) -> str:
-        """ "Quyết định số 766/QĐ-UBND ngày 16/03/2023", or "" when none was given."""
-        if not self.decision:
-            return ""
-        text = f"Quyết định số {self.decision}"
-        return f"{text} ngày {self.decision_date}" if self.decision_date else text
-
-    @property
-    def line(self) -> str:
-        """One line for page headers and file headings."""
-        parts = [f"Lần công bố {self.version}"]
-        if self.decision_text:
-            parts.append(self.decision_text)
-        parts.append(f"Dữ liệu tại ngày {self.published_at}")
-        return " · ".join(parts)
-
-
-def publication_info(publication) -> PublicationInfo:
-    return PublicationInfo(
-        version=publication.version,
-        decision=publication.decision,
-        decision_date=rules.format_date(publication.decision_date),
-        published_at=format_datetime(publication.published_at),
-        reason=publication.reason,
-        superseded=is_superseded(publication),
-        latest_version=getattr(publication, "latest_version", None) or publication.version,
-    )
 
 
 # --- the ranking --------------------------------------------------------------------------

@@ -18,11 +18,12 @@ from scoring.permissions import (
     visible_periods,
     visible_results,
 )
+from scoring.selectors import published_publication
 
 from . import pdf
 from .excel import ranking_xlsx
 from .exports import results_csv
-from .selectors import lost_points, published_publication, ranking
+from .selectors import lost_points, ranking
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

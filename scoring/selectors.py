@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from . import rules
 from .display import format_datetime
-from .models import Assessment, Criterion, Method, NaPolicy, Score
+from .models import Assessment, Criterion, Method, NaPolicy, Publication, Score
 
 ZERO = Decimal(0)
 
@@ -638,3 +638,90 @@ class EventLine:
     @property
     def new(self) -> str:
         return self._value(self.event.new_value)
+
+
+# --- publications -------------------------------------------------------------------------
+
+
+def _publications():
+    latest = Publication.objects.filter(period=OuterRef("period")).order_by("-version")
+    # The unit's ancestors too: permission checks walk them (communes.access.has_role).
+    return Publication.objects.annotate(
+        latest_version=Subquery(latest.values("version")[:1])
+    ).select_related(
+        "period__unit__parent__parent", "period__criteria_set", "published_by"
+    )
+
+
+def _version(publications, version: int | None) -> Publication | None:
+    if version is None:
+        return publications.order_by("-version").first()
+    return publications.filter(version=version).first()
+
+
+def latest_publication(period) -> Publication | None:
+    """The period's newest publication version, or None before the first publish."""
+    return _version(_publications().filter(period=period), None)
+
+
+def publication_for(period, version: int | None = None) -> Publication | None:
+    """Version `version` of the period's publication (default: the latest); None if none.
+
+    The result carries `latest_version`, so pages can say "Đã có bản điều chỉnh mới hơn".
+    """
+    return _version(_publications().filter(period=period), version)
+
+
+def published_publication(periods, code: str, version: int | None = None) -> Publication | None:
+    """Like publication_for, for the period `code` among `periods` (e.g. the user's visible
+    periods): one query for the period and its publication. A period never published has
+    none; one reopened for correction keeps its published versions."""
+    publications = _publications().filter(period__in=periods, period__code=code)
+    return _version(publications, version)
+
+
+def is_superseded(publication) -> bool:
+    latest = getattr(publication, "latest_version", None)
+    return latest is not None and publication.version < latest
+
+
+@dataclass(frozen=True)
+class PublicationInfo:
+    """What every page and file prints about the version it shows."""
+
+    version: int
+    decision: str
+    decision_date: str
+    published_at: str
+    reason: str
+    superseded: bool
+    latest_version: int
+
+    @property
+    def decision_text(self) -> str:
+        """ "Quyết định số 766/QĐ-UBND ngày 16/03/2023", or "" when none was given."""
+        if not self.decision:
+            return ""
+        text = f"Quyết định số {self.decision}"
+        return f"{text} ngày {self.decision_date}" if self.decision_date else text
+
+    @property
+    def line(self) -> str:
+        """One line for page headers and file headings."""
+        parts = [f"Lần công bố {self.version}"]
+        if self.decision_text:
+            parts.append(self.decision_text)
+        parts.append(f"Dữ liệu tại ngày {self.published_at}")
+        return " · ".join(parts)
+
+
+def publication_info(publication) -> PublicationInfo:
+    return PublicationInfo(
+        version=publication.version,
+        decision=publication.decision,
+        decision_date=rules.format_date(publication.decision_date),
+        published_at=format_datetime(publication.published_at),
+        reason=publication.reason,
+        superseded=is_superseded(publication),
+        latest_version=getattr(publication, "latest_version", None) or publication.version,
+    )

@@ -3,11 +3,10 @@
 `publish_period` reads everything it needs with a fixed number of set-based queries (the
 number does not grow with the number of communes or criteria): the assessments, the criteria,
 ONE aggregate of the appraised scores per (assessment, field) and the few confirmed "không áp
-dụng" scores, the bonus/deduction points, the previous year's results. It passes plain values to `rules.standings`, then
-bulk-inserts the Publication's Result rows (each with its field results as one JSON
-document), marks the period and its assessments published and audits it, all in one
-transaction. The ranking PDF is rendered after the commit; a rendering failure never undoes
-a publication.
+dụng" scores, the bonus/deduction points, the previous year's results. It passes plain
+values to `rules.standings`, then bulk-inserts the Publication's Result rows (each with its
+field results as one JSON document), marks the period and its assessments published and audits it, all in one
+transaction. Slow side effects (the ranking PDF) are the caller's, after the commit.
 
 A correction after publishing (design.md §1): `reopen_for_correction` moves the period back
 to appraisal (audited, with a reason), scores are corrected through the usual services or
@@ -19,12 +18,10 @@ from __future__ import annotations
 
 import datetime
 import json
-import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
-from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import DecimalField, F, Max, Sum, Value
 from django.db.models.functions import Coalesce
@@ -49,7 +46,6 @@ from ..models import (
 from . import WorkflowError
 from .bulk import copy_rows, record_status_events
 
-logger = logging.getLogger(__name__)
 
 Status = Assessment.Status
 # An assessment in these states may be published (PUBLISHED: again, as a new version).
@@ -79,15 +75,15 @@ def publish_period(
     decision_date: datetime.date | None = None,
     reason: str = "",
     exclusions: Mapping[str, str] | None = None,
-    render_pdf: bool = True,
+    after_commit: Callable[[Publication], object] | None = None,
 ) -> Publication:
     """Publish the period's results as a new version; returns the Publication.
 
     Every assessment must be appraised (or published, when publishing again), unless its
     commune code is in `exclusions` with a reason: excluded communes are not ranked. Version 1
     needs no reason; later versions do. Refuses (WorkflowError, Vietnamese, naming the
-    communes) otherwise; nothing is written then. With `render_pdf` the ranking PDF is
-    rendered and stored after the commit (a failure is logged, the publication stands).
+    communes) otherwise; nothing is written then. `after_commit(publication)` runs once the
+    publication is committed (the publish command stores the ranking PDF with it).
     """
     with transaction.atomic():
         publication = _publish(
@@ -98,8 +94,8 @@ def publish_period(
             reason=(reason or "").strip(),
             exclusions=_clean_exclusions(exclusions or {}),
         )
-        if render_pdf:
-            transaction.on_commit(lambda: store_ranking_pdf(publication))
+        if after_commit is not None:
+            transaction.on_commit(lambda: after_commit(publication))
     period.status = Period.Status.PUBLISHED
     return publication
 
@@ -434,32 +430,6 @@ def _mark_published(period, publication, assessments, exclusions, *, by) -> None
 
 def _user(by):
     return by if by is not None and by.is_authenticated else None
-
-
-# --- the ranking PDF, after the commit ----------------------------------------------------
-
-
-def store_ranking_pdf(publication: Publication) -> bool:
-    """Render the publication's ranking PDF and store it on the publication, once.
-
-    Runs after the commit (design.md §10: slow side effects behind on_commit). Returns False,
-    after logging, when rendering or storing fails: the publication itself stands, and the
-    PDF is rendered on demand instead.
-    """
-    try:
-        from reports.pdf import ranking_pdf
-
-        publication = Publication.objects.select_related("period").get(pk=publication.pk)
-        if publication.ranking_pdf:
-            return True
-        data = ranking_pdf(publication)
-        name = f"{publication.period.code}-lan-{publication.version}-xep-hang.pdf"
-        publication.ranking_pdf.save(name, ContentFile(data), save=False)
-        publication.save(update_fields=["ranking_pdf"])
-    except Exception:
-        logger.exception("Không tạo được tệp PDF xếp hạng của lần công bố %s", publication.pk)
-        return False
-    return True
 
 
 # --- corrections --------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from printing import render_pdf
+
 from .. import rules, selectors
 from ..models import Assessment
 from ..overview import LeafAppraisal, appraisal_totals
@@ -305,8 +307,6 @@ def lock(request, period, commune):
 def minutes(request, period, commune):
     """The appraisal minutes as PDF: per criterion self score, appraised score and reason;
     totals; the team and the date; the national heading."""
-    from reports.pdf import render_pdf
-
     assessment = get_assessment(request, period, commune)
     if not can_view_appraisal(request.user, assessment):
         raise PermissionDenied

@@ -7,10 +7,8 @@ Appraisers of the period's unit act (scoring.permissions.can_manage_period); ano
 gets 404 through visible_periods, everyone else 403. The rules (who is ready, what a version
 needs) stay in scoring.services.publishing; this page only shows them and reports refusals.
 
-The ranking PDF is not rendered in the request. Without ATOMIC_REQUESTS, publish_period's
-transaction is the outermost one, so its on_commit callback would run right after COMMIT in
-this very request (≈ 5 s for a 170-commune ranking). The page passes render_pdf=False; the
-results page renders and stores the PDF on its first download (reports.pdf.stored_ranking_pdf).
+The ranking PDF is not rendered in the request (≈ 5 s for a 170-commune ranking): the
+results page renders and stores it on its first download (reports.pdf.stored_ranking_pdf).
 """
 
 from dataclasses import dataclass
@@ -21,10 +19,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from reports.selectors import latest_publication, publication_info
-
 from ..models import Assessment
 from ..permissions import can_manage_period
+from ..selectors import latest_publication, publication_info
 from ..services import WorkflowError
 from ..services.publishing import READY, publish_period, reopen_for_correction
 from .period import get_period
@@ -115,7 +112,6 @@ def publish(request, period):
                     decision_date=data["decision_date"],
                     reason=data["reason"],
                     exclusions=exclusions,
-                    render_pdf=False,
                 )
             except WorkflowError as refusal:
                 error = str(refusal)

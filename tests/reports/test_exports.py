@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from reports.excel import DATA_SHEET, RANKING_SHEET, ranking_xlsx
 from reports.exports import results_csv
-from reports.selectors import publication_for
+from scoring.selectors import publication_for
 
 HEADER = (
     "commune_code,commune_name,total,index,rank,rank_of,classification,"

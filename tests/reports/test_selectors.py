@@ -4,14 +4,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from reports.selectors import (
-    commune_report,
-    latest_publication,
-    lost_points,
-    publication_for,
-    ranking,
-)
+from reports.selectors import commune_report, lost_points, ranking
 from scoring.models import Assessment, Result, Score
+from scoring.selectors import latest_publication, publication_for
 
 from .builders import make_published_period, snapshot
 

@@ -1,8 +1,6 @@
 """publish_period, reopen_for_correction and the frozen snapshot (issue 6, design.md §4–§5)."""
 
 import datetime
-import sys
-import types
 from decimal import Decimal
 
 import pytest
@@ -24,7 +22,6 @@ from scoring.services.publishing import (
     ensure_editable,
     publish_period,
     reopen_for_correction,
-    store_ranking_pdf,
 )
 from scoring.services.setup import CriterionRow, save_criteria_set
 
@@ -367,55 +364,23 @@ def test_new_score_rows_of_a_published_assessment_are_refused(five, leader):
         score.save()
 
 
-# --- the ranking PDF after the commit -----------------------------------------------------
+# --- after the commit ---------------------------------------------------------------------
 
 
-def _fake_pdf(monkeypatch, render):
-    module = types.ModuleType("reports.pdf")
-    module.ranking_pdf = render
-    monkeypatch.setitem(sys.modules, "reports.pdf", module)
-
-
-def test_the_ranking_pdf_is_stored_once_after_the_commit(
-    five, leader, monkeypatch, django_capture_on_commit_callbacks
+def test_the_after_commit_hook_runs_once_the_publication_is_committed(
+    five, leader, django_capture_on_commit_callbacks
 ):
-    calls = []
-
-    def render(publication):
-        calls.append(publication.pk)
-        return b"%PDF-1.7 xep hang\n%%EOF\n"
-
-    _fake_pdf(monkeypatch, render)
+    seen = []
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        publication = publish_period(five, by=leader)
-    assert len(callbacks) == 1 and calls == [publication.pk]
-    publication.refresh_from_db()
-    assert publication.ranking_pdf.name.startswith("publications/P2024-lan-1-xep-hang")
-    with publication.ranking_pdf.open("rb") as stored:
-        assert stored.read().startswith(b"%PDF-1.7 xep hang")
-    assert store_ranking_pdf(publication) is True and calls == [publication.pk]  # not again
-    with pytest.raises(FrozenError):
-        publication.save(update_fields=["ranking_pdf"])  # stored once, never replaced
+        publication = publish_period(
+            five, by=leader, after_commit=lambda p: seen.append((p.pk, p.version))
+        )
+    assert len(callbacks) == 1 and seen == [(publication.pk, 1)]
 
 
-def test_a_rendering_failure_never_breaks_publishing(
-    five, leader, monkeypatch, django_capture_on_commit_callbacks, caplog
-):
-    def render(publication):
-        raise RuntimeError("font missing")
-
-    _fake_pdf(monkeypatch, render)
-    with django_capture_on_commit_callbacks(execute=True):
-        publication = publish_period(five, by=leader)
-    publication.refresh_from_db()
-    assert not publication.ranking_pdf
-    assert Result.objects.filter(publication=publication).count() == 5
-    assert "Không tạo được tệp PDF xếp hạng" in caplog.text
-
-
-def test_publishing_without_rendering_registers_nothing(five, leader, django_capture_on_commit_callbacks):
+def test_publishing_without_a_hook_registers_nothing(five, leader, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
-        publish_period(five, by=leader, render_pdf=False)
+        publish_period(five, by=leader)
     assert callbacks == []
 
 
@@ -482,6 +447,6 @@ def test_publish_query_count_does_not_grow_with_communes(units, leader, communes
     # back on SQLite), per-commune audit events (one INSERT … SELECT), assessments, period,
     # the period's audit event.
     with django_assert_max_num_queries(15):
-        publish_period(period, by=leader, render_pdf=False)
+        publish_period(period, by=leader)
     assert Result.objects.count() == communes + 2
     assert all(len(r.field_results) == 2 for r in Result.objects.all())

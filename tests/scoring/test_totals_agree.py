@@ -157,7 +157,7 @@ def built(units, appraiser, leader):
         _appraise(assessment, steps, appraiser)
         if code in PUBLISHED:
             mark_appraised(assessment, by=appraiser)
-    publish_period(period, by=leader, exclusions={"X03": "Chưa thẩm định xong"}, render_pdf=False)
+    publish_period(period, by=leader, exclusions={"X03": "Chưa thẩm định xong"})
     return period
 
 
@@ -241,7 +241,7 @@ def test_an_appraised_score_left_on_a_confirmed_claim_counts_as_publishing_count
     Score.objects.filter(assessment__commune__code="B", criterion__code="2.1").update(
         appraised_score=D(1)
     )
-    publish_period(period, by=leader, render_pdf=False)
+    publish_period(period, by=leader)
     total, maximum, fields, _self = appraisal_page(period, "B")
     assert published(period, "B") == (total, maximum, fields) == EXPECTED["B"]
     assert overview(period)["B"][0] == EXPECTED["B"][0]

@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand
 from reports.excel import ranking_xlsx
 from reports.exports import results_csv
 from reports.pdf import ranking_pdf
-from reports.selectors import latest_publication
 from scoring.models import Period
+from scoring.selectors import latest_publication
 from tabular.commands import fail
 
 FORMATS = ("csv", "xlsx", "pdf")

@@ -1,3 +1,6 @@
+"""`publish` (design.md §6): scoring.services.publishing does the publishing; this command,
+in the reports app because it also stores the ranking PDF after the commit, wires the two."""
+
 from collections import Counter
 
 from django.contrib.auth import get_user_model
@@ -8,6 +11,8 @@ from scoring.models import Period
 from scoring.services import WorkflowError
 from scoring.services.publishing import publish_period
 from tabular.commands import fail
+
+from ...pdf import store_ranking_pdf
 
 
 class Command(BaseCommand):
@@ -72,7 +77,7 @@ class Command(BaseCommand):
                 decision_date=decision_date or None,
                 reason=reason,
                 exclusions=exclusions,
-                render_pdf=not no_pdf,
+                after_commit=None if no_pdf else store_ranking_pdf,
             )
         except WorkflowError as error:
             raise fail(self, [str(error)]) from None
