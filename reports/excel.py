@@ -94,7 +94,10 @@ def _ranking_sheet(sheet, table) -> None:
         result = row.result
         values = [result.rank, row.commune.code, row.commune.name]
         for cell in row.cells:
-            values += ["", ""] if cell is None else [cell.score, cell.rank_text]
+            if cell is None:
+                values += ["", ""]
+            else:
+                values += [cell.score if cell.applicable else cell.score_text, cell.rank_text]
         if table.has_adjustments:
             values += [result.adjustment]
         values += [result.total, result.applicable_max, result.index, result.classification]

@@ -45,6 +45,7 @@ from .formatting import (
 )
 
 LOST_CRITERIA_SHOWN = 10
+NOT_APPLICABLE = "—"
 
 
 def weak_threshold() -> Decimal:
@@ -57,11 +58,16 @@ def weak_threshold() -> Decimal:
 
 class _FieldTexts:
     """How a field's result prints, in the ranking table and in a commune's report
-    (from `score`, `max_points`, `rank` and `rank_of`)."""
+    (from `score`, `max_points`, `rank` and `rank_of`). A field none of whose criteria
+    applies to the commune has no rank: it prints "—" (không áp dụng)."""
+
+    @property
+    def applicable(self) -> bool:
+        return self.rank is not None
 
     @property
     def score_text(self) -> str:
-        return rules.format_score(self.score)
+        return rules.format_score(self.score) if self.applicable else NOT_APPLICABLE
 
     @property
     def max_text(self) -> str:
@@ -69,7 +75,7 @@ class _FieldTexts:
 
     @property
     def rank_text(self) -> str:
-        return rank_text(self.rank, self.rank_of)
+        return rank_text(self.rank, self.rank_of) if self.applicable else NOT_APPLICABLE
 
 
 class _ResultTexts:
@@ -119,13 +125,13 @@ class FieldCell(_FieldTexts):
     code: str
     score: Decimal
     max_points: Decimal
-    rank: int
-    rank_of: int
+    rank: int | None
+    rank_of: int | None
     weak: bool
 
     @property
     def sort_key(self) -> str:
-        return plain_decimal(self.score)
+        return plain_decimal(self.score) if self.applicable else ""
 
 
 @dataclass
@@ -280,8 +286,8 @@ class FieldLine(_FieldTexts):
     name: str
     score: Decimal
     max_points: Decimal
-    rank: int
-    rank_of: int
+    rank: int | None
+    rank_of: int | None
     weak: bool
     previous_score: Decimal | None = None
     previous_rank: int | None = None
@@ -293,16 +299,16 @@ class FieldLine(_FieldTexts):
 
     @property
     def percent_text(self) -> str:
-        return f"{rules.format_total(self.percent)}%"
+        return f"{rules.format_total(self.percent)}%" if self.applicable else NOT_APPLICABLE
 
     @property
     def change_text(self) -> str:
         """ "+1,2 điểm; hạng 3/19 → 2/18", or "" without last year's field."""
-        if self.previous_score is None:
+        if self.previous_score is None or not self.applicable:
             return ""
         difference = self.score - self.previous_score
         text = f"{rules.format_signed(difference) if difference else '0'} điểm"
-        if self.previous_rank:
+        if self.previous_rank:  # (last year's field may have had no rank either)
             before = rank_text(self.previous_rank, self.previous_rank_of)
             text += f"; hạng {before} → {self.rank_text}"
         return text

@@ -629,12 +629,13 @@ class Result(FrozenModel):
 
 
 class FieldScore(NamedTuple):
-    """One field of a published result: its score, maximum and dense rank "rank/rank_of"."""
+    """One field of a published result: its score, maximum and dense rank "rank/rank_of"
+    (None for a field none of whose criteria applies to the commune: maximum 0, not ranked)."""
 
     score: Decimal
     max_points: Decimal
-    rank: int
-    rank_of: int
+    rank: int | None
+    rank_of: int | None
 
 
 def encode_field_scores(scores: Mapping[str, FieldScore]) -> str:
@@ -644,10 +645,14 @@ def encode_field_scores(scores: Mapping[str, FieldScore]) -> str:
     return "{%s}" % ",".join(
         [
             f'{_json_string(code)}:{{"score":"{score}","max":"{maximum}",'
-            f'"rank":{int(rank)},"rank_of":{int(rank_of)}}}'
+            f'"rank":{_json_int(rank)},"rank_of":{_json_int(rank_of)}}}'
             for code, (score, maximum, rank, rank_of) in scores.items()
         ]
     )
+
+
+def _json_int(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
 
 
 @functools.lru_cache(maxsize=1024)

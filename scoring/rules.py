@@ -355,7 +355,9 @@ def standings(
     """The published figures of every ranked commune, keyed like `field_scores`.
 
     `field_scores` holds each commune's field scores ({field: score}); a field missing for a
-    commune counts 0 and is ranked as 0. `adjustments` holds bonus (+) or deduction (−)
+    commune (none of its criteria applies there) adds nothing and is not ranked for it: its
+    field_ranks has no entry, and the field's N counts only the communes that have it.
+    `adjustments` holds bonus (+) or deduction (−)
     points outside the criteria tree (điểm thưởng, điểm trừ; none: 0). Total = exact sum of
     the field scores plus the adjustment; index = total / applicable max × 100 (the maximum is
     the tree's: a bonus may lift the index above 100); overall rank = competition rank of
@@ -375,7 +377,9 @@ def standings(
     printed = {key: round_printed(index) for key, index in indices.items()}
     overall = competition_ranks(printed)
     by_field = [
-        dense_ranks({key: scores.get(field, zero) for key, scores in field_scores.items()})
+        dense_ranks(
+            {key: scores[field] for key, scores in field_scores.items() if field in scores}
+        )
         for field in fields
     ]
     return {
@@ -386,7 +390,9 @@ def standings(
             rank=overall[key][0],
             rank_of=overall[key][1],
             classification=_label(printed[key], bands),
-            field_ranks={field: ranks[key] for field, ranks in zip(fields, by_field)},
+            field_ranks={
+                field: ranks[key] for field, ranks in zip(fields, by_field) if key in ranks
+            },
             adjustment=adjustments.get(key, zero),
         )
         for key in field_scores

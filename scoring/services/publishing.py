@@ -53,6 +53,7 @@ READY = (Status.APPRAISED, Status.PUBLISHED)
 ZERO = Decimal(0)
 SUM_FIELD = DecimalField(max_digits=12, decimal_places=3)
 TOTAL_PLACES = Decimal("0.001")
+UNRANKED = (None, None)  # the field rank of a field that does not apply to the commune
 
 
 def ensure_editable(assessment: Assessment) -> None:
@@ -143,7 +144,6 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
         scores = points.get(pk, {})
         if len(scores) < len(fields):  # a field without any score row counts 0
             scores = {field: scores.get(field, ZERO) for field in fields}
-        field_scores[pk] = scores
         if pk in dropped:
             minus = dropped[pk]
             field_max[pk] = {
@@ -156,6 +156,10 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
             applicable_max[pk] = max_of_kind[kind]
         if applicable_max[pk] <= 0:
             raise WorkflowError(f"{name}: không có tiêu chí nào áp dụng (điểm tối đa bằng 0).")
+        maxima = field_max[pk]
+        if not all(maxima.values()):  # a field none of whose criteria applies: not ranked
+            scores = {field: score for field, score in scores.items() if maxima[field]}
+        field_scores[pk] = scores
     adjustments = _adjustments(period)
     standings = rules.standings(
         field_scores,
@@ -182,7 +186,10 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
         standing = standings[pk]
         scores, maxima, ranks = field_scores[pk], field_max[pk], standing.field_ranks
         document = encode_field_scores(
-            {code_of[f]: FieldScore(scores[f], maxima[f], *ranks[f]) for f in fields}
+            {
+                code_of[f]: FieldScore(scores.get(f, ZERO), maxima[f], *ranks.get(f, UNRANKED))
+                for f in fields
+            }
         )
         results.append(
             (

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from communes.models import Succession
+from reports.selectors import ranking
 from scoring.models import (
     Adjustment,
     Assessment,
@@ -242,6 +243,31 @@ def test_not_applicable_criteria_and_kinds_change_the_maximum(units, leader):
     assert Result.objects.get(commune__code="B").applicable_max == D(6)
     assert Result.objects.get(commune__code="A").applicable_max == D(8)
     assert Result.objects.get(commune__code="B").classification == EXCELLENT
+
+
+def test_a_field_none_of_whose_criteria_applies_is_not_ranked_for_that_commune(units, leader):
+    rows = [
+        CriterionRow("1", None, "Chỉ đạo", D(6)),
+        CriterionRow("1.1", "1", "Kế hoạch", D(6)),
+        CriterionRow("2", None, "Dịch vụ công", D(4)),
+        CriterionRow("2.1", "2", "Một cửa cấp xã", D(4), applies_to=["xa"]),
+    ]
+    criteria = save_criteria_set("CS-KIND", "Lĩnh vực chỉ dành cho xã", rows, total=D(10))
+    add_communes(units["district"], 1)
+    period = make_period(units["district"], criteria_set=criteria)
+    appraise(period, {"A": {"1.1": "5", "2.1": "3"}, "X01": {"1.1": "4", "2.1": "4"},
+                      "B": {"1.1": "5,5"}})  # B is a thị trấn: field 2 does not apply
+    publication = publish_period(period, by=leader)
+    results = results_of(publication)
+    assert results["B"][:4] == (D("5.5"), D("91.6666"), 1, 3)
+    assert results["B"][5] == {"1": (D("5.5"), D(6), 1, 3), "2": (D(0), D(0), None, None)}
+    # Field 2 ranks the two xã only.
+    assert results["A"][5]["2"] == (D(3), D(4), 2, 2) and results["X01"][5]["2"] == (D(4), D(4), 1, 2)
+
+    row = next(r for r in ranking(publication).rows if r.commune.code == "B")
+    assert [(c.score_text, c.rank_text, c.weak) for c in row.cells] == [
+        ("5,5", "1/3", False), ("—", "—", False),
+    ]
 
 
 def test_a_three_level_tree_sums_into_its_fields(units, leader):

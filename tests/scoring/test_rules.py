@@ -464,11 +464,16 @@ def test_standings_rank_by_index_when_maxima_differ():
     assert result["A"].field_ranks["1"] == (1, 2)  # field ranks stay on points
 
 
-def test_standings_count_a_missing_field_as_zero_and_use_the_given_bands():
+def test_standings_leave_a_missing_field_unranked_and_use_the_given_bands():
+    # B has no field 2 (none of its criteria applies there): it adds nothing and is not
+    # ranked in it; field 2's N counts the communes that have it.
     bands = [("Tốt", D(80)), ("Khá", D(50))]
-    result = standings({"A": {"1": D(60), "2": D(30)}, "B": {"1": D(40)}}, {"A": D(100), "B": D(100)}, bands)
-    assert result["B"].field_ranks["2"] == (2, 2) and result["B"].total == D(40)
-    assert (result["A"].classification, result["B"].classification) == ("Tốt", "")
+    field_scores = {"A": {"1": D(60), "2": D(30)}, "B": {"1": D(40)}, "C": {"1": D(30), "2": D(0)}}
+    result = standings(field_scores, {"A": D(100), "B": D(60), "C": D(100)}, bands)
+    assert "2" not in result["B"].field_ranks and result["B"].total == D(40)
+    assert result["A"].field_ranks["2"] == (1, 2) and result["C"].field_ranks["2"] == (2, 2)
+    assert result["B"].field_ranks["1"] == (2, 3)
+    assert (result["A"].classification, result["B"].classification) == ("Tốt", "Khá")
 
 
 def test_standings_add_bonus_and_deduction_points_to_the_total_only():
