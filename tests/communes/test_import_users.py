@@ -108,6 +108,7 @@ def test_every_error_is_reported_and_nothing_saved(tmp_path, officer, units):
             ["moi.d", "Người D", "", "A", "leader", ""],
             ["moi.d", "Người Đ", "", "B", "leader", ""],
             ["moi.e", "Người E", "", "A", "leader", "12345678"],
+            ["moi.g", "Người G", "", "A", "leader", "Xy-9"],
         ],
     )
     before = database_state()
@@ -124,6 +125,7 @@ def test_every_error_is_reported_and_nothing_saved(tmp_path, officer, units):
         "Dòng 5, cột full_name: Chưa có họ và tên.",
         "Dòng 7, cột full_name: Khác với dòng 6 của cùng tài khoản “moi.d”.",
         "Dòng 8, cột password: Mật khẩu này quá phổ biến. Mật khẩu này hoàn toàn là số.",
+        "Dòng 9, cột password: Mật khẩu quá ngắn: cần ít nhất 8 ký tự.",
     ]
     assert database_state() == before
 
