@@ -11,6 +11,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -43,6 +44,8 @@ from ..services.self_assessment import (
     submit_assessment,
     withdraw_assessment,
 )
+
+HISTORY_PAGE = 100  # events per page of an assessment's history
 
 
 def is_partial(request) -> bool:
@@ -285,13 +288,15 @@ def history(request, period, commune):
     if not (can_appraise(user, assessment) or can_view_self_assessment(user, assessment)):
         raise PermissionDenied
     everything = can_view_appraisal_notes(user, assessment)
-    events = list(selectors.events_for_commune(assessment, everything=everything)[:500])
+    events = selectors.events_for_commune(assessment, everything=everything)
+    page = Paginator(events, HISTORY_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "scoring/assessment_history.html",
         {
             "assessment": assessment,
             "period": assessment.period,
-            "events": [selectors.EventLine(event, FIELD_LABELS) for event in events],
+            "page": page,
+            "events": [selectors.EventLine(event, FIELD_LABELS) for event in page],
         },
     )

@@ -8,7 +8,9 @@ import pytest
 from django.urls import reverse
 
 from communes.models import Role
+from scoring.audit import record_event
 from scoring.models import Assessment, AuditEvent, Criterion, Method, NaPolicy, Score
+from scoring.views.assessment import HISTORY_PAGE
 from tests.evidence.builders import fill_assessment, make_wide_period
 from tests.factories import make_user
 
@@ -401,8 +403,6 @@ def test_history_shows_own_changes_but_not_appraisal_before_publication(
     client.force_login(officer)
     score = score_of(assessment, "1.1")
     post_score(client, assessment, score, "2", "Có kế hoạch")
-    from scoring.audit import record_event
-
     record_event(assessment, by=appraiser, action="appraised_score", criterion=score.criterion,
                  field_name="appraised_score", old=None, new=Decimal("1.25"))
     record_event(assessment, by=appraiser, action="appraisal_note", criterion=score.criterion,
@@ -423,3 +423,20 @@ def test_imported_criteria_cannot_be_saved(client, officer, assessment):
     client.force_login(officer)
     response = post_score(client, assessment, score, "1")
     assert response.status_code == 403 and "do Phòng Nội vụ nhập" in response.content.decode()
+
+
+def test_history_pages_through_every_event_newest_first(
+    client, officer, assessment, django_assert_max_num_queries
+):
+    score = score_of(assessment, "1.1")
+    for i in range(HISTORY_PAGE + 5):
+        record_event(assessment, by=officer, action="score_changed", criterion=score.criterion,
+                     field_name="self_note", new=f"Giải trình số {i}")
+    client.force_login(officer)
+    url = reverse("scoring:history", args=[assessment.period.code, assessment.commune.code])
+    with django_assert_max_num_queries(12):
+        first = client.get(url).content.decode()
+    assert f"{HISTORY_PAGE + 5} sự kiện" in first and "Trang 1/2" in first
+    assert f"Giải trình số {HISTORY_PAGE + 4}<" in first and "Giải trình số 4<" not in first
+    second = client.get(url + "?page=2").content.decode()
+    assert "Trang 2/2" in second and "Giải trình số 0<" in second and "← Trang trước" in second
