@@ -1,9 +1,13 @@
 """Reads for the appraising unit: the period table (/periods/<period>/) and the appraisal sheet.
 
 The period table costs a fixed number of queries whatever the number of communes: the
-assessments, their score sums grouped in SQL, the rounds per assessment, the counts per
-status, the districts. The appraisal sheet builds on selectors.assessment_sheet (the same
-tree the commune sees) and adds the appraised side.
+assessments, their score sums grouped in SQL, their bonus/deduction points, the rounds per
+assessment, the counts per status, the districts. The appraisal sheet builds on
+selectors.assessment_sheet (the same tree the commune sees) and adds the appraised side.
+
+Appraised totals count as publishing counts them (services/publishing.py): the leaves'
+appraised points plus the bonus/deduction points (điểm thưởng, điểm trừ, `Adjustment`),
+which belong to no field.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from django.utils import timezone
 from communes.models import Unit
 
 from . import rules, selectors
-from .models import Assessment, AuditEvent, Method, NaPolicy, Score
+from .models import Adjustment, Assessment, AuditEvent, Method, NaPolicy, Score
 
 ZERO = Decimal(0)
 Status = Assessment.Status
@@ -69,12 +73,19 @@ class PeriodRow:
     district: str
     overdue: int
     self_total: Decimal
-    appraised_total: Decimal
+    appraised_total: Decimal  # as published: the leaves' appraised points + the adjustment
     gap: Decimal  # appraised − self over the self-assessed leaves appraised so far
     appraised: int
     leaves: int
     returned: int
     rounds: int
+    adjustment: Decimal | None = None  # bonus/deduction points; None when there are none
+
+    @property
+    def adjustment_text(self) -> str:
+        if self.adjustment is None:
+            return ""
+        return signed_points(self.adjustment) or "0"
 
     @property
     def commune(self) -> Unit:
@@ -157,6 +168,18 @@ def score_sums(period) -> dict[int, dict]:
     return {row["assessment_id"]: row for row in sums}
 
 
+def adjustment_sums(period) -> dict[int, Decimal]:
+    """Per assessment id with any: the sum of its bonus/deduction points. One query; summed
+    here, exactly, from the few rows (as publishing reads them)."""
+    sums: dict[int, Decimal] = {}
+    rows = Adjustment.objects.filter(assessment__period=period).values_list(
+        "assessment_id", "points"
+    )
+    for assessment, points in rows.order_by():
+        sums[assessment] = sums.get(assessment, ZERO) + points
+    return sums
+
+
 def period_assessments(period, *, status: str = "", district: str = ""):
     """The period's assessments with commune, district and assignee, filtered."""
     rows = (
@@ -185,7 +208,7 @@ class PeriodTable:
 
 
 def period_table(period, *, status: str = "", district: str = "", today=None) -> PeriodTable:
-    """Every commune of the period with its progress, in five queries.
+    """Every commune of the period with its progress, in six queries.
 
     Overdue days count for a draft (until today) and for a first submission made late; a
     resubmission after a return has no deadline of its own.
@@ -198,12 +221,14 @@ def period_table(period, *, status: str = "", district: str = "", today=None) ->
     )
     rows = []
     sums = score_sums(period)
+    adjustments = adjustment_sums(period)
     empty = {"self_total": None, "self_appraised": None, "appraised_compared": None,
              "appraised_total": None, "leaves": 0, "appraised": 0, "returned": 0}
     prefix = reverse("scoring:assessment", args=[period.code, "-"])[:-2]
     for a in period_assessments(period, status=status, district=district):
         a.period = period  # labels need it; no query per row
         sum_ = sums.get(a.pk, empty)
+        adjustment = adjustments.get(a.pk)
         overdue = 0
         if a.status == Status.DRAFT or (a.submitted_at and not rounds.get(a.pk)):
             overdue = overdue_days(
@@ -219,12 +244,13 @@ def period_table(period, *, status: str = "", district: str = "", today=None) ->
                 district=a.commune.parent.name if a.commune.parent_id else "",
                 overdue=overdue,
                 self_total=sum_["self_total"] or ZERO,
-                appraised_total=sum_["appraised_total"] or ZERO,
+                appraised_total=(sum_["appraised_total"] or ZERO) + (adjustment or ZERO),
                 gap=(sum_["appraised_compared"] or ZERO) - (sum_["self_appraised"] or ZERO),
                 appraised=sum_["appraised"],
                 leaves=sum_["leaves"],
                 returned=sum_["returned"] if a.status != Status.DRAFT else 0,
                 rounds=rounds.get(a.pk, 0),
+                adjustment=adjustment,
             )
         )
     scope = period_assessments(period, district=district).order_by()
@@ -257,6 +283,9 @@ class FieldTotals:
     # Appraised − self over the self-assessed leaves appraised so far (like with like;
     # imported criteria have no self score to differ from).
     gap: Decimal = ZERO
+    # Overall only: the bonus/deduction points counted in appraised_total, and how many.
+    adjustment: Decimal = ZERO
+    adjustments: int = 0
 
     @property
     def self_text(self) -> str:
@@ -285,21 +314,33 @@ class FieldTotals:
         return signed_points(self.gap)
 
     @property
+    def adjustment_text(self) -> str:
+        """The bonus/deduction points, signed ("+1,5", "-2"; "0" when they cancel out)."""
+        return signed_points(self.adjustment) or "0"
+
+    @property
     def complete(self) -> bool:
         return self.appraised == self.leaves
 
 
 def appraisal_totals(
     leaves: Iterable[tuple[selectors.LeafState, Score]],
+    adjustments: Iterable[Decimal] = (),
 ) -> tuple[dict[int, FieldTotals], FieldTotals]:
     """Per field id and overall: self points (as the commune counts them), appraised points so
     far, the applicable maximum and how many leaves have an appraised score.
 
     Appraised points and maximum follow the appraisal as publishing counts them, not the
-    commune's claim: only a "không áp dụng" the appraiser confirmed changes them.
+    commune's claim: only a "không áp dụng" the appraiser confirmed changes them. The
+    assessment's bonus/deduction points (`adjustments`) add to the overall appraised total
+    only, as publishing adds them (no field, no maximum, not in the gap to the self score).
     """
     fields: dict[int, FieldTotals] = {}
     overall = FieldTotals()
+    for points in adjustments:
+        overall.adjustment += points
+        overall.adjustments += 1
+    overall.appraised_total = overall.adjustment
     for state, score in leaves:
         if score is None or not state.applies:
             continue
@@ -314,6 +355,51 @@ def appraisal_totals(
             if done and not state.imported:
                 target.gap += appraised_points(state, score) - state.points
     return fields, overall
+
+
+def adjustments_of(assessment) -> list[Adjustment]:
+    """The assessment's bonus/deduction points with who entered them, oldest first. One query."""
+    return list(assessment.adjustments.select_related("created_by").order_by("created_at", "pk"))
+
+
+def reread_for_totals(assessment) -> list[Decimal]:
+    """Re-read the assessment's status and version (a save may have claimed it) and return its
+    bonus/deduction points, in one query (the autosave answer's totals need both)."""
+    rows = list(
+        Assessment.objects.filter(pk=assessment.pk).values_list(
+            "status", "version", "adjustments__points"
+        )
+    )
+    assessment.status, assessment.version = rows[0][0], rows[0][1]
+    return [points for _status, _version, points in rows if points is not None]
+
+
+@dataclass
+class AdjustmentLine:
+    """One bonus/deduction as the appraisal page lists it."""
+
+    adjustment: Adjustment
+
+    @property
+    def pk(self) -> int:
+        return self.adjustment.pk
+
+    @property
+    def reason(self) -> str:
+        return self.adjustment.reason
+
+    @property
+    def points_text(self) -> str:
+        return signed_points(self.adjustment.points)
+
+    @property
+    def by(self) -> str:
+        user = self.adjustment.created_by
+        return (user.get_full_name() or user.get_username()) if user else ""
+
+    @property
+    def date(self) -> str:
+        return rules.format_date(_local(self.adjustment.created_at))
 
 
 def confirmed_not_applicable(state: selectors.LeafState, score: Score) -> bool:

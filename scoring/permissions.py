@@ -226,6 +226,18 @@ def can_change_appraisal(user, assessment) -> bool:
     return can_appraise(user, assessment) and not appraisal_closed_reason(assessment)
 
 
+def can_adjust(user, assessment) -> bool:
+    """Add or delete bonus/deduction points (điểm thưởng, điểm trừ): the appraisers of the
+    period's unit, in any state until the results are published (a bonus is often decided
+    after the scores are appraised; publishing freezes it, as services.publishing
+    ensure_editable refuses)."""
+    return (
+        can_appraise(user, assessment)
+        and assessment.status != Assessment.Status.PUBLISHED
+        and not assessment.period.is_published
+    )
+
+
 # --- published results and reports (issue 6) ----------------------------------------------
 #
 # The ranking of a published period: every signed-in user of the appraising unit's tree

@@ -56,6 +56,16 @@ urlpatterns = [
     path("periods/<str:period>/communes/<str:commune>/reopen/", appraisal.reopen, name="reopen"),
     path("periods/<str:period>/communes/<str:commune>/lock/", appraisal.lock, name="lock"),
     path(
+        "periods/<str:period>/communes/<str:commune>/adjustments/",
+        appraisal.add_adjustment,
+        name="add_adjustment",
+    ),
+    path(
+        "periods/<str:period>/communes/<str:commune>/adjustments/<int:adjustment>/delete/",
+        appraisal.delete_adjustment,
+        name="delete_adjustment",
+    ),
+    path(
         "periods/<str:period>/communes/<str:commune>/minutes.pdf",
         appraisal.minutes,
         name="minutes",

@@ -2,9 +2,10 @@
 adjustments; all view-only once their period is published."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from communes.admin import ReadOnlyInline, column, format_date, format_datetime
@@ -12,6 +13,7 @@ from communes.admin import ReadOnlyInline, column, format_date, format_datetime
 from .. import rules
 from ..audit import record_event
 from ..models import Adjustment, Assessment, Score
+from ..services import WorkflowError, adjustments
 from .base import AssessmentPartAdmin, ScoringAdmin, assessment_locked_reason
 
 
@@ -273,17 +275,28 @@ class ScoreAdmin(AssessmentPartAdmin):
 
 
 class AdjustmentForm(forms.ModelForm):
+    """Checked by services/adjustments.py, the one path for adjustments (the appraisal page
+    uses it too): refusals show on the form; the save re-checks under the assessment's lock."""
+
+    user = None  # the acting user, set by AdjustmentAdmin.get_form
+
     class Meta:
         model = Adjustment
         fields = "__all__"
 
-    def clean_assessment(self):
-        # The autocomplete offers every assessment: refuse the published ones here.
-        assessment = self.cleaned_data["assessment"]
-        reason = assessment_locked_reason(assessment)
-        if reason:
-            raise ValidationError(_("Không thêm được: %(reason)s") % {"reason": reason})
-        return assessment
+    def clean(self):
+        cleaned = super().clean()
+        assessment = cleaned.get("assessment") or getattr(self.instance, "assessment", None)
+        if assessment is None or self.errors:
+            return cleaned
+        try:
+            cleaned["points"], cleaned["reason"] = adjustments.check_adjustment(
+                assessment, cleaned.get("points"), cleaned.get("reason", ""), by=self.user
+            )
+        except WorkflowError as error:
+            verb = _("Không sửa được") if self.instance.pk else _("Không thêm được")
+            raise ValidationError("%s: %s" % (verb, error)) from None
+        return cleaned
 
 
 @admin.register(Adjustment)
@@ -319,32 +332,34 @@ class AdjustmentAdmin(AssessmentPartAdmin):
     points_display = column(rules.format_signed, "points", _("điểm cộng (+) / trừ (−)"))
     created_at_display = column(format_datetime, "created_at", _("ngày tạo"))
 
-    @transaction.atomic
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        record_event(
-            obj.assessment,
-            by=request.user,
-            action="adjustment_changed" if change else "adjustment_added",
-            field_name="points",
-            old=form.initial.get("points") if change else None,
-            new=obj.points,
-            reason=obj.reason,
-        )
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user  # a class made for this request
+        return form
 
-    @transaction.atomic
-    def delete_model(self, request, obj):
-        record_event(
-            obj.assessment,
-            by=request.user,
-            action="adjustment_deleted",
-            field_name="points",
-            old=obj.points,
-            reason=obj.reason,
+    # Saving and deleting go through services/adjustments.py (checked, locked, audited).
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            adjustments.change_adjustment(obj, data["points"], data["reason"], by=request.user)
+            return
+        added = adjustments.add_adjustment(
+            data["assessment"], data["points"], data["reason"], by=request.user
         )
-        super().delete_model(request, obj)
+        obj.pk, obj.created_by, obj.created_at = added.pk, added.created_by, added.created_at
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # The confirmation page asks why (admin/scoring/adjustment/delete_confirmation.html).
+        if request.method == "POST" and not request.POST.get("delete_reason", "").strip():
+            messages.error(request, _("Vui lòng nêu lý do xóa khoản điểm thưởng, điểm trừ này."))
+            return redirect(request.path)
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        adjustments.delete_adjustment(
+            obj, reason=request.POST.get("delete_reason", ""), by=request.user
+        )
 
     def get_actions(self, request):
         # Bulk delete would skip the audit event of each adjustment.

@@ -1,7 +1,8 @@
 """The appraisal view of /periods/<period>/communes/<commune>/ (design.md §4, §7) and its
 actions: appraised scores (saved one criterion at a time by static/js/autosave.js, as in the
 self-assessment), claim, accept the self scores, return criteria, mark appraised, reopen,
-lock; the minutes PDF (biên bản thẩm định) and the filterable audit history.
+lock, bonus/deduction points (điểm thưởng, điểm trừ); the minutes PDF (biên bản thẩm định)
+and the filterable audit history.
 
 Every view fetches through visible_assessments (another district → 404) and then asks
 scoring/permissions.py (a commune officer or a leader → 403 for actions).
@@ -16,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -24,15 +25,22 @@ from printing import render_pdf
 
 from .. import rules, selectors
 from ..models import Assessment
-from ..overview import LeafAppraisal, appraisal_totals
+from ..overview import (
+    AdjustmentLine,
+    LeafAppraisal,
+    adjustments_of,
+    appraisal_totals,
+    reread_for_totals,
+)
 from ..permissions import (
     appraisal_closed_reason,
+    can_adjust,
     can_appraise,
     can_change_appraisal,
     can_view_appraisal,
     can_view_history,
 )
-from ..services import WorkflowError
+from ..services import WorkflowError, adjustments
 from ..services import appraisal as services
 from ..services.self_assessment import FIELD_LABELS, ConflictError
 from .assessment import get_assessment, is_partial, not_submitted_page
@@ -68,7 +76,8 @@ def _latest_items(rounds) -> dict[str, object]:
 
 def appraisal_page(request, assessment):
     """Per leaf: the commune's score, explanation and evidence beside the appraised score and
-    note; field and overall totals, self vs appraised; return rounds; the actions."""
+    note; field and overall totals, self vs appraised (the overall with the bonus/deduction
+    points, as published); return rounds; the bonus/deduction points; the actions."""
     if assessment.status == Status.DRAFT:
         return not_submitted_page(request, assessment)
     user = request.user
@@ -78,8 +87,10 @@ def appraisal_page(request, assessment):
     for row in sheet.leaf_rows():
         if row.score is not None:
             row.ap = LeafAppraisal(row.score, row.state, latest.get(row.criterion.code))
+    adjusted = adjustments_of(assessment)
     field_totals, overall = appraisal_totals(
-        (row.state, row.score) for row in sheet.leaf_rows()
+        ((row.state, row.score) for row in sheet.leaf_rows()),
+        [adjustment.points for adjustment in adjusted],
     )
     for block in sheet.fields:
         block.ap = field_totals.get(block.criterion.pk)
@@ -98,6 +109,8 @@ def appraisal_page(request, assessment):
             "editable": editable,
             "closed_reason": appraisal_closed_reason(assessment),
             "can_return": editable,
+            "adjustments": [AdjustmentLine(adjustment) for adjustment in adjusted],
+            "can_adjust": can_adjust(user, assessment),
             "is_assignee": assessment.assignee_id == user.pk,
             "assignee": _user_name(assessment.assignee),
             "submitted_on": rules.format_date(
@@ -128,10 +141,10 @@ class AppraisalForm(forms.Form):
 def _score_answer(request, assessment, score, *, status=200, error="", conflict=None, mine=None):
     """Fragments for autosave.js: the row's state and message, its field's and the overall
     totals, the new version (after a save)."""
-    assessment.refresh_from_db(fields=["status", "version"])  # a first save claims it
+    adjusted = reread_for_totals(assessment)  # a first save claims it
     scores = selectors.score_states(assessment)
     current = next(s for s in scores if s.pk == score.pk)
-    field_totals, overall = appraisal_totals((s.state, s) for s in scores)
+    field_totals, overall = appraisal_totals(((s.state, s) for s in scores), adjusted)
     field = current.criterion.field_id or current.criterion.pk
     context = {
         "assessment": assessment,
@@ -297,6 +310,30 @@ def lock(request, period, commune):
     reason = request.POST.get("reason", "")
     return _act(
         request, assessment, success, services.set_locked, [assessment], locking, reason=reason
+    )
+
+
+# --- bonus and deduction points (điểm thưởng, điểm trừ) ----------------------------------
+
+
+@require_POST
+@login_required
+def add_adjustment(request, period, commune):
+    assessment = _appraiser_assessment(request, period, commune)
+    return _act(
+        request, assessment, "Đã ghi điểm thưởng, điểm trừ.", adjustments.add_adjustment,
+        assessment, request.POST.get("points", ""), request.POST.get("reason", ""),
+    )
+
+
+@require_POST
+@login_required
+def delete_adjustment(request, period, commune, adjustment):
+    assessment = _appraiser_assessment(request, period, commune)
+    found = get_object_or_404(assessment.adjustments, pk=adjustment)
+    return _act(
+        request, assessment, "Đã xóa khoản điểm thưởng, điểm trừ.",
+        adjustments.delete_adjustment, found, reason=request.POST.get("reason", ""),
     )
 
 
