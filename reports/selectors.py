@@ -3,7 +3,9 @@
 Results and reports read ONLY the frozen snapshot (Publication, Result and its field
 results), never recompute from scores, so a file downloaded today says what the decision published. The two
 exceptions read Score rows on purpose: a commune's "criteria where it lost points" and the
-appraising unit's "tiêu chí dễ mất điểm" (the snapshot keeps no per-criterion figures).
+appraising unit's "tiêu chí dễ mất điểm" (the snapshot keeps no per-criterion figures). A
+commune's report also prints its TTHC figures (ProcedureFigures, context, not scores: frozen
+with the period while it is published, the current ones after a reopening).
 Every read here takes a fixed number of queries, whatever the number of communes.
 """
 
@@ -27,6 +29,7 @@ from scoring import rules
 from scoring.models import (
     Criterion,
     FieldScore,
+    ProcedureFigures,
     Publication,
     Result,
     Score,
@@ -354,6 +357,7 @@ class CommuneReport(_ResultTexts):
     lost_more: int  # further criteria with lost points, not listed
     lost_total: Decimal
     threshold: Decimal
+    procedure: ProcedureFigures | None = None  # the TTHC figures of the period, if any
 
     @property
     def publication(self):
@@ -416,7 +420,8 @@ def _previous_fields(period, commune) -> dict[str, FieldScore]:
     """Last year's published field results of the commune, by field code (none: {})."""
     if period.previous_id is None:
         return {}
-    previous = latest_publication(period.previous)
+    # By id: the previous period's own row is not needed (one query fewer).
+    previous = latest_publication(period.previous_id)
     if previous is None:
         return {}
     document = (
@@ -454,8 +459,9 @@ def lost_criteria(period, commune) -> list[LostCriterion]:
 
 def commune_report(result) -> CommuneReport:
     """One commune's published result: fields with ranks, weak fields, last year's change,
-    and the criteria where it lost most points. Pass a Result with `publication__period` and
-    `commune` loaded; four queries (fields, last year's publication and result, scores).
+    the criteria where it lost most points, and its TTHC figures for the period (None: none
+    entered). Pass a Result with `publication__period` and `commune` loaded; five queries
+    (fields, last year's publication and result, scores, TTHC figures).
     """
     period = result.publication.period
     threshold = weak_threshold()
@@ -489,6 +495,9 @@ def commune_report(result) -> CommuneReport:
         lost_more=max(len(lost) - LOST_CRITERIA_SHOWN, 0),
         lost_total=sum((item.lost for item in lost), Decimal(0)),
         threshold=threshold,
+        procedure=ProcedureFigures.objects.filter(
+            period_id=period.pk, commune_id=result.commune_id
+        ).first(),
     )
 
 

@@ -13,7 +13,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from communes.models import Kind, Unit
+from communes.models import Kind, Level, Unit
 
 from . import rules
 
@@ -421,6 +421,140 @@ class Adjustment(models.Model):
 
     def __str__(self):
         return f"{self.assessment}: {rules.format_signed(self.points)}"
+
+
+FROZEN_FIGURES_MESSAGE = (
+    "Kỳ đánh giá đã công bố kết quả; không sửa được số liệu giải quyết TTHC. "
+    "Cần mở lại kỳ đánh giá để điều chỉnh (công bố lần mới)."
+)
+
+
+class ProcedureFigures(models.Model):
+    """A commune's TTHC figures for a period (kết quả giải quyết thủ tục hành chính): context
+    for field 3 and the commune report (design.md §8), not a score. Imported by `import_tthc`
+    or typed in the admin; frozen, like scores, once the period is published."""
+
+    period = models.ForeignKey(
+        Period,
+        verbose_name=_("kỳ đánh giá"),
+        on_delete=models.CASCADE,
+        related_name="procedure_figures",
+    )
+    commune = models.ForeignKey(
+        Unit,
+        verbose_name=_("đơn vị"),
+        on_delete=models.PROTECT,
+        related_name="procedure_figures",
+        limit_choices_to={"level": Level.COMMUNE},
+    )
+    received = models.PositiveIntegerField(_("hồ sơ tiếp nhận"))
+    processed = models.PositiveIntegerField(_("đã giải quyết"))
+    on_time = models.PositiveIntegerField(
+        _("đúng hạn"), help_text=_("Kể cả hồ sơ giải quyết trước hạn.")
+    )
+    late = models.PositiveIntegerField(_("trễ hạn"))
+    online = models.PositiveIntegerField(_("nộp trực tuyến"), null=True, blank=True)
+    # The file it came from ("name / sha256"), or "nhập tay" for figures typed in the admin.
+    source = models.CharField(_("nguồn số liệu"), max_length=400, blank=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người cập nhật"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("số liệu giải quyết TTHC")
+        verbose_name_plural = _("số liệu giải quyết TTHC")
+        ordering = ["period", "commune__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "commune"], name="unique_procedure_figures"),
+            # The rules.check_procedure_figures relations, kept by the database too.
+            models.CheckConstraint(
+                condition=models.Q(processed=models.F("on_time") + models.F("late")),
+                name="procedure_processed_on_time_plus_late",
+                violation_error_message=_(
+                    "Số hồ sơ đã giải quyết phải bằng số đúng hạn cộng số trễ hạn."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(processed__lte=models.F("received")),
+                name="procedure_processed_within_received",
+                violation_error_message=_(
+                    "Số hồ sơ đã giải quyết không được vượt quá số hồ sơ tiếp nhận."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(online__isnull=True)
+                | models.Q(online__lte=models.F("received")),
+                name="procedure_online_within_received",
+                violation_error_message=_(
+                    "Số hồ sơ nộp trực tuyến không được vượt quá số hồ sơ tiếp nhận."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.commune} – {self.period}"
+
+    @property
+    def late_share_text(self) -> str:
+        """"0%", "3,85%": late dossiers as a share of those processed."""
+        return f"{rules.format_total(rules.late_share(self.late, self.processed))}%"
+
+    @property
+    def text(self) -> str:
+        """"tiếp nhận 130 hồ sơ, đã giải quyết 127, …" (rules.format_procedure_figures)."""
+        return rules.format_procedure_figures(
+            self.received, self.processed, self.on_time, self.late, self.online
+        )
+
+    def clean(self):
+        errors: dict[str, list[str]] = {}
+        if self.period_id is not None and self.period.is_published:
+            errors["period"] = [FROZEN_FIGURES_MESSAGE]
+        if (
+            self.period_id is not None
+            and self.commune_id is not None
+            and not Assessment.objects.filter(
+                period_id=self.period_id, commune_id=self.commune_id
+            ).exists()
+        ):
+            errors["commune"] = [
+                _("Đơn vị này không được đánh giá trong kỳ %(period)s.")
+                % {"period": self.period.code}
+            ]
+        figures = [self.received, self.processed, self.on_time, self.late]
+        if all(value is not None for value in figures):
+            for name, message in rules.check_procedure_figures(*figures, self.online):
+                errors.setdefault(name, []).append(message)
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        self._refuse_if_published()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse_if_published()
+        return super().delete(*args, **kwargs)
+
+    def _refuse_if_published(self) -> None:
+        # The last line behind the import's and the admin's checks, as for Score.save: a
+        # published period's figures are frozen. A period already loaded costs no query.
+        if self.period_id is None:
+            return
+        if ProcedureFigures.period.is_cached(self):
+            status = self.period.status
+        else:
+            status = (
+                Period.objects.filter(pk=self.period_id).values_list("status", flat=True).first()
+            )
+        if status == Period.Status.PUBLISHED:
+            raise FrozenError(FROZEN_FIGURES_MESSAGE)
 
 
 class AppendOnlyError(RuntimeError):

@@ -397,3 +397,87 @@ def standings(
         )
         for key in field_scores
     }
+
+
+# --- TTHC figures (kết quả giải quyết thủ tục hành chính) ---------------------------------
+
+# The columns of ProcedureFigures and of the `import_tthc` file, with what people call them.
+PROCEDURE_FIGURES = {
+    "received": "số hồ sơ tiếp nhận",
+    "processed": "số hồ sơ đã giải quyết",
+    "on_time": "số hồ sơ đúng hạn",
+    "late": "số hồ sơ trễ hạn",
+    "online": "số hồ sơ nộp trực tuyến",
+}
+
+
+def parse_count(text: str | int | None) -> int:
+    """A number of dossiers: a non-negative whole number ("127"); refuses "12,5", "-3", "1.234"."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        value = text
+    else:
+        raw = str(text or "").strip()
+        if not raw.isascii() or not raw.isdigit():
+            raise RuleError(f"“{raw}” không phải là số nguyên không âm.")
+        value = int(raw)
+    if value < 0:
+        raise RuleError(f"“{value}” không phải là số nguyên không âm.")
+    return value
+
+
+def check_procedure_figures(
+    received, processed, on_time, late, online=None
+) -> list[tuple[str, str]]:
+    """Every problem of one commune's TTHC figures as (column, Vietnamese message); empty when
+    they are sound. Each count is a non-negative whole number (`online` may be None: not
+    reported); on time (early included) + late = processed; processed ≤ received; online ≤
+    received. A relation is checked only when its counts are sound."""
+    given = {"received": received, "processed": processed, "on_time": on_time, "late": late}
+    if online is not None:
+        given["online"] = online
+    errors = [
+        (name, f"{PROCEDURE_FIGURES[name].capitalize()} “{value}” phải là số nguyên không âm.")
+        for name, value in given.items()
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0
+    ]
+    bad = {name for name, _ in errors}
+    if not bad & {"processed", "on_time", "late"} and on_time + late != processed:
+        errors.append(
+            (
+                "processed",
+                f"Số hồ sơ đã giải quyết ({processed}) phải bằng số đúng hạn cộng số trễ hạn "
+                f"({on_time} + {late} = {on_time + late}).",
+            )
+        )
+    if not bad & {"processed", "received"} and processed > received:
+        errors.append(
+            (
+                "processed",
+                f"Số hồ sơ đã giải quyết ({processed}) vượt quá số hồ sơ tiếp nhận ({received}).",
+            )
+        )
+    if online is not None and not bad & {"online", "received"} and online > received:
+        errors.append(
+            (
+                "online",
+                f"Số hồ sơ nộp trực tuyến ({online}) vượt quá số hồ sơ tiếp nhận ({received}).",
+            )
+        )
+    return errors
+
+
+def late_share(late: int, processed: int) -> Decimal:
+    """Late dossiers as a % of those processed, half-up to 2 decimals; 0 when none processed."""
+    if not processed:
+        return Decimal(0)
+    return round_printed(Decimal(late) * HUNDRED / Decimal(processed))
+
+
+def format_procedure_figures(received, processed, on_time, late, online=None) -> str:
+    """The figures as the commune report prints them: "tiếp nhận 130 hồ sơ, đã giải quyết 127,
+    đúng hạn 127, trễ hạn 0 (0% trễ hạn); nộp trực tuyến 98" (no online part when None)."""
+    text = (
+        f"tiếp nhận {received} hồ sơ, đã giải quyết {processed}, đúng hạn {on_time}, "
+        f"trễ hạn {late} ({format_total(late_share(late, processed))}% trễ hạn)"
+    )
+    return text if online is None else f"{text}; nộp trực tuyến {online}"

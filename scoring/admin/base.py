@@ -90,12 +90,21 @@ def set_locked_reason(request, set_id) -> str:
 
 
 def assessment_locked_reason(assessment) -> str:
-    if assessment.status == Assessment.Status.PUBLISHED or assessment.period.is_published:
-        return _(
-            "kết quả của kỳ đánh giá %(period)s đã công bố; muốn điều chỉnh, hãy công bố lại "
-            "(lần công bố mới, có lý do)."
-        ) % {"period": assessment.period.code}
-    return ""
+    if assessment.status == Assessment.Status.PUBLISHED:
+        return _published_reason(assessment.period)
+    return period_locked_reason(assessment.period)
+
+
+def period_locked_reason(period) -> str:
+    """Why rows of a published period (its TTHC figures, its assessments' parts) are frozen."""
+    return _published_reason(period) if period.is_published else ""
+
+
+def _published_reason(period) -> str:
+    return _(
+        "kết quả của kỳ đánh giá %(period)s đã công bố; muốn điều chỉnh, hãy công bố lại "
+        "(lần công bố mới, có lý do)."
+    ) % {"period": period.code}
 
 
 class AssessmentColumns:

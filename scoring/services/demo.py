@@ -1,8 +1,9 @@
 """Demo data: a district of 20 communes, last year's published index, this year's open period.
 
 Everything goes through the ◆ commands (import_units, import_criteria, create_period,
-import_scores, publish, import_users), so the demo also shows how a district loads its year.
-Xã Đồng Tâm gets its real 2022 field scores (domain.md: 87,75, xếp thứ 9/20).
+import_scores, import_tthc, publish, import_users), so the demo also shows how a district loads
+its year. Xã Đồng Tâm gets its real 2022 field scores (domain.md: 87,75, xếp thứ 9/20) and its
+TTHC figures (127 hồ sơ đã giải quyết, all on time).
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ DISTRICT = "HD-NG"
 DONG_TAM = "HD-NG-02"
 # domain.md: xã Đồng Tâm, 2022, fields 1–10.
 DONG_TAM_FIELDS = ["11.84", "4.75", "16.62", "6", "11", "5", "10.19", "1.577", "11.49", "9.28"]
+# domain.md: the TTHC figures on xã Đồng Tâm's web page, 2022 (127 hồ sơ đã giải quyết, 127
+# đúng hạn, 0 trễ hạn), taken as all the dossiers received (import_tthc's columns).
+DONG_TAM_TTHC = {"received": 127, "processed": 127, "on_time": 127, "late": 0}
 # Totals of the other 19 communes: eight above Đồng Tâm's 87,75 and eleven below, so it ranks 9/20.
 OTHER_TOTALS = [
     "93.12", "91.46", "90.25", "89.93", "89.51", "88.94", "88.36", "88.02",
@@ -91,6 +95,14 @@ def _score_rows(criteria_set: CriteriaSet, commune_codes: list[str], seed: int =
                 yield code, leaf.code, claimed, appraised
 
 
+def _write_csv(path: Path, header: list[str], rows) -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
 def load_demo(*, stdout=None) -> dict:
     """Load the whole demo into an empty database; returns what it created."""
     units_file = FIXTURES / "demo" / "units.csv"
@@ -122,12 +134,18 @@ def load_demo(*, stdout=None) -> dict:
     with open(units_file, encoding="utf-8") as handle:
         communes = [row["code"] for row in csv.DictReader(handle) if row["parent_code"] == DISTRICT]
     with tempfile.TemporaryDirectory() as folder:
-        scores_file = Path(folder) / "diem-2022.csv"
-        with open(scores_file, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["commune_code", "criterion_code", "self_score", "appraised_score"])
-            writer.writerows(_score_rows(criteria_set, communes))
+        scores_file = _write_csv(
+            Path(folder) / "diem-2022.csv",
+            ["commune_code", "criterion_code", "self_score", "appraised_score"],
+            _score_rows(criteria_set, communes),
+        )
         call_command("import_scores", str(scores_file), period=LAST_PERIOD, stdout=stdout)
+        tthc_file = _write_csv(
+            Path(folder) / "tthc-2022.csv",
+            ["commune_code", *DONG_TAM_TTHC],
+            [[DONG_TAM, *DONG_TAM_TTHC.values()]],
+        )
+        call_command("import_tthc", str(tthc_file), period=LAST_PERIOD, stdout=stdout)
     call_command(
         "publish", LAST_PERIOD, decision="766/QĐ-UBND", decision_date="16/03/2023", stdout=stdout
     )

@@ -1,9 +1,10 @@
-"""What the per-commune score files share (design.md §6 ◆ `import_scores`, `import_survey`).
+"""What the per-commune files share (design.md §6 ◆ `import_scores`, `import_survey`; and
+`import_tthc`, the TTHC figures).
 
-Both imports refuse the same things in a row's `commune_code` and `criterion_code` with the
+The imports refuse the same things in a row's `commune_code` and `criterion_code` with the
 same words (a missing or unknown code, a criterion with sub-criteria, a criterion that does
-not apply to the commune, a (commune, criterion) pair given twice), and record the file the
-same way in the audit log.
+not apply to the commune, a (commune, criterion) pair given twice, or a commune given twice
+in a file of one row per commune), and record the file the same way in the audit log.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ class CodeChecks:
     def __init__(self, period, errors: list[RowError]):
         self.period = period
         self.errors = errors
-        self.seen: dict[tuple[str, str], int] = {}  # (commune, criterion) → first row
+        # (commune, criterion), or (commune,) → its first row
+        self.seen: dict[tuple[str, ...], int] = {}
 
     def commune(self, row: Row, found) -> bool:
         """`found` is what the row's commune code names in the period (None: nothing)."""
@@ -85,13 +87,16 @@ class CodeChecks:
     def once(self, row: Row) -> None:
         """Refuse a second row for the same commune and criterion."""
         key = (row.values["commune_code"], row.values["criterion_code"])
+        self._once(row, key, "criterion_code", "cùng đơn vị và tiêu chí")
+
+    def once_per_commune(self, row: Row) -> None:
+        """Refuse a second row for the same commune (files with one row per commune)."""
+        self._once(row, (row.values["commune_code"],), "commune_code", "cùng đơn vị")
+
+    def _once(self, row: Row, key: tuple[str, ...], column: str, same: str) -> None:
         if not all(key):
             return
         if key in self.seen:
-            self.errors.append(
-                row.error(
-                    "criterion_code", f"trùng với dòng {self.seen[key]} (cùng đơn vị và tiêu chí)."
-                )
-            )
+            self.errors.append(row.error(column, f"trùng với dòng {self.seen[key]} ({same})."))
         else:
             self.seen[key] = row.number

@@ -25,6 +25,7 @@ from scoring.models import (
     Criterion,
     FieldScore,
     Period,
+    ProcedureFigures,
     Publication,
     Result,
     Score,
@@ -72,12 +73,15 @@ def publish(period, *, by=None):
 
 
 def fill(period, by):
-    """An adjustment and audit events for every assessment of the period."""
+    """An adjustment, audit events and TTHC figures for every assessment of the period."""
     for assessment in period.assessments.all():
         Adjustment.objects.create(
             assessment=assessment, points=D("-0.5"), reason="Chậm nộp báo cáo", created_by=by
         )
         record_event(assessment, by=by, action="submitted")
+        ProcedureFigures.objects.create(
+            period=period, commune=assessment.commune, received=9, processed=8, on_time=7, late=1
+        )
 
 
 @pytest.fixture
@@ -101,6 +105,7 @@ def objects(period, admin_user):
         "auditevent": AuditEvent.objects.filter(assessment__isnull=False).first(),
         "publication": publication,
         "result": result,
+        "procedurefigures": ProcedureFigures.objects.filter(period=period).first(),
     }
 
 
@@ -134,6 +139,7 @@ PAGES = {
     "auditevent": (7, None, 3),
     "publication": (6, None, 3),
     "result": (7, None, 4),  # change: result, its field results
+    "procedurefigures": (6, 3, 3),  # add: the periods to choose from
 }
 
 
