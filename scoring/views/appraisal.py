@@ -358,7 +358,11 @@ def minutes(request, period, commune):
 def minutes_context(assessment) -> dict:
     """What the minutes print: rows in tree order with formatted scores, totals, the team."""
     sheet = selectors.assessment_sheet(assessment)
-    field_totals, overall = appraisal_totals((row.state, row.score) for row in sheet.leaf_rows())
+    adjusted = adjustments_of(assessment)
+    field_totals, overall = appraisal_totals(
+        ((row.state, row.score) for row in sheet.leaf_rows()),
+        [adjustment.points for adjustment in adjusted],
+    )
     lines = []
     for block in sheet.fields:
         totals = field_totals.get(block.criterion.pk)
@@ -410,6 +414,7 @@ def minutes_context(assessment) -> dict:
         "period": assessment.period,
         "lines": lines,
         "overall": overall,
+        "adjustments": [AdjustmentLine(adjustment) for adjustment in adjusted],
         "team": team,
         "date": rules.format_date(timezone.localtime(when).date()),
         "date_parts": timezone.localtime(when).date(),

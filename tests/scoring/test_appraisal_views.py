@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from scoring.models import Assessment, AuditEvent
 from scoring.services import appraisal as services
+from scoring.services.adjustments import add_adjustment
 
 from .appraisal_data import assessment_of, attach, score_of, submitted
 
@@ -216,6 +217,20 @@ def test_the_minutes_pdf_reads_back(client, appraiser, assessment, tmp_path):
     assert "9,5" in text and "8,75" in text  # totals: self 2 + 3,5 + 4, appraised 2 + 2,75 + 4
     assert "Trần Thị Bình" in text
     assert "Trang 1/1" in text
+
+
+def test_the_minutes_list_bonus_and_deduction_points_in_the_total(client, appraiser, assessment, tmp_path):
+    services.accept_self_scores(assessment, by=appraiser)  # 2 + 3,5 + 4 = 9,5
+    add_adjustment(assessment, "0,5", "Mô hình một cửa điện tử", by=appraiser)
+    add_adjustment(assessment, "-1,25", "Chậm gửi báo cáo năm", by=appraiser)
+    client.force_login(appraiser)
+    path = tmp_path / "bien-ban.pdf"
+    path.write_bytes(client.get(url(assessment, "minutes")).content)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    assert "Điểm thưởng +0,5 Mô hình một cửa điện tử" in flat
+    assert "Điểm trừ -1,25 Chậm gửi báo cáo năm" in flat
+    assert "tổng điểm thẩm định: 8,75 điểm, đã gồm điểm thưởng, trừ -0,75" in flat
 
 
 def test_history_is_filterable_by_action_criterion_and_user(client, appraiser, officer, assessment):
