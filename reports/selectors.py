@@ -1,12 +1,10 @@
 """Reads for the published results: the ranking, one commune's report, the lost points.
 
-Results and reports read ONLY the frozen snapshot (Publication, Result and its field
-results), never recompute from scores, so a file downloaded today says what the decision published. The two
-exceptions read Score rows on purpose: a commune's "criteria where it lost points" and the
-appraising unit's "tiêu chí dễ mất điểm" (the snapshot keeps no per-criterion figures). A
-commune's report also prints its TTHC figures (ProcedureFigures, context, not scores: frozen
-with the period while it is published, the current ones after a reopening).
-Every read here takes a fixed number of queries, whatever the number of communes.
+Results and reports read ONLY the frozen snapshot (Publication, Result with its field
+results, adjustments and TTHC figures), never recompute from scores, so a file downloaded
+today says what the decision published. The two exceptions read Score rows on purpose: a
+commune's "criteria where it lost points" and the appraising unit's "tiêu chí dễ mất điểm"
+(the snapshot keeps no per-criterion figures). Every read here takes a fixed number of queries, whatever the number of communes.
 """
 
 from __future__ import annotations
@@ -29,7 +27,6 @@ from scoring import rules
 from scoring.models import (
     Criterion,
     FieldScore,
-    ProcedureFigures,
     Publication,
     Result,
     Score,
@@ -357,7 +354,7 @@ class CommuneReport(_ResultTexts):
     lost_more: int  # further criteria with lost points, not listed
     lost_total: Decimal
     threshold: Decimal
-    procedure: ProcedureFigures | None = None  # the TTHC figures of the period, if any
+    procedure: str = ""  # the TTHC figures as published ("tiếp nhận 130 hồ sơ, …"), if any
 
     @property
     def publication(self):
@@ -459,9 +456,9 @@ def lost_criteria(period, commune) -> list[LostCriterion]:
 
 def commune_report(result) -> CommuneReport:
     """One commune's published result: fields with ranks, weak fields, last year's change,
-    the criteria where it lost most points, and its TTHC figures for the period (None: none
-    entered). Pass a Result with `publication__period` and `commune` loaded; five queries
-    (fields, last year's publication and result, scores, TTHC figures).
+    the criteria where it lost most points, and its TTHC figures as published ("" when none
+    were entered). Pass a Result with `publication__period` and `commune` loaded; four
+    queries (fields, last year's publication and result, scores).
     """
     period = result.publication.period
     threshold = weak_threshold()
@@ -495,9 +492,9 @@ def commune_report(result) -> CommuneReport:
         lost_more=max(len(lost) - LOST_CRITERIA_SHOWN, 0),
         lost_total=sum((item.lost for item in lost), Decimal(0)),
         threshold=threshold,
-        procedure=ProcedureFigures.objects.filter(
-            period_id=period.pk, commune_id=result.commune_id
-        ).first(),
+        procedure=(
+            rules.format_procedure_figures(**result.procedure) if result.procedure else ""
+        ),
     )
 
 

@@ -429,6 +429,9 @@ FROZEN_FIGURES_MESSAGE = (
 )
 
 
+PROCEDURE_FIGURES = ("received", "processed", "on_time", "late", "online")
+
+
 class ProcedureFigures(models.Model):
     """A commune's TTHC figures for a period (kết quả giải quyết thủ tục hành chính): context
     for field 3 and the commune report (design.md §8), not a score. Imported by `import_tthc`
@@ -508,9 +511,11 @@ class ProcedureFigures(models.Model):
     @property
     def text(self) -> str:
         """"tiếp nhận 130 hồ sơ, đã giải quyết 127, …" (rules.format_procedure_figures)."""
-        return rules.format_procedure_figures(
-            self.received, self.processed, self.on_time, self.late, self.online
-        )
+        return rules.format_procedure_figures(**self.as_document())
+
+    def as_document(self) -> dict:
+        """The figures as a publication keeps them (Result.procedure)."""
+        return {name: getattr(self, name) for name in PROCEDURE_FIGURES}
 
     def clean(self):
         errors: dict[str, list[str]] = {}
@@ -745,6 +750,8 @@ class Result(FrozenModel):
         _("điểm thưởng, điểm trừ"), max_digits=9, decimal_places=3, default=Decimal(0)
     )
     adjustments = models.JSONField(_("các khoản thưởng, trừ"), default=list, blank=True)
+    # The commune's TTHC figures as published (ProcedureFigures.as_document()), or null.
+    procedure = models.JSONField(_("số liệu giải quyết TTHC"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("kết quả")

@@ -3,7 +3,7 @@
 `publish_period` reads everything it needs with a fixed number of set-based queries (the
 number does not grow with the number of communes or criteria): the assessments, the criteria,
 ONE aggregate of the appraised scores per (assessment, field) and the few confirmed "không áp
-dụng" scores, the bonus/deduction points, the previous year's results. It passes plain
+dụng" scores, the bonus/deduction points, the TTHC figures, the previous year's results. It passes plain
 values to `rules.standings`, then bulk-inserts the Publication's Result rows (each with its
 field results as one JSON document), marks the period and its assessments published and audits it, all in one
 transaction. Slow side effects (the ranking PDF) are the caller's, after the commit.
@@ -37,7 +37,9 @@ from ..models import (
     Criterion,
     FieldScore,
     NaPolicy,
+    PROCEDURE_FIGURES,
     Period,
+    ProcedureFigures,
     Publication,
     Result,
     Score,
@@ -161,6 +163,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
             scores = {field: score for field, score in scores.items() if maxima[field]}
         field_scores[pk] = scores
     adjustments = _adjustments(period)
+    procedures = _procedure_figures(period)
     standings = rules.standings(
         field_scores,
         applicable_max,
@@ -209,6 +212,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
                     else [],
                     ensure_ascii=False,
                 ),
+                procedures.get(commune),
             )
         )
     _insert_results(publication, results)
@@ -219,7 +223,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
 RESULT_COLUMNS = (
     "commune_id", "total", "applicable_max", "index", "rank", "rank_of", "classification",
     "previous_total", "previous_index", "previous_rank", "field_results", "adjustment",
-    "adjustments",
+    "adjustments", "procedure",
 )
 
 
@@ -335,6 +339,16 @@ def _adjustments(period) -> dict[int, list[tuple[Decimal, str]]]:
     for assessment, points, reason in rows.values_list("assessment_id", "points", "reason"):
         found[assessment].append((points, reason))
     return found
+
+
+def _procedure_figures(period) -> dict[int, str]:
+    """commune → its TTHC figures for the period as JSON text (kept in the Result). One query."""
+    rows = ProcedureFigures.objects.filter(period_id=period.pk).values_list(
+        "commune_id", *PROCEDURE_FIGURES
+    )
+    return {
+        commune: json.dumps(dict(zip(PROCEDURE_FIGURES, figures))) for commune, *figures in rows
+    }
 
 
 def _fetch(queryset):

@@ -10,7 +10,7 @@ from reports.pdf import commune_report_pdf
 from reports.selectors import commune_report
 from scoring.models import Publication, Result
 from scoring.selectors import publication_for
-from scoring.services.publishing import publish_period
+from scoring.services.publishing import publish_period, reopen_for_correction
 from tests.files import run, write_csv
 
 from ..scoring.publish_data import appraise_all
@@ -49,14 +49,30 @@ def test_the_report_prints_the_figures_imported_before_publishing(period, leader
     assert "Kết quả giải quyết thủ tục hành chính" not in report_text(publication, "B")
 
 
-def test_commune_report_reads_the_figures_in_one_more_query(publication, django_assert_num_queries):
+def test_commune_report_takes_four_queries(publication, django_assert_num_queries):
     latest = publication_for(publication.period)
     result = Result.objects.select_related("commune").get(publication=latest, commune__code="A")
     result.publication = latest
-    # fields, last year's publication and result, scores, TTHC figures
-    with django_assert_num_queries(5):
+    # fields, last year's publication and result, scores (the figures are in the Result)
+    with django_assert_num_queries(4):
         report = commune_report(result)
-    assert report.procedure is None
+    assert report.procedure == ""
+
+
+def test_a_version_keeps_the_figures_it_published(period, leader, tmp_path):
+    header = ["commune_code", "received", "processed", "on_time", "late", "online"]
+    first = write_csv(tmp_path, "tthc.csv", [header, ["A", "130", "127", "127", "0", "98"]])
+    run("import_tthc", str(first), "--period", period.code)
+    appraise_all(period)
+    version_1 = publish_period(period, by=leader)
+    reopen_for_correction(period, by=leader, reason="Số liệu TTHC cập nhật")
+    second = write_csv(tmp_path, "tthc-2.csv", [header, ["A", "131", "130", "128", "2", "99"]])
+    run("import_tthc", str(second), "--period", period.code)
+    version_2 = publish_period(period, by=leader, reason="Cập nhật số liệu TTHC")
+    assert BLOCK in report_text(publication_for(period, version_1.version), "A")
+    assert "tiếp nhận 131 hồ sơ, đã giải quyết 130, đúng hạn 128, trễ hạn 2 (1,54% trễ hạn)" in (
+        report_text(publication_for(period, version_2.version), "A")
+    )
 
 
 def test_the_demo_prints_dong_tams_2022_figures(db):

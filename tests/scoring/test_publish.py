@@ -468,11 +468,11 @@ def test_publish_query_count_does_not_grow_with_communes(units, leader, communes
     period = make_period(units["district"], criteria_set=make_criteria_set("CSQ", tree="deep"))
     appraise_all(period, "0,5")
     # savepoint + release, period (locked), assessments (locked), last version, criteria,
-    # the one aggregate, publication, results and field results in three statements (result
-    # ids from the sequence and two COPYs on PostgreSQL; two executemanys and reading the ids
-    # back on SQLite), per-commune audit events (one INSERT … SELECT), assessments, period,
-    # the period's audit event.
-    with django_assert_max_num_queries(15):
+    # the one aggregate and the confirmed "không áp dụng" scores, adjustments, TTHC figures,
+    # publication, the results in one statement (COPY on PostgreSQL, one executemany on
+    # SQLite) with their field results, per-commune audit events (one INSERT … SELECT),
+    # assessments, period, the period's audit event.
+    with django_assert_max_num_queries(16):
         publish_period(period, by=leader)
     assert Result.objects.count() == communes + 2
     assert all(len(r.field_results) == 2 for r in Result.objects.all())
