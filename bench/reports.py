@@ -1,6 +1,6 @@
 """Benchmark: the published results of a province appraising 170 communes (issue 6).
 
-    .venv/bin/python bench/reports.py [--communes 170] [--repeat 20]
+    .venv/bin/python bench/reports.py [--communes 170 | --national] [--repeat 20]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cchc .venv/bin/python bench/reports.py
 
 Works in a throw-away database (in memory for SQLite, bench_reports_<name> for PostgreSQL)
@@ -19,6 +19,7 @@ import tempfile
 import time
 
 from _setup import throwaway_database
+from national import COMMUNES
 
 from django.db import connection, reset_queries
 from django.test import Client, override_settings
@@ -45,8 +46,12 @@ def get(client: Client, url: str) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--communes", type=int, default=170)
+    parser.add_argument("--national", action="store_true",
+                        help=f"a national ranking: --communes {COMMUNES}")
     parser.add_argument("--repeat", type=int, default=20)
     options = parser.parse_args()
+    if options.national:
+        options.communes = COMMUNES
 
     from communes.models import Role
     from tests.factories import make_units, make_user

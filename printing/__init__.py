@@ -10,6 +10,8 @@ files on disk and every other URL except data: is refused.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import mimetypes
 from pathlib import Path
 
@@ -55,11 +57,31 @@ def _fetcher_class():
     return StaticFilesFetcher
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """Python's cyclic garbage collector paused while WeasyPrint works.
+
+    Laying out a large document allocates millions of objects that all stay alive until the
+    PDF is written, and the collector keeps walking them for nothing: a sixth of the time of
+    a ranking (37 s instead of 45 s for 3,321 communes). Reference counting frees memory as
+    usual (peak 1.43 GB instead of 1.40 GB at that size); cycles left over are collected once
+    the collector runs again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def render_pdf(template_name: str, context: dict) -> bytes:
     """Render a template extending `print.html` to PDF bytes."""
     from weasyprint import HTML  # imported here: loading WeasyPrint takes a moment
 
     context = {"printed_on": timezone.localdate().strftime("%d/%m/%Y"), **context}
     html = render_to_string(template_name, context)
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher_class()())
-    return document.write_pdf()
+    with _cyclic_gc_paused():
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher_class()())
+        return document.write_pdf()
