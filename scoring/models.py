@@ -305,7 +305,24 @@ class Assessment(models.Model):
         return reverse("scoring:assessment", args=[self.period.code, self.commune.code])
 
 
-class Score(models.Model):
+class UpdateStamp(models.Model):
+    """When and by whom a row that people edit was last changed."""
+
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người cập nhật"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Score(UpdateStamp):
     assessment = models.ForeignKey(
         Assessment, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="scores"
     )
@@ -327,15 +344,6 @@ class Score(models.Model):
     sample_size = models.PositiveIntegerField(_("cỡ mẫu"), null=True, blank=True)
     source = models.CharField(_("nguồn số liệu"), max_length=300, blank=True)
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
-    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("người cập nhật"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("điểm tiêu chí")
@@ -432,7 +440,7 @@ FROZEN_FIGURES_MESSAGE = (
 PROCEDURE_FIGURES = ("received", "processed", "on_time", "late", "online")
 
 
-class ProcedureFigures(models.Model):
+class ProcedureFigures(UpdateStamp):
     """A commune's TTHC figures for a period (kết quả giải quyết thủ tục hành chính): context
     for field 3 and the commune report (design.md §8), not a score. Imported by `import_tthc`
     or typed in the admin; frozen, like scores, once the period is published."""
@@ -459,15 +467,6 @@ class ProcedureFigures(models.Model):
     online = models.PositiveIntegerField(_("nộp trực tuyến"), null=True, blank=True)
     # The file it came from ("name / sha256"), or "nhập tay" for figures typed in the admin.
     source = models.CharField(_("nguồn số liệu"), max_length=400, blank=True)
-    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("người cập nhật"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("số liệu giải quyết TTHC")

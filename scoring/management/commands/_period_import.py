@@ -12,11 +12,17 @@ from tabular.commands import ImportCommand
 
 class PeriodImportCommand(ImportCommand):
     """An ImportCommand with `--period P`: `import_period` gets the Table, the Period and the
-    user named by `--user` (None when the subclass gives no such option)."""
+    user named by `--user` (offered when `user_option` is set; None otherwise)."""
+
+    user_option = False
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--period", required=True, metavar="P", help="Mã kỳ đánh giá.")
+        if self.user_option:
+            parser.add_argument(
+                "--user", metavar="USERNAME", help="Tên đăng nhập của người nhập (ghi vào nhật ký)."
+            )
 
     def import_table(self, table: Table, *, period, user=None, **options) -> str:
         errors = []

@@ -13,12 +13,7 @@ class Command(PeriodImportCommand):
     )
     required = REQUIRED
     optional = OPTIONAL
-
-    def add_arguments(self, parser):
-        super().add_arguments(parser)
-        parser.add_argument(
-            "--user", metavar="USERNAME", help="Tên đăng nhập của người nhập (ghi vào nhật ký)."
-        )
+    user_option = True
 
     def import_period(self, table, period, *, by, **options) -> str:
         return import_scores(table, period=period, by=by).summary()
