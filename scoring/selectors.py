@@ -18,7 +18,15 @@ from django.utils import timezone
 
 from . import rules
 from .display import format_datetime
-from .models import Assessment, Criterion, Method, NaPolicy, Publication, Score
+from .models import (
+    Assessment,
+    Criterion,
+    Method,
+    NaPolicy,
+    ProcedureFigures,
+    Publication,
+    Score,
+)
 
 ZERO = Decimal(0)
 
@@ -725,3 +733,10 @@ def publication_info(publication) -> PublicationInfo:
         superseded=is_superseded(publication),
         latest_version=getattr(publication, "latest_version", None) or publication.version,
     )
+
+
+def procedure_figures(assessment) -> ProcedureFigures | None:
+    """The commune's TTHC figures for the assessment's period (None: none imported)."""
+    return ProcedureFigures.objects.filter(
+        period_id=assessment.period_id, commune_id=assessment.commune_id
+    ).first()

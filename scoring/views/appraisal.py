@@ -77,7 +77,8 @@ def _latest_items(rounds) -> dict[str, object]:
 def appraisal_page(request, assessment):
     """Per leaf: the commune's score, explanation and evidence beside the appraised score and
     note; field and overall totals, self vs appraised (the overall with the bonus/deduction
-    points, as published); return rounds; the bonus/deduction points; the actions."""
+    points, as published); return rounds; the bonus/deduction points; the commune's TTHC
+    figures for the period (context for the TTHC criteria); the actions."""
     if assessment.status == Status.DRAFT:
         return not_submitted_page(request, assessment)
     user = request.user
@@ -111,6 +112,7 @@ def appraisal_page(request, assessment):
             "can_return": editable,
             "adjustments": [AdjustmentLine(adjustment) for adjustment in adjusted],
             "can_adjust": can_adjust(user, assessment),
+            "procedure": selectors.procedure_figures(assessment),
             "is_assignee": assessment.assignee_id == user.pk,
             "assignee": _user_name(assessment.assignee),
             "submitted_on": rules.format_date(

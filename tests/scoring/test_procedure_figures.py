@@ -8,12 +8,14 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from scoring import rules
 from scoring.models import AuditEvent, FrozenError, ProcedureFigures
 from scoring.services.publishing import publish_period, reopen_for_correction
 from tests.files import database_state, run, run_failing, write_csv, write_xlsx
 
+from .appraisal_data import submitted
 from .publish_data import appraise_all
 
 D = Decimal
@@ -377,3 +379,19 @@ def test_admin_pages_of_a_published_period_are_view_only(admin_client, published
     )
     assert "không sửa được số liệu giải quyết TTHC" in response.content.decode()
     assert figures() == {"A": (130, 127, 127, 0, 98)}
+
+
+def test_the_appraisal_page_shows_the_communes_figures(client, period, units, appraiser, tmp_path):
+    assessment = submitted(period, units["commune"])
+    path = write_csv(tmp_path, "tthc.csv", [HEADER, ["A", "130", "127", "127", "0", "98"]])
+    run("import_tthc", str(path), "--period", period.code)
+    client.force_login(appraiser)
+    page = client.get(
+        reverse("scoring:assessment", args=[period.code, units["commune"].code])
+    ).content.decode()
+    assert "Số liệu giải quyết thủ tục hành chính" in page
+    assert "Tiếp nhận 130 hồ sơ, đã giải quyết 127, đúng hạn 127, trễ hạn 0 (0% trễ hạn)" in page
+    other = submitted(period, units["other_commune"])  # no figures: no card
+    response = client.get(reverse("scoring:assessment", args=[period.code, other.commune.code]))
+    assert response.status_code == 200 and "Điểm thưởng, điểm trừ" in response.content.decode()
+    assert "Số liệu giải quyết thủ tục hành chính" not in response.content.decode()
