@@ -785,14 +785,11 @@ def encode_field_scores(scores: Mapping[str, FieldScore]) -> str:
     return "{%s}" % ",".join(
         [
             f'{_json_string(code)}:{{"score":"{score}","max":"{maximum}",'
-            f'"rank":{_json_int(rank)},"rank_of":{_json_int(rank_of)}}}'
+            f'"rank":{"null" if rank is None else int(rank)},'
+            f'"rank_of":{"null" if rank_of is None else int(rank_of)}}}'
             for code, (score, maximum, rank, rank_of) in scores.items()
         ]
     )
-
-
-def _json_int(value: int | None) -> str:
-    return "null" if value is None else str(int(value))
 
 
 @functools.lru_cache(maxsize=1024)

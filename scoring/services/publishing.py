@@ -207,11 +207,11 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
                 document,
                 standing.adjustment,
                 json.dumps(
-                    [{"points": str(points), "reason": why} for points, why in adjustments[pk]]
-                    if pk in adjustments
-                    else [],
+                    [{"points": str(points), "reason": why} for points, why in adjustments[pk]],
                     ensure_ascii=False,
-                ),
+                )
+                if pk in adjustments
+                else "[]",
                 procedures.get(commune),
             )
         )
