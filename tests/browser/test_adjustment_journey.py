@@ -3,7 +3,6 @@ gives commune A 1,5 bonus points on its appraisal page, which lifts it above com
 counts them (the ranking's "Thưởng/trừ" column and total), and A's officer finds them with their
 reason in the report PDF downloaded from the results page."""
 
-import re
 import subprocess
 
 import pytest
@@ -11,6 +10,8 @@ from playwright.sync_api import expect
 
 from scoring.models import Adjustment
 from tests.scoring.publish_data import appraise
+
+from .steps import publish_from_the_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -80,15 +81,7 @@ def test_a_bonus_entered_on_the_appraisal_page_is_published_and_reported(
     expect(totals.locator("tfoot tr").last).to_contain_text("Tổng (đã gồm điểm thưởng, trừ)")
     expect(totals.locator("tfoot tr").last.locator("th").nth(3)).to_have_text("9,25")
 
-    page.goto(f"{live_server.url}/periods/{period.code}/")
-    page.get_by_role("link", name="Công bố kết quả").click()
-    expect(page.locator("#readiness")).to_contain_text("2/2 hồ sơ đã thẩm định")
-    page.get_by_label("Số quyết định").fill("766/QĐ-UBND")
-    page.get_by_label("Ngày quyết định").fill("16/03/2023")
-    page.get_by_role("button", name="Công bố kết quả lần 1").click()
-
-    expect(page).to_have_url(re.compile(rf"/periods/{period.code}/results/$"))
-    expect(page.locator(".messages")).to_contain_text("Đã công bố kết quả lần 1")
+    publish_from_the_page(page, live_server, period)
     headers = page.locator("#ranking thead th").all_inner_texts()
     bonus, total = headers.index("Thưởng/trừ"), headers.index("Tổng điểm")
     rows = page.locator("#ranking tbody tr")

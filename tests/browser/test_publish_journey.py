@@ -2,13 +2,13 @@
 table, follows "Công bố kết quả", publishes a fully appraised period with the decision and lands
 on the results page; then a commune officer signs in and downloads their own report."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from scoring.models import Publication
 from tests.scoring.publish_data import appraise
+
+from .steps import publish_from_the_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,15 +23,7 @@ def test_appraiser_publishes_and_the_commune_downloads_its_report(
         },
     )
     log_in(page, "thamdinh")
-    page.goto(f"{live_server.url}/periods/{period.code}/")
-    page.get_by_role("link", name="Công bố kết quả").click()
-    expect(page.locator("#readiness")).to_contain_text("2/2 hồ sơ đã thẩm định")
-    page.get_by_label("Số quyết định").fill("766/QĐ-UBND")
-    page.get_by_label("Ngày quyết định").fill("16/03/2023")
-    page.get_by_role("button", name="Công bố kết quả lần 1").click()
-
-    expect(page).to_have_url(re.compile(rf"/periods/{period.code}/results/$"))
-    expect(page.locator(".messages")).to_contain_text("Đã công bố kết quả lần 1")
+    publish_from_the_page(page, live_server, period)
     expect(page.locator(".publication")).to_contain_text(
         "Quyết định số 766/QĐ-UBND ngày 16/03/2023"
     )
