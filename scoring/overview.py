@@ -168,18 +168,6 @@ def score_sums(period) -> dict[int, dict]:
     return {row["assessment_id"]: row for row in sums}
 
 
-def adjustment_sums(period) -> dict[int, Decimal]:
-    """Per assessment id with any: the sum of its bonus/deduction points. One query; summed
-    here, exactly, from the few rows (as publishing reads them)."""
-    sums: dict[int, Decimal] = {}
-    rows = Adjustment.objects.filter(assessment__period=period).values_list(
-        "assessment_id", "points"
-    )
-    for assessment, points in rows.order_by():
-        sums[assessment] = sums.get(assessment, ZERO) + points
-    return sums
-
-
 def period_assessments(period, *, status: str = "", district: str = ""):
     """The period's assessments with commune, district and assignee, filtered."""
     rows = (
@@ -221,7 +209,10 @@ def period_table(period, *, status: str = "", district: str = "", today=None) ->
     )
     rows = []
     sums = score_sums(period)
-    adjustments = adjustment_sums(period)
+    adjustments = {
+        pk: sum((points for points, _ in rows), ZERO)
+        for pk, rows in selectors.adjustments_by_assessment(period).items()
+    }
     empty = {"self_total": None, "self_appraised": None, "appraised_compared": None,
              "appraised_total": None, "leaves": 0, "appraised": 0, "returned": 0}
     prefix = reverse("scoring:assessment", args=[period.code, "-"])[:-2]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from . import rules
 from .display import format_datetime
 from .models import (
+    Adjustment,
     Assessment,
     Criterion,
     Method,
@@ -740,3 +741,15 @@ def procedure_figures(assessment) -> ProcedureFigures | None:
     return ProcedureFigures.objects.filter(
         period_id=assessment.period_id, commune_id=assessment.commune_id
     ).first()
+
+
+def adjustments_by_assessment(period) -> dict[int, list[tuple[Decimal, str]]]:
+    """assessment id → its bonus/deduction points with their reasons, oldest first (only the
+    assessments that have any). One query; publishing and the period table both read it."""
+    found: dict[int, list[tuple[Decimal, str]]] = {}
+    rows = Adjustment.objects.filter(assessment__period_id=period.pk).order_by(
+        "assessment_id", "created_at", "pk"
+    )
+    for assessment, points, reason in rows.values_list("assessment_id", "points", "reason"):
+        found.setdefault(assessment, []).append((points, reason))
+    return found

@@ -32,7 +32,6 @@ from communes.models import Succession
 from .. import rules
 from ..audit import record_event
 from ..models import (
-    Adjustment,
     Assessment,
     Criterion,
     FieldScore,
@@ -45,6 +44,7 @@ from ..models import (
     Score,
     encode_field_scores,
 )
+from ..selectors import adjustments_by_assessment
 from . import WorkflowError
 from .bulk import copy_rows, record_status_events
 
@@ -162,7 +162,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
         if not all(maxima.values()):  # a field none of whose criteria applies: not ranked
             scores = {field: score for field, score in scores.items() if maxima[field]}
         field_scores[pk] = scores
-    adjustments = _adjustments(period)
+    adjustments = adjustments_by_assessment(period)
     procedures = _procedure_figures(period)
     standings = rules.standings(
         field_scores,
@@ -328,17 +328,6 @@ def _field_points(period) -> tuple[dict[int, dict[int, Decimal]], dict[int, dict
         if policy == NaPolicy.EXCLUDE:
             dropped[assessment][field] = dropped[assessment].get(field, ZERO) + max_points
     return points, dropped
-
-
-def _adjustments(period) -> dict[int, list[tuple[Decimal, str]]]:
-    """assessment → its bonus/deduction points with their reasons, oldest first. One query."""
-    found: dict[int, list[tuple[Decimal, str]]] = defaultdict(list)
-    rows = Adjustment.objects.filter(assessment__period_id=period.pk).order_by(
-        "assessment_id", "created_at", "pk"
-    )
-    for assessment, points, reason in rows.values_list("assessment_id", "points", "reason"):
-        found[assessment].append((points, reason))
-    return found
 
 
 def _procedure_figures(period) -> dict[int, str]:
