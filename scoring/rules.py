@@ -7,9 +7,10 @@ totals are exact; only printed values are rounded (totals and indices to 2 decim
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 SCORE_PLACES = Decimal("0.001")
 PRINT_PLACES = Decimal("0.01")
@@ -31,10 +32,19 @@ class RuleError(ValueError):
 # --- numbers in and out -------------------------------------------------------------------
 
 
+# What people type for a number: a sign, digits, one "," or "." decimal mark. No exponent
+# ("1e400" parses but then breaks quantize), no NaN or Infinity, no "_" separators.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
+# Excel keeps 15 significant digits; no score, point or survey figure comes near.
+MAX_INTEGER_DIGITS = 15
+_SHOWN_CHARS = 30
+
+
 def parse_decimal(text: str | int | Decimal | None, *, places: Decimal = SCORE_PLACES) -> Decimal:
     """Read "11,84", "11.84", "18,5" or a number; round half-up to `places`.
 
-    Refuses thousands separators and anything that is not a finite number.
+    Refuses (RuleError, naming the value) thousands separators, exponents ("1e400"), NaN,
+    Infinity and numbers over 15 integer digits, before any arithmetic on them.
     """
     if isinstance(text, bool):
         raise RuleError(f"“{text}” không phải là số.")
@@ -45,14 +55,25 @@ def parse_decimal(text: str | int | Decimal | None, *, places: Decimal = SCORE_P
     else:
         raw = (text or "").strip().replace("\u00a0", "").replace(" ", "")
         if raw.count(",") + raw.count(".") > 1:
-            raise RuleError(f"“{text}” không phải là số hợp lệ (chỉ dùng một dấu thập phân).")
-        try:
-            value = Decimal(raw.replace(",", "."))
-        except InvalidOperation:
-            raise RuleError(f"“{text}” không phải là số.") from None
+            raise RuleError(
+                f"“{_shown(text)}” không phải là số hợp lệ (chỉ dùng một dấu thập phân)."
+            )
+        if not _NUMBER.fullmatch(raw):
+            if "e" in raw.lower() and any(char in "0123456789" for char in raw):
+                raise RuleError(f"“{_shown(text)}” không phải là số (không ghi dạng lũy thừa như 1e5).")
+            raise RuleError(f"“{_shown(text)}” không phải là số.")
+        value = Decimal(raw.replace(",", "."))
     if not value.is_finite():
-        raise RuleError(f"“{text}” không phải là số.")
+        raise RuleError(f"“{_shown(text)}” không phải là số.")
+    if value and value.adjusted() >= MAX_INTEGER_DIGITS:
+        raise RuleError(f"“{_shown(text)}” quá lớn (tối đa {MAX_INTEGER_DIGITS} chữ số phần nguyên).")
     return value.quantize(places, rounding=ROUND_HALF_UP)
+
+
+def _shown(text) -> str:
+    """The value as quoted in a message: control characters as "�", long text cut short."""
+    shown = "".join("\ufffd" if ord(char) < 32 else char for char in str(text)[: _SHOWN_CHARS + 1])
+    return shown if len(shown) <= _SHOWN_CHARS else shown[:_SHOWN_CHARS] + "…"
 
 
 def round_printed(value: Decimal) -> Decimal:
@@ -137,6 +158,64 @@ def points_from_percent(percent: Decimal, max_points: Decimal) -> Decimal:
     if percent < 0 or percent > HUNDRED:
         raise RuleError(f"Tỷ lệ {format_score(percent)}% phải nằm trong khoảng 0–100.")
     return (max_points * percent / HUNDRED).quantize(SCORE_PLACES, rounding=ROUND_HALF_UP)
+
+
+# --- a leaf's points ----------------------------------------------------------------------
+
+# Criterion.na_policy values (scoring.models.NaPolicy; the models import this module).
+NA_FULL = "full"
+NA_EXCLUDE = "exclude"
+
+
+@dataclass(frozen=True)
+class LeafPoints:
+    """What one applicable leaf criterion of one commune counts, on both sides.
+
+    self_points / self_max: as the commune counts them (its claims); points / counted_max:
+    as the appraisal counts them and publishing publishes them.
+    """
+
+    self_points: Decimal
+    self_max: Decimal
+    points: Decimal
+    counted_max: Decimal
+
+
+def leaf_points(
+    max_points: Decimal,
+    *,
+    self_score: Decimal | None = None,
+    appraised_score: Decimal | None = None,
+    imported: bool = False,
+    na_policy: str = "",
+    not_applicable: bool = False,
+    confirmed: bool = False,
+) -> LeafPoints:
+    """The points and counted maximum of one leaf that applies to the commune (design.md §3,
+    §5): the one rule behind the self-assessment page, the appraisal page, the period table,
+    publishing and the reports (scoring.models.ScoreQuerySet.with_points is the same rule in
+    SQL; tests/scoring/test_leaf_points.py holds the two together).
+
+    A "không áp dụng" counts only where the criterion allows one (na_policy `full`: the leaf
+    gives its maximum; `exclude`: it leaves the maximum, 0 of 0). The commune's side counts
+    its claim (`not_applicable`); the appraised side only a claim the appraiser `confirmed`
+    (a claim rejected by a score, or not decided yet, counts as scored). Imported criteria
+    (survey, SIPAS, computed) give the commune no self points and take no claim, but count in
+    its maximum; their imported points are their appraised score. No score yet counts 0.
+    """
+    zero = Decimal(0)
+    claimed = not_applicable and not imported
+    self_side = _counted(max_points, None if imported else self_score, na_policy, claimed)
+    appraised_side = _counted(max_points, appraised_score, na_policy, not_applicable and confirmed)
+    return LeafPoints(*self_side, *appraised_side) if zero is not None else None
+
+
+def _counted(max_points, score, na_policy, excused) -> tuple[Decimal, Decimal]:
+    if excused and na_policy == NA_FULL:
+        return max_points, max_points
+    if excused and na_policy == NA_EXCLUDE:
+        return Decimal(0), Decimal(0)
+    return (score if score is not None else Decimal(0)), max_points
 
 
 # --- the criteria tree --------------------------------------------------------------------

@@ -4,6 +4,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scoring.rules import (
     DEFAULT_BANDS,
@@ -97,6 +99,48 @@ def test_parse_decimal_message_names_the_value_in_vietnamese():
 
 def test_parse_decimal_to_other_places():
     assert parse_decimal("79,995", places=D("0.01")) == D("80.00")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1e400", "“1e400” không phải là số (không ghi dạng lũy thừa như 1e5)."),
+        ("-2E+3", "“-2E+3” không phải là số (không ghi dạng lũy thừa như 1e5)."),
+        ("NaN", "“NaN” không phải là số."),
+        ("-Infinity", "“-Infinity” không phải là số."),
+        ("1_000", "“1_000” không phải là số."),
+        ("\x00", "“\ufffd” không phải là số."),
+        ("٣", "“٣” không phải là số."),  # Decimal() would read an Arabic-Indic three
+        ("9" * 16, f"“{'9' * 16}” quá lớn (tối đa 15 chữ số phần nguyên)."),
+        ("7" * 100_000, f"“{'7' * 30}…” quá lớn (tối đa 15 chữ số phần nguyên)."),
+        ("x" * 100_000, f"“{'x' * 30}…” không phải là số."),
+        (10**400, f"“{'1' + '0' * 29}…” quá lớn (tối đa 15 chữ số phần nguyên)."),
+        (D("1e400"), "“1E+400” quá lớn (tối đa 15 chữ số phần nguyên)."),
+    ],
+)
+def test_parse_decimal_refuses_exponents_non_finite_and_huge_values_by_name(text, message):
+    # "1e400" used to parse, then break quantize with decimal.InvalidOperation: a 500.
+    with pytest.raises(RuleError) as refused:
+        parse_decimal(text)
+    assert str(refused.value) == message
+
+
+@given(st.text(max_size=40) | st.from_regex(r"\A[ +-]?[0-9]{0,20}([.,][0-9]{0,8})?([eE][+-]?[0-9]{1,4})?\Z"))
+def test_parse_decimal_returns_a_bounded_score_or_a_rule_error_for_any_text(text):
+    try:
+        value = parse_decimal(text)
+    except RuleError as error:
+        assert "“" in str(error)
+    else:
+        assert value.is_finite() and value.as_tuple().exponent == -3 and abs(value) < D(10) ** 15
+
+
+@given(st.decimals(min_value=D("-1e14"), max_value=D("1e14"), places=6, allow_nan=False))
+def test_parse_decimal_reads_back_what_a_spreadsheet_writes(value):
+    expected = value.quantize(D("0.001"), rounding="ROUND_HALF_UP")
+    text = format(value, "f")
+    assert parse_decimal(text) == expected
+    assert parse_decimal(text.replace(".", ",")) == expected
 
 
 # --- formatting ---------------------------------------------------------------------------
