@@ -55,6 +55,10 @@ def env_database(name: str, default: str) -> dict:
         # Several officers save at once: wait for the write lock instead of failing at once.
         config["OPTIONS"] = {"timeout": 20}
         config["CONN_MAX_AGE"] = 0
+    else:
+        # The test database in UTF-8 even on a cluster created without LANG (SQL_ASCII), whose
+        # template1 would pass that encoding on; template0 accepts any encoding.
+        config["TEST"] = {"CHARSET": "UTF8", "TEMPLATE": "template0"}
     return config
 
 
