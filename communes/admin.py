@@ -28,10 +28,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export import admin as import_export_admin
-from import_export.formats import base_formats
 from import_export.forms import ExportForm
 
-from tabular import ImportFailed, read_table
+from tabular import ImportFailed, formats, read_table
 
 from . import services
 from .models import LEVEL_OF_KIND, Commune, District, Kind, Membership, Province, Succession, Unit
@@ -193,10 +192,10 @@ class ImportFromFileMixin:
                 messages.error(
                     request,
                     _("Không nhập dòng nào: tệp có %(n)d lỗi, hãy sửa rồi nhập lại cả tệp.")
-                    % {"n": len(failed.errors)},
+                    % {"n": failed.count},
                 )
-                for error in failed.errors:
-                    messages.error(request, str(error))
+                for line in failed.lines():  # the first 200, then how many more
+                    messages.error(request, line)
             else:
                 if isinstance(summary, tuple):
                     summary, url = summary
@@ -242,7 +241,8 @@ class ExportMixin(import_export_admin.ExportMixin):
     always imports back. CSV gets a BOM so that Excel opens Vietnamese text correctly.
     """
 
-    export_formats = [base_formats.CSV, base_formats.XLSX]
+    # tabular.formats: import-export's CSV and XLSX with formula-like text kept as text.
+    export_formats = [formats.CSV, formats.XLSX]
     export_form_class = VietnameseExportForm
     export_template_name = "admin/cchc/export.html"
     import_export_change_list_template = "admin/cchc/change_list.html"

@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from scoring import rules
+from tabular.cells import protect_sheet
 
 from .exports import csv_header, data_rows
 from .selectors import ranking
@@ -42,6 +43,8 @@ def ranking_xlsx(publication) -> bytes:
     data.title = DATA_SHEET
     _data_sheet(data, table)
     _ranking_sheet(workbook.create_sheet(RANKING_SHEET), table)
+    for sheet in workbook.worksheets:
+        protect_sheet(sheet)  # a unit named "=HYPERLINK(…)" stays text
     period = table.period
     workbook.properties.title = f"Xếp hạng Chỉ số CCHC – {period.name}"
     workbook.properties.subject = table.info.line

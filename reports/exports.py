@@ -1,7 +1,8 @@
 """The ◆ results CSV (design.md §6 export_results): what other tools read.
 
 UTF-8 without BOM, "." decimals, the header on the first line, one row per commune by rank.
-`total` and `index` are exact (no rounding, no trailing zeros). The version and decision are
+`total` and `index` are exact (no rounding, no trailing zeros); text that a spreadsheet would
+run as a formula gets a leading "'" (tabular.cells). The version and decision are
 printed in the PDF, XLSX and HTML only, so the header stays the first line.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+
+from tabular.cells import csv_cell
 
 from .formatting import plain_decimal
 from .selectors import Ranking, ranking
@@ -53,5 +56,5 @@ def results_csv(publication) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(csv_header([f.code for f in table.fields]))
     for values in data_rows(table):
-        writer.writerow([plain_decimal(v) if isinstance(v, Decimal) else v for v in values])
+        writer.writerow([plain_decimal(v) if isinstance(v, Decimal) else csv_cell(v) for v in values])
     return buffer.getvalue()

@@ -6,15 +6,22 @@ from collections.abc import Iterable, Sequence
 
 from django.core.management.base import BaseCommand, CommandError
 
-from .table import ImportFailed, RowError, Table, read_table
+from .table import ImportFailed, RowError, Table, count_text, read_table
 
 
-def fail(command: BaseCommand, errors: Iterable[RowError | str]) -> CommandError:
-    """Print every error on its own line to stderr; return the CommandError to raise (exit 1)."""
-    errors = list(errors)
-    for error in errors:
-        command.stderr.write(str(error))
-    return CommandError(f"Có {len(errors)} lỗi; không có dữ liệu nào được ghi.", returncode=1)
+def fail(command: BaseCommand, errors: Iterable[RowError | str] | ImportFailed) -> CommandError:
+    """Print each error on its own line to stderr (a refused file: its first 200 and the
+    count of the rest); return the CommandError to raise (exit 1)."""
+    if isinstance(errors, ImportFailed):
+        lines, count = errors.lines(), errors.count
+    else:
+        lines = [str(error) for error in errors]
+        count = len(lines)
+    for line in lines:
+        command.stderr.write(line)
+    return CommandError(
+        f"Có {count_text(count)} lỗi; không có dữ liệu nào được ghi.", returncode=1
+    )
 
 
 class ImportCommand(BaseCommand):
@@ -39,7 +46,7 @@ class ImportCommand(BaseCommand):
         except OSError as error:
             raise fail(self, [f"Không đọc được tệp “{file}”: {error.strerror}."]) from None
         except ImportFailed as error:
-            raise fail(self, error.errors) from None
+            raise fail(self, error) from None
         self.stdout.write(self.style.SUCCESS(summary))
 
     def import_table(self, table: Table, **options) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import hashlib
 import io
+import itertools
 import math
+import os
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -16,9 +19,46 @@ from os import PathLike
 from pathlib import Path
 from typing import BinaryIO
 
+from .cells import looks_like_formula
+
 EXTENSIONS = (".csv", ".xlsx")
 # Excel shows (and keeps meaningful) 15 significant digits: 18.499999999999996 is "18.5".
 EXCEL_DIGITS = 15
+# A refused file lists at most this many problems, then how many more there are.
+MAX_ERRORS = 200
+# An XLSX is a zip of XML: its parts may inflate to at most this many times the size cap.
+XLSX_INFLATION = 10
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one imported file may hold (the IMPORT_MAX_* settings; README "For developers").
+
+    The defaults fit a national file (3,321 communes × 80 criteria = 265,680 rows, about
+    15 MB as CSV) with room to spare, and stop a hostile one before it costs minutes or GBs.
+    """
+
+    max_bytes: int = 30 * 1024 * 1024
+    max_rows: int = 500_000
+    max_columns: int = 100
+    max_cell_chars: int = 10_000
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        from django.conf import settings
+
+        default = cls()
+        return cls(
+            max_bytes=getattr(settings, "IMPORT_MAX_BYTES", default.max_bytes),
+            max_rows=getattr(settings, "IMPORT_MAX_ROWS", default.max_rows),
+            max_columns=getattr(settings, "IMPORT_MAX_COLUMNS", default.max_columns),
+            max_cell_chars=getattr(settings, "IMPORT_MAX_CELL_CHARS", default.max_cell_chars),
+        )
+
+
+def count_text(n: int) -> str:
+    """A count the Vietnamese way: 122491 → "122.491"."""
+    return f"{n:,}".replace(",", ".")
 
 
 @dataclass(frozen=True)
@@ -39,13 +79,63 @@ class RowError:
 
 
 class ImportFailed(Exception):
-    """The file was refused; `errors` lists every problem found, nothing was saved."""
+    """The file was refused; nothing was saved.
 
-    def __init__(self, errors: RowError | Iterable[RowError]):
+    `errors` keeps the first MAX_ERRORS problems in file order (problems of the whole file,
+    with no row, after them); `more` counts the others, `count` all of them. A 50 MB file
+    with an error on every row is then 200 messages and a number, not 122,691 lines.
+    """
+
+    def __init__(self, errors: RowError | Iterable[RowError], *, more: int = 0):
+        if isinstance(errors, ErrorList):
+            errors, more = list(errors.kept), more + errors.more
         errors = [errors] if isinstance(errors, RowError) else list(errors)
-        # Rows in file order; problems of the whole file (no row) after them.
-        self.errors = sorted(errors, key=lambda e: math.inf if e.row is None else e.row)
-        super().__init__("\n".join(str(error) for error in self.errors))
+        errors.sort(key=lambda e: math.inf if e.row is None else e.row)
+        self.errors = errors[:MAX_ERRORS]
+        self.more = more + len(errors) - len(self.errors)
+        self.count = len(self.errors) + self.more
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """The messages to show, one a line, and "… và N lỗi khác." when some were left out."""
+        lines = [str(error) for error in self.errors]
+        if self.more:
+            lines.append(f"… và {count_text(self.more)} lỗi khác.")
+        return lines
+
+
+class ErrorList:
+    """Where an import collects its RowErrors: keeps the first MAX_ERRORS, counts the rest.
+
+    Used like a list (`append`, `+=`, `len`, iteration); `len` counts every error added, so
+    "did this row add an error?" (`len(errors) > before`) keeps working past the cap, while
+    iteration gives only the kept ones. ImportFailed(error_list) carries the count.
+    """
+
+    def __init__(self, limit: int = MAX_ERRORS):
+        self.limit = limit
+        self.kept: list[RowError] = []
+        self.more = 0
+
+    def append(self, error: RowError) -> None:
+        if len(self.kept) < self.limit:
+            self.kept.append(error)
+        else:
+            self.more += 1
+
+    def extend(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.append(error)
+
+    def __iadd__(self, errors: Iterable[RowError]) -> ErrorList:
+        self.extend(errors)
+        return self
+
+    def __len__(self) -> int:
+        return len(self.kept) + self.more
+
+    def __iter__(self) -> Iterator[RowError]:
+        return iter(self.kept)
 
 
 @dataclass
@@ -84,6 +174,7 @@ def read_table(
     *,
     required: Sequence[str],
     optional: Sequence[str] = (),
+    limits: Limits | None = None,
 ) -> Table:
     """Read `source` (a path or a binary file object, an uploaded file too) as a table.
 
@@ -92,8 +183,11 @@ def read_table(
     hold every required and optional column ("" when empty or absent).
 
     Raises ImportFailed for an unknown extension, a file that is not UTF-8 (CSV) or not a
-    workbook (XLSX), a missing required column, and a file without a header or data rows.
+    workbook (XLSX), a missing required column, a file without a header or data rows, and a
+    file over `limits` (IMPORT_MAX_* settings: bytes, rows, columns, characters in a cell),
+    refused as soon as a limit is passed: the file is read as a stream, never whole.
     """
+    limits = limits or Limits.from_settings()
     name = Path(filename).name
     extension = Path(filename).suffix.lower()
     if extension not in EXTENSIONS:
@@ -104,10 +198,18 @@ def read_table(
                 f"Không đọc được tệp “{name}”: chỉ nhận tệp CSV (.csv) hoặc Excel (.xlsx).",
             )
         )
-    data = _read_bytes(source)
-    cells = _csv_rows(data, name) if extension == ".csv" else _xlsx_rows(data, name)
-    table = _build_table(cells, name, required, optional)
-    table.sha256 = hashlib.sha256(data).hexdigest()
+    with _opened(source) as stream:
+        _check_size(stream, name, limits)
+        if extension == ".csv":
+            reader = _HashingReader(stream)
+            cells = _csv_rows(reader, stream, name, limits)
+        else:
+            reader = _HashingReader(stream)
+            reader.read_all()
+            stream.seek(0)
+            cells = _xlsx_rows(stream, name, limits)
+        table = _build_table(cells, name, required, optional, limits)
+        table.sha256 = reader.sha256.hexdigest()
     return table
 
 
@@ -120,23 +222,81 @@ def choice_lookup(choices: Iterable[tuple[str, object]]) -> dict[str, str]:
     return lookup
 
 
-def _read_bytes(source) -> bytes:
+@contextlib.contextmanager
+def _opened(source):
+    """A binary, seekable stream at its start: a path is opened (and closed after)."""
     if isinstance(source, (str, PathLike)):
-        return Path(source).read_bytes()
+        with open(source, "rb") as stream:
+            yield stream
+        return
     if hasattr(source, "seek"):
         source.seek(0)
-    data = source.read()
-    return data.encode("utf-8") if isinstance(data, str) else data
+    yield source
+
+
+def _check_size(stream, name: str, limits: Limits) -> None:
+    """Refuse a file over IMPORT_MAX_BYTES before reading any of it."""
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    if size > limits.max_bytes:
+        raise ImportFailed(
+            RowError(
+                None,
+                None,
+                f"Tệp “{name}” quá lớn ({_megabytes(size)}): chỉ nhận tệp đến "
+                f"{_megabytes(limits.max_bytes)}. Hãy chia thành nhiều tệp nhỏ hơn.",
+            )
+        )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB".replace(".", ",").replace(",0 MB", " MB")
+
+
+class _HashingReader(io.RawIOBase):
+    """Reads a binary stream (bytes, or text from a text-mode handle) and hashes what it reads,
+    so that the SHA-256 of the audit log needs no second copy of the file."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(len(buffer))
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        self.sha256.update(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def read_all(self) -> None:
+        while self.read(1024 * 1024):
+            pass
 
 
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def _csv_rows(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(
+    reader: _HashingReader, stream, name: str, limits: Limits
+) -> Iterator[tuple[int, list[str]]]:
+    """The records of a CSV file, decoded and parsed a buffer at a time."""
+    text = io.TextIOWrapper(io.BufferedReader(reader), encoding="utf-8-sig", newline="")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+        head = []
+        for line in text:
+            head.append(line)
+            if line.strip() or len(head) > limits.max_rows:
+                break
+        records = csv.reader(itertools.chain(head, text), delimiter=_delimiter(head[-1] if head else ""))
+        # Spreadsheet row numbers count records, not lines (a quoted cell may span lines).
+        yield from enumerate(records, start=1)
+    except UnicodeDecodeError:
+        line = _first_bad_line(stream)
         raise ImportFailed(
             RowError(
                 None,
@@ -145,23 +305,30 @@ def _csv_rows(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
                 "Hãy mở tệp bằng Excel và lưu lại với kiểu “CSV UTF-8 (Comma delimited)”.",
             )
         ) from None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    try:
-        # Spreadsheet row numbers count records, not lines (a quoted cell may span lines).
-        yield from enumerate(reader, start=1)
     except csv.Error as error:
+        number = records.line_num or None
+        if "field larger than field limit" in str(error):
+            raise ImportFailed(_long_cell(number, None, None, limits)) from None
         raise ImportFailed(
-            RowError(
-                reader.line_num or None,
-                None,
-                f"Tệp CSV “{name}” sai định dạng ({error}).",
-            )
+            RowError(number, None, f"Tệp CSV “{name}” sai định dạng ({error}).")
         ) from None
 
 
-def _delimiter(text: str) -> str:
-    """";" when the first non-blank line has more semicolons than commas outside quotes."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
+def _first_bad_line(stream) -> int:
+    """The line of a CSV file where UTF-8 decoding fails (read again, a line at a time)."""
+    stream.seek(0)
+    for number, line in enumerate(stream, start=1):
+        if isinstance(line, str):
+            return number
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            return number
+    return number
+
+
+def _delimiter(header: str) -> str:
+    """";" when the header line has more semicolons than commas outside quotes."""
     commas = semicolons = 0
     quoted = False
     for char in header:
@@ -176,22 +343,59 @@ def _delimiter(text: str) -> str:
 # --- XLSX -----------------------------------------------------------------------------------
 
 
-def _xlsx_rows(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_rows(stream, name: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
+    """The rows of the first sheet, read as a stream up to the row and column caps.
+
+    The sheet's declared `<dimension>` is ignored (reset_dimensions): a 1.6 KB file declaring
+    A1:XFD1048576 would otherwise make openpyxl hand out 17 billion empty cells.
+    """
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_inflated_size(stream, name, limits)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(stream, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ImportFailed(
-            RowError(None, None, f"Tệp “{name}” không phải là tệp Excel (.xlsx) hợp lệ.")
-        ) from None
+        raise _not_a_workbook(name) from None
     try:
         sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(
+            max_row=limits.max_rows + 2, max_col=limits.max_columns + 1, values_only=True
+        )
+        for number, values in enumerate(rows, start=1):
             yield number, [_cell_text(value) for value in values]
+    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError):
+        raise _not_a_workbook(name) from None
     finally:
         workbook.close()
+
+
+def _check_inflated_size(stream, name: str, limits: Limits) -> None:
+    """Refuse a workbook whose parts inflate past XLSX_INFLATION × IMPORT_MAX_BYTES, from the
+    sizes its zip directory declares (zipfile never inflates an entry past its declared size)."""
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise _not_a_workbook(name) from None
+    finally:
+        stream.seek(0)
+    if inflated > XLSX_INFLATION * limits.max_bytes:
+        raise ImportFailed(
+            RowError(
+                None,
+                None,
+                f"Tệp “{name}” giải nén ra {_megabytes(inflated)} dữ liệu, quá mức cho phép "
+                f"({_megabytes(XLSX_INFLATION * limits.max_bytes)}). Hãy chia thành nhiều tệp.",
+            )
+        )
+
+
+def _not_a_workbook(name: str) -> ImportFailed:
+    return ImportFailed(
+        RowError(None, None, f"Tệp “{name}” không phải là tệp Excel (.xlsx) hợp lệ.")
+    )
 
 
 def _cell_text(value) -> str:
@@ -229,7 +433,11 @@ def _decimal_text(value: Decimal) -> str:
 
 def _clean(text: str) -> str:
     # NFC so that a decomposed "Xã" (from some Mac or web sources) equals the composed one.
-    return unicodedata.normalize("NFC", text.replace("\ufeff", "")).strip()
+    text = unicodedata.normalize("NFC", text.replace("\ufeff", "")).strip()
+    # The app writes formula-like text as "'=…" into CSV (tabular.cells): read it back as "=…".
+    if text.startswith("'") and looks_like_formula(text[1:]):
+        return text[1:]
+    return text
 
 
 def _missing_columns(missing: Sequence[str], required: Sequence[str]) -> list[RowError]:
@@ -249,6 +457,7 @@ def _build_table(
     name: str,
     required: Sequence[str],
     optional: Sequence[str],
+    limits: Limits,
 ) -> Table:
     wanted = list(dict.fromkeys([*required, *optional]))
     header_number = None
@@ -260,6 +469,7 @@ def _build_table(
         values = [_clean(str(value)) for value in raw]
         if not any(values):
             continue
+        _check_row(number, values, header, name, limits)
         if header_number is None:
             header_number, header = number, values
             position = _header_positions(values, wanted, number)
@@ -279,6 +489,44 @@ def _build_table(
     if errors:
         raise ImportFailed(errors)
     return Table(name, tuple(column for column in wanted if column in position), rows)
+
+
+def _check_row(number: int, values: list[str], header: list[str], name: str, limits: Limits):
+    """Refuse the file at the first row past IMPORT_MAX_ROWS, a cell past IMPORT_MAX_COLUMNS,
+    or a cell longer than IMPORT_MAX_CELL_CHARS."""
+    if number > limits.max_rows + 1:
+        raise ImportFailed(
+            RowError(
+                None,
+                None,
+                f"Tệp “{name}” có quá nhiều dòng: chỉ nhận đến "
+                f"{count_text(limits.max_rows)} dòng dữ liệu sau dòng tiêu đề (gặp dữ liệu ở "
+                f"dòng {count_text(number)}). Hãy chia thành nhiều tệp nhỏ hơn.",
+            )
+        )
+    last = max(i for i, value in enumerate(values) if value)
+    if last >= limits.max_columns:
+        raise ImportFailed(
+            RowError(
+                number,
+                None,
+                f"có dữ liệu ở cột thứ {count_text(last + 1)}; tệp chỉ được có đến "
+                f"{limits.max_columns} cột.",
+            )
+        )
+    for i, value in enumerate(values):
+        if len(value) > limits.max_cell_chars:
+            column = header[i] if i < len(header) else None
+            raise ImportFailed(_long_cell(number, column, len(value), limits))
+
+
+def _long_cell(number: int | None, column: str | None, length: int | None, limits: Limits):
+    size = f" ({count_text(length)} ký tự)" if length else ""
+    return RowError(
+        number,
+        column or None,
+        f"ô quá dài{size}: mỗi ô chỉ được có đến {count_text(limits.max_cell_chars)} ký tự.",
+    )
 
 
 def _header_positions(header: list[str], wanted: list[str], number: int) -> dict[str, int]:

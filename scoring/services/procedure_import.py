@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from tabular import ImportFailed, RowError, Table
+from tabular import ErrorList, ImportFailed, RowError, Table
 
 from .. import rules
 from ..models import Assessment, AuditEvent, Period, ProcedureFigures
@@ -77,7 +77,7 @@ def _checked_rows(table: Table, period: Period) -> list[tuple[int, int, dict[str
             "pk", "commune_id", "commune__code"
         )
     }
-    errors: list[RowError] = []
+    errors = ErrorList()  # the first 200 kept, the rest counted
     checks = CodeChecks(period, errors)
     checked = []
     for row in table.rows:

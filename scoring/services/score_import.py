@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tabular import ImportFailed, RowError, Table
+from tabular import ErrorList, ImportFailed, RowError, Table
 
 from .. import rules
 from ..models import Assessment, AuditEvent, Criterion, Period, Score
@@ -122,7 +122,7 @@ def _checked_rows(table: Table, period: Period):
     }
     branches = {code for pk, code, *_ in criteria if pk in parents}
     note = table.has("note")
-    errors: list[RowError] = []
+    errors = ErrorList()  # the first 200 kept, the rest counted
     checks = CodeChecks(period, errors)
     in_file: dict[str, set[str]] = defaultdict(set)
     first_row: dict[str, int] = {}

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tabular import ImportFailed, RowError, Table
+from tabular import ErrorList, ImportFailed, RowError, Table
 
 from .. import rules
 from ..models import Assessment, AuditEvent, Method, Score
@@ -67,7 +67,7 @@ def _check_rows(table: Table, period, *, as_percent: bool):
             assessment__period=period, criterion__method__in=IMPORTED_METHODS
         )
     }
-    errors: list[RowError] = []
+    errors = ErrorList()  # the first 200 kept, the rest counted
     checks = CodeChecks(period, errors)
     planned = []
     for row in table.rows:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tabular import ImportFailed, read_table
+from tabular.cells import csv_row
 
 from .. import rules
 from ..models import Assessment, Period
@@ -109,22 +110,24 @@ def export_csv(request, period):
     for row in table.rows:
         a = row.assessment
         writer.writerow(
-            [
-                a.commune.code,
-                a.commune.name,
-                row.district,
-                a.get_status_display(),
-                row.submitted_text,
-                row.overdue or "",
-                _plain(row.self_total),
-                _plain(row.appraised_total) if row.appraised else "",
-                row.appraised,
-                row.leaves,
-                row.returned,
-                row.rounds,
-                row.assignee,
-                "có" if a.locked else "",
-            ]
+            csv_row(  # a name like "=HYPERLINK(…)" stays text; numbers stay numbers
+                [
+                    a.commune.code,
+                    a.commune.name,
+                    row.district,
+                    a.get_status_display(),
+                    row.submitted_text,
+                    row.overdue or "",
+                    _plain(row.self_total),
+                    _plain(row.appraised_total) if row.appraised else "",
+                    row.appraised,
+                    row.leaves,
+                    row.returned,
+                    row.rounds,
+                    row.assignee,
+                    "có" if a.locked else "",
+                ]
+            )
         )
     return response
 
@@ -184,7 +187,7 @@ def survey(request, period):
                     by=request.user,
                 )
             except ImportFailed as failure:
-                errors = [str(error) for error in failure.errors]
+                errors = failure.lines()  # the first 200, then how many more
             else:
                 messages.success(request, result.summary())
                 return redirect("scoring:survey", period.code)
