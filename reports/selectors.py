@@ -1,10 +1,13 @@
 """Reads for the published results: the ranking, one commune's report, the lost points.
 
-Results and reports read ONLY the frozen snapshot (Publication, Result with its field
-results, adjustments and TTHC figures), never recompute from scores, so a file downloaded
-today says what the decision published. The two exceptions read Score rows on purpose: a
-commune's "criteria where it lost points" and the appraising unit's "tiêu chí dễ mất điểm"
-(the snapshot keeps no per-criterion figures). Every read here takes a fixed number of queries, whatever the number of communes.
+Results and reports read ONLY the frozen snapshot (Publication with its "tiêu chí dễ mất
+điểm", Result with its field results, adjustments, TTHC figures and lost criteria), never
+recompute from scores, so a file downloaded today says what the decision published, whatever
+was corrected since. Scores are read only where there is no snapshot: "tiêu chí dễ mất điểm"
+of a period not published (yet, or reopened for correction), and a version published before
+the snapshot kept its lost criteria (its field is null; it is read as it always was, from the
+scores: filling it now from today's scores would freeze what the version never printed).
+Every read here takes a fixed number of queries, whatever the number of communes.
 """
 
 from __future__ import annotations
@@ -14,14 +17,6 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.conf import settings
-from django.db.models import (
-    Count,
-    DecimalField,
-    ExpressionWrapper,
-    F,
-    Q,
-    Sum,
-)
 
 from scoring import rules
 from scoring.models import (
@@ -32,7 +27,14 @@ from scoring.models import (
     Score,
     decode_field_scores,
 )
-from scoring.selectors import PublicationInfo, latest_publication, publication_info
+from scoring.selectors import (
+    LOST_CRITERIA_KEPT,
+    PublicationInfo,
+    latest_publication,
+    lost_criteria_of,
+    lost_points_by_criterion,
+    publication_info,
+)
 
 from . import charts
 from .formatting import (
@@ -44,7 +46,7 @@ from .formatting import (
     rank_text,
 )
 
-LOST_CRITERIA_SHOWN = 10
+LOST_CRITERIA_SHOWN = LOST_CRITERIA_KEPT
 NOT_APPLICABLE = "—"
 
 
@@ -316,9 +318,11 @@ class FieldLine(_FieldTexts):
 
 @dataclass(frozen=True)
 class LostCriterion:
+    """One criterion where the commune lost points, as its report prints it: maximum and
+    appraised points as rules.leaf_points counts them."""
+
     code: str
     name: str
-    field_code: str
     max_points: Decimal
     appraised: Decimal
     self_score: Decimal | None
@@ -429,36 +433,48 @@ def _previous_fields(period, commune) -> dict[str, FieldScore]:
     return decode_field_scores(document or {})
 
 
-def lost_criteria(period, commune) -> list[LostCriterion]:
-    """The commune's appraised leaves that fell short of their maximum, most lost first."""
-    scores = Score.objects.filter(
-        assessment__period=period,
-        assessment__commune=commune,
-        appraised_score__isnull=False,
-        not_applicable=False,
-    ).select_related("criterion__field")
-    lost = [
-        LostCriterion(
-            code=score.criterion.code,
-            name=score.criterion.name,
-            field_code=score.criterion.field.code if score.criterion.field_id else "",
-            max_points=score.criterion.max_points,
-            appraised=score.appraised_score,
-            self_score=score.self_score,
-            note=score.appraisal_note,
+@dataclass(frozen=True)
+class LostCriteria:
+    """The criteria listed in a commune's report, the points lost over all of its criteria
+    and how many lost any."""
+
+    items: list[LostCriterion]
+    total: Decimal
+    count: int
+
+
+def lost_criteria(result) -> LostCriteria:
+    """The criteria where the commune of `result` lost most points, most first, as its
+    version published them (Result.lost_criteria). A version published before the snapshot
+    kept them is read from the scores, as it always was (one query)."""
+    document = result.lost_criteria
+    if document is None:
+        scores = Score.objects.filter(
+            assessment__period_id=result.publication.period_id,
+            assessment__commune_id=result.commune_id,
         )
-        for score in scores
+        document = next(iter(lost_criteria_of(scores).values()), None)
+    if document is None:
+        return LostCriteria([], Decimal(0), 0)
+    items = [
+        LostCriterion(
+            code=item["code"],
+            name=item["name"],
+            max_points=Decimal(item["max"]),
+            appraised=Decimal(item["score"]),
+            self_score=None if item["self"] is None else Decimal(item["self"]),
+            note=item["note"],
+        )
+        for item in document["items"]
     ]
-    lost = [item for item in lost if item.lost > 0]
-    lost.sort(key=lambda item: (-item.lost, item.code))
-    return lost
+    return LostCriteria(items, Decimal(document["total"]), document["count"])
 
 
 def commune_report(result) -> CommuneReport:
     """One commune's published result: fields with ranks, weak fields, last year's change,
-    the criteria where it lost most points, and its TTHC figures as published ("" when none
-    were entered). Pass a Result with `publication__period` and `commune` loaded; four
-    queries (fields, last year's publication and result, scores).
+    the criteria where it lost most points, and its TTHC figures, all as published ("" when
+    no figures were entered). Pass a Result with `publication__period` and `commune` loaded;
+    three queries (fields, last year's publication and result).
     """
     period = result.publication.period
     threshold = weak_threshold()
@@ -483,14 +499,14 @@ def commune_report(result) -> CommuneReport:
                 previous_rank_of=before.rank_of if before else None,
             )
         )
-    lost = lost_criteria(period, result.commune)
+    lost = lost_criteria(result)
     return CommuneReport(
         result=result,
         info=publication_info(result.publication),
         lines=lines,
-        lost=lost[:LOST_CRITERIA_SHOWN],
-        lost_more=max(len(lost) - LOST_CRITERIA_SHOWN, 0),
-        lost_total=sum((item.lost for item in lost), Decimal(0)),
+        lost=lost.items[:LOST_CRITERIA_SHOWN],
+        lost_more=max(lost.count - LOST_CRITERIA_SHOWN, 0),
+        lost_total=lost.total,
         threshold=threshold,
         procedure=(
             rules.format_procedure_figures(**result.procedure) if result.procedure else ""
@@ -570,46 +586,33 @@ class LostPoints:
 
 
 def lost_points(period) -> list[LostPoints]:
-    """Leaf criteria by the average points the communes lost on them (max − appraised),
-    most first, with the share of communes losing points and the mean appraised − self.
-    One aggregate query; scores not appraised yet and confirmed "không áp dụng" are left out.
+    """Leaf criteria by the average points the communes lost on them (counted maximum −
+    appraised points), most first, with the share of communes losing points and the mean
+    appraised − self. A published period reads its latest version (Publication.lost_points;
+    one query), any other the scores (scoring.selectors.lost_points_by_criterion; one
+    aggregate query). Scores not appraised yet and confirmed "không áp dụng" are left out.
     """
-    exact = DecimalField(max_digits=14, decimal_places=3)
-    lost = ExpressionWrapper(F("criterion__max_points") - F("appraised_score"), output_field=exact)
-    difference = ExpressionWrapper(F("appraised_score") - F("self_score"), output_field=exact)
-    compared = Q(self_score__isnull=False)
-    rows = (
-        Score.objects.filter(
-            assessment__period=period, appraised_score__isnull=False, not_applicable=False
+    rows = None
+    if period.is_published:
+        rows = (
+            Publication.objects.filter(period_id=period.pk)
+            .order_by("-version")
+            .values_list("lost_points", flat=True)
+            .first()
         )
-        .values(
-            "criterion_id",
-            "criterion__code",
-            "criterion__name",
-            "criterion__position",
-            "criterion__max_points",
-            "criterion__field__code",
-        )
-        .annotate(
-            communes=Count("id"),
-            losing=Count("id", filter=Q(appraised_score__lt=F("criterion__max_points"))),
-            lost_sum=Sum(lost, output_field=exact),
-            compared=Count("id", filter=compared),
-            difference_sum=Sum(difference, filter=compared, output_field=exact),
-        )
-        .order_by("criterion__position")
-    )
+    if rows is None:  # not published, or published before the snapshot kept it
+        rows = lost_points_by_criterion(period)
     items = [
         LostPoints(
-            code=row["criterion__code"],
-            name=row["criterion__name"],
-            field_code=row["criterion__field__code"] or "",
-            max_points=row["criterion__max_points"],
+            code=row["code"],
+            name=row["name"],
+            field_code=row["field_code"],
+            max_points=Decimal(row["max_points"]),
             communes=row["communes"],
             losing=row["losing"],
-            lost_sum=row["lost_sum"] or Decimal(0),
+            lost_sum=Decimal(row["lost_sum"]),
             compared=row["compared"],
-            difference_sum=row["difference_sum"] or Decimal(0),
+            difference_sum=Decimal(row["difference_sum"]),
         )
         for row in rows
     ]

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -78,6 +79,48 @@ class NaPolicy(models.TextChoices):
     NONE = "", _("Không được áp dụng “không áp dụng”")
     EXCLUDE = "exclude", _("Loại khỏi điểm tối đa")
     FULL = "full", _("Được điểm tối đa")
+
+
+POINTS_FIELD = models.DecimalField(max_digits=9, decimal_places=3)
+
+
+def _counted_sql(score, excused: models.Q) -> tuple[models.Case, models.Case]:
+    """rules._counted in SQL: (points, counted maximum) of one side of a leaf."""
+    maximum = models.F("criterion__max_points")
+    full = excused & models.Q(criterion__na_policy=NaPolicy.FULL)
+    exclude = excused & models.Q(criterion__na_policy=NaPolicy.EXCLUDE)
+    zero = models.Value(Decimal(0), output_field=POINTS_FIELD)
+    points = models.Case(
+        models.When(full, then=maximum),
+        models.When(exclude, then=zero),
+        default=Coalesce(score, zero),
+        output_field=POINTS_FIELD,
+    )
+    counted_max = models.Case(
+        models.When(exclude, then=zero), default=maximum, output_field=POINTS_FIELD
+    )
+    return points, counted_max
+
+
+class ScoreQuerySet(models.QuerySet):
+    def with_points(self):
+        """Each score with rules.leaf_points as SQL, so that sums stay in the database:
+        `self_points`, `self_max` (the commune's side), `points`, `counted_max` (the appraised
+        side, as published). Sum them after .values(…) to total per assessment or field."""
+        self_assessed = models.Q(criterion__method=Method.SELF_ASSESSED)
+        own_score = models.Case(
+            models.When(self_assessed, then=models.F("self_score")), output_field=POINTS_FIELD
+        )
+        self_points, self_max = _counted_sql(
+            own_score, models.Q(not_applicable=True) & self_assessed
+        )
+        points, counted_max = _counted_sql(
+            models.F("appraised_score"),
+            models.Q(not_applicable=True, not_applicable_confirmed=True),
+        )
+        return self.annotate(
+            self_points=self_points, self_max=self_max, points=points, counted_max=counted_max
+        )
 
 
 class CriterionQuerySet(models.QuerySet):
@@ -344,6 +387,8 @@ class Score(UpdateStamp):
     sample_size = models.PositiveIntegerField(_("cỡ mẫu"), null=True, blank=True)
     source = models.CharField(_("nguồn số liệu"), max_length=300, blank=True)
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
+
+    objects = ScoreQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("điểm tiêu chí")
@@ -696,6 +741,11 @@ class Publication(FrozenModel):
     exclusions = models.JSONField(_("đơn vị không xếp hạng"), default=dict, blank=True)
     # The ranking PDF is rendered once per version and stored (design.md §8, issue: publish).
     ranking_pdf = models.FileField(_("tệp PDF xếp hạng"), blank=True, upload_to="publications/")
+    # "Tiêu chí dễ mất điểm" as published: per leaf criterion, the communes' appraised points
+    # against its maximum (scoring.selectors.lost_points_by_criterion rows, decimals as
+    # strings). Null for a version published before it was kept: the page then reads the
+    # scores, as it did.
+    lost_points = models.JSONField(_("tiêu chí dễ mất điểm"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("lần công bố")
@@ -751,6 +801,13 @@ class Result(FrozenModel):
     adjustments = models.JSONField(_("các khoản thưởng, trừ"), default=list, blank=True)
     # The commune's TTHC figures as published (ProcedureFigures.as_document()), or null.
     procedure = models.JSONField(_("số liệu giải quyết TTHC"), null=True, blank=True)
+    # The criteria where the commune lost points, as its report prints them: the
+    # LOST_CRITERIA_KEPT it lost most on (code, name, maximum, self score, appraised points,
+    # appraisal note), the points lost over all of them and how many there are:
+    # {"items": [{"code": "6.2", "name": "…", "max": "2.000", "self": "2.000",
+    #   "score": "1.500", "note": "…"}, …], "total": "12.253", "count": 14}.
+    # Null for a version published before it was kept: the report then reads the scores.
+    lost_criteria = models.JSONField(_("tiêu chí bị mất điểm"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("kết quả")

@@ -203,14 +203,14 @@ def leaf_points(
     (survey, SIPAS, computed) give the commune no self points and take no claim, but count in
     its maximum; their imported points are their appraised score. No score yet counts 0.
     """
-    zero = Decimal(0)
-    claimed = not_applicable and not imported
-    self_side = _counted(max_points, None if imported else self_score, na_policy, claimed)
-    appraised_side = _counted(max_points, appraised_score, na_policy, not_applicable and confirmed)
-    return LeafPoints(*self_side, *appraised_side) if zero is not None else None
+    own = _counted(max_points, None if imported else self_score, na_policy,
+                   not_applicable and not imported)
+    appraised = _counted(max_points, appraised_score, na_policy, not_applicable and confirmed)
+    return LeafPoints(*own, *appraised)
 
 
 def _counted(max_points, score, na_policy, excused) -> tuple[Decimal, Decimal]:
+    """(points, counted maximum) of one side; `excused`: its "không áp dụng" counts."""
     if excused and na_policy == NA_FULL:
         return max_points, max_points
     if excused and na_policy == NA_EXCLUDE:

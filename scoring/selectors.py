@@ -13,7 +13,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from . import rules
@@ -753,3 +764,102 @@ def adjustments_by_assessment(period) -> dict[int, list[tuple[Decimal, str]]]:
     for assessment, points, reason in rows.values_list("assessment_id", "points", "reason"):
         found.setdefault(assessment, []).append((points, reason))
     return found
+
+
+# --- points lost (the commune report and "tiêu chí dễ mất điểm") ---------------------------
+
+# How many of a commune's lost criteria its report lists (and a publication keeps).
+LOST_CRITERIA_KEPT = 10
+# Appraised leaves that count for points lost: a score was given (imported or appraised). A
+# confirmed "không áp dụng" loses nothing and is left out; a rejected claim counts as scored.
+_LOST_BASIS = Q(appraised_score__isnull=False) & ~Q(
+    not_applicable=True, not_applicable_confirmed=True
+)
+_EXACT = DecimalField(max_digits=14, decimal_places=3)
+
+
+def _lost():
+    return ExpressionWrapper(F("counted_max") - F("points"), output_field=_EXACT)
+
+
+def lost_criteria_of(scores) -> dict[int, dict]:
+    """Per assessment among `scores` (a Score queryset): the LOST_CRITERIA_KEPT leaves it lost
+    most points on (counted maximum − points, rules.leaf_points), most first, then by code;
+    the points lost over all its leaves, and how many lost any. One query, whatever the number
+    of communes: the ranking per commune and its totals are window functions.
+
+    {assessment id: {"items": [{"code", "name", "max", "self", "score", "note"}, …],
+    "total": Decimal, "count": int}}; assessments that lost nothing are absent.
+    """
+    per_assessment = {"partition_by": [F("assessment_id")]}
+    rows = (
+        scores.filter(_LOST_BASIS)
+        .with_points()
+        .annotate(lost=_lost())
+        .filter(lost__gt=0)
+        .annotate(
+            place=Window(
+                RowNumber(),
+                order_by=[F("lost").desc(), F("criterion__code").asc()],
+                **per_assessment,
+            ),
+            lost_total=Window(Sum("lost"), **per_assessment),
+            lost_count=Window(Count("id"), **per_assessment),
+        )
+        .filter(place__lte=LOST_CRITERIA_KEPT)
+        .order_by("assessment_id", "place")
+        .values_list(
+            "assessment_id", "criterion__code", "criterion__name", "counted_max",
+            "self_score", "points", "appraisal_note", "lost_total", "lost_count",
+        )
+    )
+    found: dict[int, dict] = {}
+    for assessment, code, name, maximum, own, points, note, total, count in rows:
+        entry = found.setdefault(assessment, {"items": [], "total": total, "count": count})
+        entry["items"].append(
+            {"code": code, "name": name, "max": maximum, "self": own, "score": points,
+             "note": note}
+        )
+    return found
+
+
+def lost_points_by_criterion(period) -> list[dict]:
+    """Per leaf criterion of the period, over its communes' appraised leaves (as
+    lost_criteria_of counts them): how many, how many lost points, the points lost, and over
+    those with a self score too, Σ (appraised − self). Plain rows in criterion order; one
+    aggregate query. The "tiêu chí dễ mất điểm" page reads them live before publishing, and
+    from the publication (Publication.lost_points) once published."""
+    difference = ExpressionWrapper(F("points") - F("self_score"), output_field=_EXACT)
+    compared = Q(self_score__isnull=False)
+    rows = (
+        Score.objects.filter(_LOST_BASIS, assessment__period_id=period.pk)
+        .with_points()
+        .values("criterion_id")
+        .annotate(
+            code=F("criterion__code"),
+            name=F("criterion__name"),
+            position=F("criterion__position"),
+            max_points=F("criterion__max_points"),
+            field_code=F("criterion__field__code"),
+            communes=Count("id"),
+            losing=Count("id", filter=Q(points__lt=F("counted_max"))),
+            lost_sum=Sum(_lost(), output_field=_EXACT),
+            compared=Count("id", filter=compared),
+            difference_sum=Sum(difference, filter=compared, output_field=_EXACT),
+        )
+        .order_by("position")
+    )
+    return [
+        {
+            "code": row["code"],
+            "name": row["name"],
+            "field_code": row["field_code"] or "",
+            "max_points": row["max_points"],
+            "communes": row["communes"],
+            "losing": row["losing"],
+            "lost_sum": row["lost_sum"] or ZERO,
+            "compared": row["compared"],
+            "difference_sum": row["difference_sum"] or ZERO,
+        }
+        for row in rows
+    ]

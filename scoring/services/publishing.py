@@ -1,12 +1,19 @@
 """Publishing a period (design.md §1 step 5, §4, §5): the frozen, versioned snapshot.
 
 `publish_period` reads everything it needs with a fixed number of set-based queries (the
-number does not grow with the number of communes or criteria): the assessments, the criteria,
-ONE aggregate of the appraised scores per (assessment, field) and the few confirmed "không áp
-dụng" scores, the bonus/deduction points, the TTHC figures, the previous year's results. It passes plain
-values to `rules.standings`, then bulk-inserts the Publication's Result rows (each with its
-field results as one JSON document), marks the period and its assessments published and audits it, all in one
-transaction. Slow side effects (the ranking PDF) are the caller's, after the commit.
+number does not grow with the number of communes or criteria): the assessments, the fields,
+ONE aggregate of the leaves' points and counted maxima per (assessment, field)
+(`Score.objects.with_points()`, the SQL of `rules.leaf_points`), the criteria each commune lost
+most points on, the same per criterion over the period, the bonus/deduction points, the TTHC
+figures, the previous year's results. It passes plain values to `rules.standings`, then
+bulk-inserts the Publication's Result rows, marks the period and its assessments published
+and audits it, all in one transaction. Slow side effects (the ranking PDF) are the caller's,
+after the commit.
+
+A version is frozen whole: each Result keeps, beside its field results, everything the
+commune's report prints (its bonus/deduction points, TTHC figures and the criteria where it
+lost points, with their names, maxima, scores and notes), and the Publication keeps the
+period's "tiêu chí dễ mất điểm"; the reports read only these, never the live scores.
 
 A correction after publishing (design.md §1): `reopen_for_correction` moves the period back
 to appraisal (audited, with a reason), scores are corrected through the usual services or
@@ -23,8 +30,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import DecimalField, F, Max, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import DecimalField, F, Subquery, Sum
 from django.utils import timezone
 
 from communes.models import Succession
@@ -35,7 +41,6 @@ from ..models import (
     Assessment,
     Criterion,
     FieldScore,
-    NaPolicy,
     PROCEDURE_FIGURES,
     Period,
     ProcedureFigures,
@@ -44,7 +49,7 @@ from ..models import (
     Score,
     encode_field_scores,
 )
-from ..selectors import adjustments_by_assessment
+from ..selectors import adjustments_by_assessment, lost_criteria_of, lost_points_by_criterion
 from . import WorkflowError
 from .bulk import copy_rows, record_status_events
 
@@ -82,10 +87,11 @@ def publish_period(
 ) -> Publication:
     """Publish the period's results as a new version; returns the Publication.
 
-    Every assessment must be appraised (or published, when publishing again), unless its
-    commune code is in `exclusions` with a reason: excluded communes are not ranked. Version 1
-    needs no reason; later versions do. Refuses (WorkflowError, Vietnamese, naming the
-    communes) otherwise; nothing is written then. `after_commit(publication)` runs once the
+    Every assessment must be appraised, unless its commune code is in `exclusions` with a
+    reason: excluded communes are not ranked. Version 1 needs no reason; later versions do,
+    and only after `reopen_for_correction`: a published period is refused (the publish page
+    and the `publish` command obey this one rule). Refuses (WorkflowError, Vietnamese, naming
+    the communes) otherwise; nothing is written then. `after_commit(publication)` runs once the
     publication is committed (the publish command stores the ranking PDF with it).
     """
     with transaction.atomic():
@@ -118,7 +124,17 @@ def _clean_exclusions(exclusions: Mapping[str, str]) -> dict[str, str]:
 
 
 def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publication:
-    period = Period.objects.select_for_update().get(pk=period.pk)
+    last_version = Publication.objects.filter(period_id=period.pk).order_by("-version")
+    period = (
+        Period.objects.select_for_update(of=("self",))
+        .annotate(last_version=Subquery(last_version.values("version")[:1]))
+        .get(pk=period.pk)
+    )
+    if period.status == Period.Status.PUBLISHED:
+        raise WorkflowError(
+            f"Kỳ đánh giá {period.code} đã công bố kết quả (lần {period.last_version}). "
+            "Mở lại để điều chỉnh trước khi công bố lần mới."
+        )
     assessments = list(
         Assessment.objects.select_for_update(of=("self",))
         .filter(period_id=period.pk)
@@ -126,42 +142,29 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
         .values_list("pk", "commune_id", "commune__code", "commune__name", "commune__kind", "status")
     )
     _check_ready(period, assessments, exclusions)
-    version = (
-        Publication.objects.filter(period_id=period.pk).aggregate(last=Max("version"))["last"] or 0
-    ) + 1
+    version = (period.last_version or 0) + 1
     if version > 1 and not reason:
         raise WorkflowError(
             f"Kỳ {period.code} đã công bố {version - 1} lần; công bố lần {version} cần nêu lý do "
             "điều chỉnh."
         )
     ranked = [row for row in assessments if row[2] not in exclusions]
-    fields, code_of, field_max_by_kind = _field_maxima(period, {row[4] for row in ranked})
-    points, dropped = _field_points(period)
+    fields, code_of = _fields(period)
+    points, field_max = _field_points(period, fields)
 
     field_scores: dict[int, dict[int, Decimal]] = {}
-    field_max: dict[int, dict[int, Decimal]] = {}
     applicable_max: dict[int, Decimal] = {}
-    max_of_kind = {kind: sum(maxima.values(), ZERO) for kind, maxima in field_max_by_kind.items()}
-    for pk, _commune, _code, name, kind, _status in ranked:
-        scores = points.get(pk, {})
-        if len(scores) < len(fields):  # a field without any score row counts 0
-            scores = {field: scores.get(field, ZERO) for field in fields}
-        if pk in dropped:
-            minus = dropped[pk]
-            field_max[pk] = {
-                field: maximum - minus.get(field, ZERO)
-                for field, maximum in field_max_by_kind[kind].items()
-            }
-            applicable_max[pk] = sum(field_max[pk].values(), ZERO)
-        else:  # the common case: the kind's maxima, shared
-            field_max[pk] = field_max_by_kind[kind]
-            applicable_max[pk] = max_of_kind[kind]
+    for pk, _commune, _code, name, _kind, _status in ranked:
+        maxima = field_max.get(pk) or dict.fromkeys(fields, ZERO)
+        field_max[pk] = maxima
+        applicable_max[pk] = sum(maxima.values(), ZERO)
         if applicable_max[pk] <= 0:
             raise WorkflowError(f"{name}: không có tiêu chí nào áp dụng (điểm tối đa bằng 0).")
-        maxima = field_max[pk]
+        scores = points[pk]
         if not all(maxima.values()):  # a field none of whose criteria applies: not ranked
             scores = {field: score for field, score in scores.items() if maxima[field]}
         field_scores[pk] = scores
+    lost = lost_criteria_of(Score.objects.filter(assessment__period_id=period.pk))
     adjustments = adjustments_by_assessment(period)
     procedures = _procedure_figures(period)
     standings = rules.standings(
@@ -181,6 +184,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
         decision_date=decision_date,
         reason=reason,
         exclusions=exclusions,
+        lost_points=_lost_points_document(period),
     )
     ranked.sort(key=lambda row: (standings[row[0]].rank, row[2]))
     no_previous = (None, None, None)
@@ -213,6 +217,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
                 if pk in adjustments
                 else "[]",
                 procedures.get(commune),
+                _lost_document(lost.get(pk)),
             )
         )
     _insert_results(publication, results)
@@ -223,7 +228,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
 RESULT_COLUMNS = (
     "commune_id", "total", "applicable_max", "index", "rank", "rank_of", "classification",
     "previous_total", "previous_index", "previous_rank", "field_results", "adjustment",
-    "adjustments", "procedure",
+    "adjustments", "procedure", "lost_criteria",
 )
 
 
@@ -271,63 +276,62 @@ def _check_ready(period, assessments, exclusions: dict[str, str]) -> None:
         raise WorkflowError(f"Kỳ đánh giá {period.code} không có đơn vị nào để xếp hạng.")
 
 
-def _field_maxima(
-    period, kinds
-) -> tuple[list[int], dict[int, str], dict[str, dict[int, Decimal]]]:
-    """The fields (in order), their codes and, per commune kind, each field's maximum over the
-    leaves that apply to that kind (design.md §3 `applies_to`). One query."""
-    criteria = list(
-        Criterion.objects.filter(criteria_set_id=period.criteria_set_id)
+def _fields(period) -> tuple[list[int], dict[int, str]]:
+    """The period's fields (lĩnh vực) in order, and their codes. One query."""
+    rows = list(
+        Criterion.objects.filter(criteria_set_id=period.criteria_set_id, parent__isnull=True)
         .order_by("position", "code")
-        .values_list("pk", "parent_id", "field_id", "max_points", "applies_to", "code")
+        .values_list("pk", "code")
     )
-    parents = {parent for _pk, parent, *_ in criteria if parent is not None}
-    fields = [pk for pk, parent, *_ in criteria if parent is None]
-    code_of = {pk: code for pk, parent, *_, code in criteria if parent is None}
-    by_kind = {kind: dict.fromkeys(fields, ZERO) for kind in kinds}
-    for pk, _parent, field, max_points, applies_to, _code in criteria:
-        if pk in parents:
-            continue
-        for kind, maxima in by_kind.items():
-            if not applies_to or kind in applies_to:
-                maxima[field] += max_points
-    return fields, code_of, by_kind
+    return [pk for pk, _code in rows], dict(rows)
 
 
-def _field_points(period) -> tuple[dict[int, dict[int, Decimal]], dict[int, dict[int, Decimal]]]:
-    """assessment → {field: points}, and assessment → {field: maximum dropped}. Two queries.
-
-    The points are the sum of the appraised scores (none yet: 0), then corrected for the few
-    criteria confirmed "không áp dụng" (read through a partial index): such a criterion gives
-    its maximum (na_policy `full`) or leaves the maximum (na_policy `exclude`, design.md §3)
-    instead of its appraised score. A plain SUM keeps the one query over every score of the
-    period as cheap as it can be.
+def _field_points(
+    period, fields
+) -> tuple[dict[int, dict[int, Decimal]], dict[int, dict[int, Decimal]]]:
+    """assessment → {field: points} and assessment → {field: counted maximum}, every field
+    present (a field without a score row counts 0 of 0: none of its leaves applies to the
+    commune's kind, design.md §3 `applies_to`). One aggregate over every score of the period:
+    the leaves' points and counted maxima as rules.leaf_points counts them
+    (Score.objects.with_points), summed per (assessment, field) in SQL.
     """
-    scores = Score.objects.filter(assessment__period_id=period.pk).order_by()
-    sums = scores.values_list("assessment_id", "criterion__field_id").annotate(
-        total=Sum(Coalesce("appraised_score", Value(ZERO)), output_field=SUM_FIELD)
+    sums = (
+        Score.objects.filter(assessment__period_id=period.pk)
+        .with_points()
+        .order_by()
+        .values_list("assessment_id", "criterion__field_id")
+        .annotate(
+            total=Sum("points", output_field=SUM_FIELD),
+            maximum=Sum("counted_max", output_field=SUM_FIELD),
+        )
     )
-    points: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for assessment, field, total in _fetch(sums):
+    points: dict[int, dict[int, Decimal]] = defaultdict(lambda: dict.fromkeys(fields, ZERO))
+    maxima: dict[int, dict[int, Decimal]] = defaultdict(lambda: dict.fromkeys(fields, ZERO))
+    for assessment, field, total, maximum in _fetch(sums):
         points[assessment][field] = total
-    dropped: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    not_applicable = scores.filter(
-        not_applicable=True,
-        not_applicable_confirmed=True,
-        criterion__na_policy__in=(NaPolicy.FULL, NaPolicy.EXCLUDE),
-    )
-    for assessment, field, appraised, max_points, policy in not_applicable.values_list(
-        "assessment_id",
-        "criterion__field_id",
-        "appraised_score",
-        "criterion__max_points",
-        "criterion__na_policy",
-    ):
-        fields = points[assessment]
-        fields[field] += (max_points if policy == NaPolicy.FULL else ZERO) - (appraised or ZERO)
-        if policy == NaPolicy.EXCLUDE:
-            dropped[assessment][field] = dropped[assessment].get(field, ZERO) + max_points
-    return points, dropped
+        maxima[assessment][field] = maximum
+    return points, maxima
+
+
+def _lost_document(lost: dict | None) -> str:
+    """The JSON text kept in Result.lost_criteria (lost_criteria_of's entry; None: nothing
+    lost), decimals as strings."""
+    if lost is None:
+        return '{"items":[],"total":"0","count":0}'
+    items = [
+        {key: (str(value) if isinstance(value, Decimal) else value) for key, value in item.items()}
+        for item in lost["items"]
+    ]
+    document = {"items": items, "total": str(lost["total"]), "count": lost["count"]}
+    return json.dumps(document, ensure_ascii=False)
+
+
+def _lost_points_document(period) -> list[dict]:
+    """The period's "tiêu chí dễ mất điểm" as Publication.lost_points keeps it."""
+    return [
+        {key: (str(value) if isinstance(value, Decimal) else value) for key, value in row.items()}
+        for row in lost_points_by_criterion(period)
+    ]
 
 
 def _procedure_figures(period) -> dict[int, str]:

@@ -95,12 +95,7 @@ def publish(request, period):
                 "Sau khi sửa điểm, công bố lần mới tại trang này.",
             )
             return redirect("scoring:publish", period.code)
-    elif action == "publish" and period.is_published:
-        error = (
-            f"Kỳ đánh giá {period.code} đã công bố kết quả. "
-            "Mở lại để điều chỉnh trước khi công bố lần mới."
-        )
-    elif action == "publish":
+    elif action == "publish":  # publish_period refuses a published period (reopen first)
         exclusions = _exclusions(request.POST, state.waiting)
         if form.is_valid():
             data = form.cleaned_data

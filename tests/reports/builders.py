@@ -29,6 +29,7 @@ from scoring.models import (
     Score,
     encode_field_scores,
 )
+from scoring.selectors import lost_criteria_of, lost_points_by_criterion
 from scoring.services.demo import DONG_TAM_FIELDS, OTHER_TOTALS, allocate
 from scoring.services.setup import CriterionRow, create_period, save_criteria_set
 
@@ -141,7 +142,13 @@ def snapshot(
         decision=decision,
         decision_date=decision_date,
         reason=reason,
+        lost_points=_plain(lost_points_by_criterion(period)),
     )
+    commune_of = dict(period.assessments.values_list("pk", "commune_id"))
+    lost = {
+        commune_of[pk]: entry
+        for pk, entry in lost_criteria_of(Score.objects.filter(assessment__period=period)).items()
+    }
     Result.objects.bulk_create(
         Result(
             publication=publication,
@@ -165,6 +172,7 @@ def snapshot(
                     }
                 )
             ),
+            lost_criteria=_plain(lost.get(c, {"items": [], "total": D(0), "count": 0})),
         )
         for c in sums
     )
@@ -172,6 +180,11 @@ def snapshot(
     period.save(update_fields=["status"])
     period.assessments.update(status=Assessment.Status.PUBLISHED)
     return publication
+
+
+def _plain(value):
+    """`value` with its Decimals as strings, as the snapshot's JSON keeps them."""
+    return json.loads(json.dumps(value, default=str))
 
 
 def _field_targets(communes: list[Unit], totals: list[Decimal], maxima, *, seed: int, dong_tam):

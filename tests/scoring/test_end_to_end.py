@@ -23,6 +23,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from scoring.models import Assessment, Period, Publication, Result
+from scoring.services.publishing import reopen_for_correction
 
 from ..factories import make_user
 
@@ -230,6 +231,12 @@ def test_the_excel_and_pdf_exports_and_the_stored_ranking_pdf(tmp_path, django_c
 
 def test_the_commands_refuse_clearly(tmp_path, django_capture_on_commit_callbacks):
     run_the_year(tmp_path)
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("publish", "NG-2022", "--reason", "Lần nữa", stdout=io.StringIO(), stderr=err)
+    assert "đã công bố kết quả (lần 1). Mở lại để điều chỉnh" in err.getvalue()
+    assert Publication.objects.count() == 1
+    reopen_for_correction(Period.objects.get(code="NG-2022"), by=None, reason="Sửa số quyết định")
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("publish", "NG-2022", stdout=io.StringIO(), stderr=err)

@@ -330,8 +330,21 @@ def test_a_correction_is_version_2_and_leaves_version_1_intact(five, leader, app
     assert AuditEvent.objects.filter(action="reopened_for_correction").count() == 5
 
 
+def test_a_published_period_is_refused_until_it_is_reopened(five, leader):
+    """Issue 10 row 11: the rule lived in the publish page only; the service (and so the
+    `publish` command) published a published period again."""
+    publish_period(five, by=leader)
+    with pytest.raises(WorkflowError, match="đã công bố kết quả .lần 1.. Mở lại để điều chỉnh"):
+        publish_period(five, by=leader, reason="Sửa số quyết định", decision="767/QĐ-UBND")
+    assert Publication.objects.count() == 1
+    assert AuditEvent.objects.filter(action="period_published").count() == 1
+
+
 def test_publishing_again_without_changes_needs_a_reason(five, leader):
     publish_period(five, by=leader)
+    reopen_for_correction(five, by=leader, reason="Sai số quyết định")
+    with pytest.raises(WorkflowError, match="công bố lần 2 cần nêu lý do"):
+        publish_period(five, by=leader)
     second = publish_period(five, by=leader, reason="Sửa số quyết định", decision="767/QĐ-UBND")
     assert second.version == 2 and second.decision == "767/QĐ-UBND"
     assert _snapshot(second) == _snapshot(Publication.objects.get(version=1))

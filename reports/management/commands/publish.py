@@ -1,5 +1,7 @@
 """`publish` (design.md §6): scoring.services.publishing does the publishing; this command,
-in the reports app because it also stores the ranking PDF after the commit, wires the two."""
+in the reports app because it also stores the ranking PDF after the commit, wires the two.
+Every refusal is the service's (a published period is refused until reopened for correction,
+as on the publish page): printed in Vietnamese, exit status 1."""
 
 from collections import Counter
 
@@ -19,8 +21,8 @@ class Command(BaseCommand):
     help = (
         "Công bố kết quả kỳ đánh giá P: tổng điểm, chỉ số, xếp hạng từng lĩnh vực, xếp hạng "
         "chung và xếp loại được lưu cố định thành một lần công bố (lần 1, 2, …). Mọi hồ sơ phải "
-        "đã thẩm định, trừ các đơn vị nêu ở --exclude MÃ:lý do. Công bố lại (lần 2 trở đi) cần "
-        "--reason. Sau khi công bố, tệp PDF xếp hạng được tạo sẵn (trừ khi có --no-pdf)."
+        "đã thẩm định, trừ các đơn vị nêu ở --exclude MÃ:lý do. Kỳ đã công bố không công bố "
+        "lại được: cần mở lại để điều chỉnh trước; công bố lần 2 trở đi cần --reason. Sau khi công bố, tệp PDF xếp hạng được tạo sẵn (trừ khi có --no-pdf)."
     )
 
     def add_arguments(self, parser):
