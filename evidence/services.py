@@ -1,11 +1,12 @@
 """Evidence (tài liệu kiểm chứng): check uploads, store them, link them to criteria, remove them.
 
-A file is accepted only if its extension is on the allowlist, its content starts like that
-kind of file (magic bytes; Office Open XML and OpenDocument files are opened as zip archives
-and must contain their main part), its size is within settings.EVIDENCE_MAX_BYTES and its name
-carries no path. It is stored under MEDIA_ROOT with a random name (evidence.models.evidence_path)
-and its SHA-256; the original Vietnamese name is kept in the database only. Every change is
-audited with the criterion it concerns.
+A file is accepted only if its extension is on the allowlist, its content is really that kind
+of file (evidence.content: structure checked with bounded reads), its size is within
+settings.EVIDENCE_MAX_BYTES and its name carries no path. One upload (all files sent at once)
+may not exceed request_limit(); evidence.middleware refuses larger requests unread. A file is
+stored under MEDIA_ROOT with a random name (evidence.models.evidence_path) and its SHA-256; the
+original Vietnamese name is kept in the database only. Every change is audited with the
+criterion it concerns.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -25,6 +25,7 @@ from scoring.audit import record_event
 from scoring.models import Score
 from scoring.services.self_assessment import check_score_editable
 
+from . import content
 from .models import Evidence
 
 CONTENT_TYPES = {
@@ -42,23 +43,8 @@ CONTENT_TYPES = {
 ALLOWED_TEXT = "PDF, ảnh JPG/PNG, Word (doc, docx), Excel (xls, xlsx), OpenDocument (odt, ods)"
 ACCEPT_ATTRIBUTE = ",".join(f".{extension}" for extension in CONTENT_TYPES)
 
-OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word/Excel (compound file)
-ZIP = b"PK\x03\x04"
-MAGIC = {
-    "pdf": (b"%PDF-",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "doc": (OLE2,),
-    "xls": (OLE2,),
-    "docx": (ZIP,),
-    "xlsx": (ZIP,),
-    "odt": (ZIP,),
-    "ods": (ZIP,),
-}
-# The part an Office Open XML file must contain; the mimetype an OpenDocument file declares.
-OOXML_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
-ODF_MIMETYPE = {"odt": CONTENT_TYPES["odt"], "ods": CONTENT_TYPES["ods"]}
+# Room for the form around the files (multipart headers, names, the CSRF token).
+FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 class EvidenceError(Exception):
@@ -91,6 +77,25 @@ def upload_limits() -> dict:
     }
 
 
+def request_limit() -> int:
+    """The largest request body accepted: one upload's files together, plus the form around them.
+
+    Applies to every request (no page takes more), so the server never stores more than this
+    before the view checks each file.
+    """
+    return settings.EVIDENCE_MAX_BYTES + FORM_OVERHEAD_BYTES
+
+
+def too_large_message(size: int | None = None) -> str:
+    """Why an upload was refused unread: the files chosen at once exceed the limit."""
+    limit = rules.format_megabytes(settings.EVIDENCE_MAX_BYTES)
+    sent = f" (gửi {rules.format_megabytes(size)} MB)" if size else ""
+    return (
+        f"Tải lên bị từ chối: mỗi lần tải lên tối đa {limit} MB cho tất cả các tệp chọn cùng lúc"
+        f"{sent}. Hãy tải lên từng tệp, hoặc giảm dung lượng tệp."
+    )
+
+
 def clean_file_name(name: str) -> str:
     """The name as given, refused if it carries a path or characters no file name needs.
 
@@ -121,29 +126,6 @@ def clean_file_name(name: str) -> str:
     return name
 
 
-def _content_matches(upload, extension: str) -> bool:
-    upload.seek(0)
-    head = upload.read(16)
-    if not any(head.startswith(magic) for magic in MAGIC[extension]):
-        return False
-    if head.startswith(ZIP):
-        upload.seek(0)
-        try:
-            with zipfile.ZipFile(upload) as archive:
-                names = set(archive.namelist())
-                if extension in OOXML_PART:
-                    return OOXML_PART[extension] in names and "[Content_Types].xml" in names
-                if "mimetype" not in names:
-                    return False
-                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
-                return declared == ODF_MIMETYPE[extension]
-        except (zipfile.BadZipFile, OSError, KeyError):
-            return False
-        finally:
-            upload.seek(0)
-    return True
-
-
 def check_upload(upload) -> CheckedFile:
     """Check one uploaded file (name, extension, size, content) and hash it.
 
@@ -161,11 +143,9 @@ def check_upload(upload) -> CheckedFile:
         )
     if upload.size == 0:
         raise EvidenceError(f"Tệp “{name}” rỗng (0 byte).")
-    if not _content_matches(upload, extension):
-        raise EvidenceError(
-            f"Tệp “{name}”: nội dung không phải tệp {extension.upper()} thật "
-            "(phần mở rộng không khớp nội dung). Hãy mở và lưu lại tệp đúng định dạng."
-        )
+    reason = content.problem(upload, extension)
+    if reason:
+        raise EvidenceError(f"Tệp “{name}”: {reason}")
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():

@@ -21,9 +21,11 @@ from scoring.views.assessment import criterion_url, is_partial, score_fragments
 
 from . import services
 from .forms import EvidenceFilesForm, EvidenceReferenceForm, LinkEvidenceForm, error_text
+from .middleware import refusal
 from .models import Evidence
 
-# Shown in the browser (PDF, pictures); anything else is downloaded.
+# Shown in the browser (PDF, pictures: content checked by evidence.content); anything else is
+# downloaded.
 INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 
@@ -51,6 +53,10 @@ def download(request, pk):
         content_type=evidence.content_type or "application/octet-stream",
     )
     response["Cache-Control"] = "private, no-store"
+    # Whatever slipped past the upload checks runs as nothing: no sniffing into HTML, and a
+    # sandboxed document (no scripts, no same-origin access to the app) if it were opened.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
     return response
 
 
@@ -110,6 +116,9 @@ def add(request, score):
     """Upload one or several files as evidence of a criterion."""
     score = _score_for_officer(request, score)
     form = EvidenceFilesForm(request.POST, request.FILES)
+    too_large = refusal(request)
+    if too_large:
+        return _answer(request, score, status=413, errors=[too_large])
     if not form.is_valid():
         return _answer(request, score, status=422, errors=[error_text(form)])
     try:

@@ -34,7 +34,7 @@
  *   (X-CSRFToken, read from the form's csrfmiddlewaretoken). In the answer, every element with
  *   data-oob replaces the element of the page with the same id (totals, states, version
  *   inputs, messages); the rest goes to data-autosave-target, if any.
- *   2xx saved · 409 conflict (no retry; the fragments show both values) · 400/422 refused,
+ *   2xx saved · 409 conflict (no retry; the fragments show both values) · 400/413/422 refused,
  *   403/404 not allowed (the fragments say why) · other statuses and network failures: kept,
  *   retried with growing pauses, and the page warns before closing.
  *   A <details id=…> inside a swapped element keeps its open/closed state.
@@ -127,18 +127,24 @@
     }
   }
 
+  /* The server refuses (413) an upload whose files together pass the limit: say so first. */
   function tooLarge(form) {
     var inputs = form.querySelectorAll("input[type=file][data-max-bytes]");
     for (var i = 0; i < inputs.length; i++) {
       var limit = parseInt(inputs[i].getAttribute("data-max-bytes"), 10);
       var files = inputs[i].files || [];
+      var mb = (limit / 1048576).toFixed(0) + " MB";
+      var total = 0;
       for (var j = 0; j < files.length; j++) {
+        total += files[j].size;
         if (files[j].size > limit) {
           var message = inputs[i].getAttribute("data-max-bytes-message") ||
             "Tệp “{name}” vượt quá giới hạn {limit}; chưa tải lên.";
-          var mb = (limit / 1048576).toFixed(0) + " MB";
           return message.replace("{name}", files[j].name).replace("{limit}", mb);
         }
+      }
+      if (total > limit) {
+        return "Các tệp chọn cùng lúc vượt quá " + mb + " tổng cộng; hãy tải lên từng tệp.";
       }
     }
     return "";
@@ -184,7 +190,7 @@
     var targetSelector = form.getAttribute("data-autosave-target");
     var target = targetSelector ? document.querySelector(targetSelector) : null;
     var knownAnswer = status >= 200 && status < 300 || status === 409 || status === 400 ||
-      status === 422 || status === 403 || status === 404;
+      status === 413 || status === 422 || status === 403 || status === 404;
     if (knownAnswer && html) apply(html, status < 300 ? target : null);
     var event;
     var editedSince = s.seq !== s.sentSeq;
@@ -197,7 +203,7 @@
     } else if (status === 409) {
       show(form, "conflict");
       event = "autosave:error";
-    } else if (status === 400 || status === 422) {
+    } else if (status === 400 || status === 413 || status === 422) {
       show(form, "error");
       if (editedSince && mode(form) === "change") schedule(form, 0);
       event = "autosave:error";

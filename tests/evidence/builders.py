@@ -1,14 +1,19 @@
-"""Real files for evidence tests (PDF, Word, Excel, OpenDocument, fakes) and a wide criteria
-tree with scores and evidence, for query-count tests and bench/assessment_page.py."""
+"""Real files for evidence tests (PDF, Word, Excel, OpenDocument, pictures), hostile ones (zip
+bombs, fakes), and a wide criteria tree with scores and evidence, for query-count tests and
+bench/assessment_page.py."""
 
 import datetime
+import functools
 import io
+import struct
 import zipfile
+import zlib
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
+from PIL import Image
 
 from scoring.models import Method, NaPolicy
 from scoring.services.setup import CriterionRow, create_period, save_criteria_set
@@ -50,33 +55,79 @@ def xlsx_bytes() -> bytes:
     return out.getvalue()
 
 
+CONTENT_TYPES_XML = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+    'package/2006/content-types"><Default Extension="rels" ContentType="application/'
+    'vnd.openxmlformats-package.relationships+xml"/><Override PartName="/word/document.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.'
+    'main+xml"/></Types>'
+)
+RELS_XML = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.'
+    'org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats'
+    '.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
+    "</Relationships>"
+)
+DOCUMENT_XML = (
+    '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+    'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Báo cáo</w:t></w:r></w:p>'
+    "</w:body></w:document>"
+)
+
+
+def zip_of(parts: dict[str, bytes | str]) -> bytes:
+    """A zip archive holding `parts` (name → content), deflated, as Word and Excel write them."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def docx_parts() -> dict[str, str]:
+    return {
+        "[Content_Types].xml": CONTENT_TYPES_XML,
+        "_rels/.rels": RELS_XML,
+        "word/document.xml": DOCUMENT_XML,
+    }
+
+
 def docx_bytes() -> bytes:
     """A minimal Office Open XML document (the parts Word needs)."""
+    return zip_of(docx_parts())
+
+
+ODF_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+    'opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry '
+    'manifest:full-path="/" manifest:media-type="{mimetype}"/><manifest:file-entry '
+    'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+)
+ODF_CONTENT = (
+    '<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:'
+    'names:tc:opendocument:xmlns:office:1.0" office:version="1.2"><office:body/>'
+    "</office:document-content>"
+)
+ODT = "application/vnd.oasis.opendocument.text"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+
+
+def odf_bytes(mimetype: str = ODT, *, content: str = ODF_CONTENT) -> bytes:
+    """An OpenDocument package: `mimetype` first and stored, the manifest, content.xml."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'content-types"><Override PartName="/word/document.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
-        )
-        archive.writestr(
-            "word/document.xml",
-            '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-            'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Báo cáo</w:t></w:r></w:p>'
-            "</w:body></w:document>",
-        )
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", ODF_MANIFEST.format(mimetype=mimetype))
+        archive.writestr("content.xml", content)
     return out.getvalue()
 
 
 def odt_bytes() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr(
-            "mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED
-        )
-        archive.writestr("content.xml", "<office:document-content/>")
-    return out.getvalue()
+    return odf_bytes(ODT)
+
+
+def ods_bytes() -> bytes:
+    return odf_bytes(ODS)
 
 
 def plain_zip_bytes() -> bytes:
@@ -84,6 +135,114 @@ def plain_zip_bytes() -> bytes:
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("virus.exe", b"MZ\x90\x00")
     return out.getvalue()
+
+
+def image_bytes(kind: str = "PNG", size: tuple[int, int] = (40, 30)) -> bytes:
+    """A real picture written by Pillow ("PNG" or "JPEG")."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, kind)
+    return out.getvalue()
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A PNG whose header declares width × height pixels, with almost no pixel data.
+
+    Decoding it would take width × height × 3 bytes: a decompression bomb for whoever opens it.
+    """
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">L", len(data)) + kind + data + struct.pack(">L", zlib.crc32(kind + data))
+
+    header = struct.pack(">LLBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+            + chunk(b"IEND", b""))
+
+
+def ole2_bytes() -> bytes:
+    """The 512-byte header of a version 3 compound file (legacy .doc/.xls), sectors after it."""
+    header = bytearray(512)
+    header[0:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
+    return bytes(header) + b"\x00" * 1024
+
+
+# --- hostile files ----------------------------------------------------------------------------
+
+GIB = 1024 * 1024 * 1024
+
+
+@functools.cache
+def deflated_zeros(size: int) -> tuple[bytes, int]:
+    """(raw deflate stream, CRC-32) of `size` zero bytes, built from one repeated 1 MiB block.
+
+    Full flushes end each block on a byte boundary, so one compressed MiB can be repeated:
+    1 GiB of zeros costs about 1 MB and well under a second to make.
+    """
+    block = 1024 * 1024
+    assert size % block == 0
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    piece = compressor.compress(b"\x00" * block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    tail = zlib.compressobj(9, zlib.DEFLATED, -15).flush()  # an empty final block
+    zeros, crc = b"\x00" * block, 0
+    for _ in range(size // block):
+        crc = zlib.crc32(zeros, crc)
+    return piece * (size // block) + tail, crc
+
+
+def raw_zip(entries: list[tuple[str, bytes, int, int, int]]) -> bytes:
+    """A zip from pre-compressed entries: (name, data, method, crc, uncompressed size).
+
+    zipfile cannot write an entry whose deflated data it did not compress itself.
+    """
+    out, directory = io.BytesIO(), io.BytesIO()
+    for name, data, method, crc, size in entries:
+        encoded = name.encode()
+        offset = out.tell()
+        out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, method, 0, 0x21,
+                              crc, len(data), size, len(encoded), 0))
+        out.write(encoded + data)
+        directory.write(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, method, 0, 0x21,
+                                    crc, len(data), size, len(encoded), 0, 0, 0, 0, 0, offset))
+        directory.write(encoded)
+    start, listing = out.tell(), directory.getvalue()
+    out.write(listing)
+    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries),
+                          len(listing), start, 0))
+    return out.getvalue()
+
+
+def stored(name: str, data: bytes | str) -> tuple[str, bytes, int, int, int]:
+    data = data.encode() if isinstance(data, str) else data
+    return name, data, zipfile.ZIP_STORED, zlib.crc32(data), len(data)
+
+
+def bomb(name: str, size: int = GIB) -> tuple[str, bytes, int, int, int]:
+    data, crc = deflated_zeros(size)
+    return name, data, zipfile.ZIP_DEFLATED, crc, size
+
+
+def odt_bomb() -> bytes:
+    """An .odt whose `mimetype` entry inflates to 1 GiB (about 1 MB on disk)."""
+    return raw_zip([
+        bomb("mimetype"),
+        stored("META-INF/manifest.xml", ODF_MANIFEST.format(mimetype=ODT)),
+        stored("content.xml", ODF_CONTENT),
+    ])
+
+
+def docx_bomb() -> bytes:
+    """A .docx whose word/document.xml inflates to 1 GiB."""
+    return raw_zip([
+        stored("[Content_Types].xml", CONTENT_TYPES_XML),
+        stored("_rels/.rels", RELS_XML),
+        bomb("word/document.xml"),
+    ])
+
+
+def xlsx_bomb() -> bytes:
+    """A real workbook (openpyxl) plus a 1 GiB sheet."""
+    with zipfile.ZipFile(io.BytesIO(xlsx_bytes())) as archive:
+        parts = [stored(info.filename, archive.read(info)) for info in archive.infolist()]
+    return raw_zip(parts + [bomb("xl/worksheets/sheet2.xml")])
 
 
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64

@@ -16,6 +16,7 @@ from tests.evidence.builders import (
     EXE,
     HTML,
     docx_bytes,
+    image_bytes,
     odt_bytes,
     pdf_bytes,
     plain_zip_bytes,
@@ -102,8 +103,8 @@ def test_several_files_at_once_and_office_formats(client, officer, assessment):
         upload("Báo cáo.docx", docx_bytes()),
         upload("Số liệu.xlsx", xlsx_bytes()),
         upload("Biên bản.odt", odt_bytes()),
-        upload("Ảnh chụp.JPG", b"\xff\xd8\xff\xe0" + b"\x00" * 100),
-        upload("Sơ đồ.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100),
+        upload("Ảnh chụp.JPG", image_bytes("JPEG")),
+        upload("Sơ đồ.png", image_bytes("PNG")),
     )
     assert response.status_code == 200, response.content.decode()
     assert set(Evidence.objects.values_list("content_type", flat=True)) == {
