@@ -6,6 +6,8 @@ MEDIA_ROOT     where evidence files are stored (default: media/ beside manage.py
 SECRET_KEY     required when DEBUG is off
 DEBUG          1/0, true/false (default: on, for a newcomer's first run)
 ALLOWED_HOSTS  comma-separated host names
+AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES   login lockout: wrong passwords allowed (5), minutes (15)
+TRUSTED_PROXY_COUNT  reverse proxies appending to X-Forwarded-For in front of gunicorn (0)
 """
 
 import os
