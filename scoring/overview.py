@@ -25,6 +25,7 @@ from communes.models import Unit
 
 from . import rules, selectors
 from .models import Adjustment, Assessment, AuditEvent, Method, NaPolicy, Score
+from .permissions import is_handed_in
 
 ZERO = Decimal(0)
 Status = Assessment.Status
@@ -72,7 +73,7 @@ class PeriodRow:
     url: str
     district: str
     overdue: int
-    self_total: Decimal
+    self_total: Decimal | None  # None for a draft: the commune's unfinished work is its own
     appraised_total: Decimal  # as published: the leaves' appraised points + the adjustment
     gap: Decimal  # appraised − self over the self-assessed leaves appraised so far
     appraised: int
@@ -219,6 +220,7 @@ def period_table(period, *, status: str = "", district: str = "", today=None) ->
     for a in period_assessments(period, status=status, district=district):
         a.period = period  # labels need it; no query per row
         sum_ = sums.get(a.pk, empty)
+        handed_in = is_handed_in(a)  # a draft's self points are the commune's own
         adjustment = adjustments.get(a.pk)
         overdue = 0
         if a.status == Status.DRAFT or (a.submitted_at and not rounds.get(a.pk)):
@@ -234,9 +236,13 @@ def period_table(period, *, status: str = "", district: str = "", today=None) ->
                 url=f"{prefix}{a.commune.code}/",
                 district=a.commune.parent.name if a.commune.parent_id else "",
                 overdue=overdue,
-                self_total=sum_["self_total"] or ZERO,
+                self_total=(sum_["self_total"] or ZERO) if handed_in else None,
                 appraised_total=(sum_["appraised_total"] or ZERO) + (adjustment or ZERO),
-                gap=(sum_["appraised_compared"] or ZERO) - (sum_["self_appraised"] or ZERO),
+                gap=(
+                    (sum_["appraised_compared"] or ZERO) - (sum_["self_appraised"] or ZERO)
+                    if handed_in
+                    else ZERO
+                ),
                 appraised=sum_["appraised"],
                 leaves=sum_["leaves"],
                 returned=sum_["returned"] if a.status != Status.DRAFT else 0,

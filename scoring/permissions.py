@@ -118,13 +118,33 @@ def self_assessment_closed_reason(assessment, today=None, *, status=None) -> str
     )
 
 
+def is_handed_in(assessment) -> bool:
+    """Has the commune handed its self-assessment in (anything but a draft)?
+
+    Until then its scores, explanations, evidence and their history are its own unfinished
+    work: nobody outside the commune reads them, in any view (issue 10 §6). A withdrawn
+    submission is a draft again; a returned one stays handed in (the appraising unit asked).
+    """
+    return assessment.status != Assessment.Status.DRAFT
+
+
 def can_view_self_assessment(user, assessment) -> bool:
-    """Read the self scores, explanations and evidence (see the rules above)."""
+    """Read the self scores, explanations and evidence (see the rules above).
+
+    The one check for the commune's own work: the assessment page, its history, the minutes,
+    the appraisal page and its fragments, evidence downloads all ask it.
+    """
     if is_officer_of(user, assessment) or is_leader_of_commune(user, assessment):
         return True
-    if assessment.status == Assessment.Status.DRAFT:
+    if not is_handed_in(assessment):
         return False
     return can_appraise(user, assessment) or has_role(user, assessment.period.unit, Role.LEADER)
+
+
+def awaits_submission(user, assessment) -> bool:
+    """The appraising unit looking at a commune that has not handed in yet: its pages answer
+    "chưa nộp" (scoring/not_submitted.html) instead of 403, files answer 403."""
+    return can_view_appraisal(user, assessment) and not can_view_self_assessment(user, assessment)
 
 
 def can_edit_self(user, assessment) -> bool:
@@ -202,9 +222,20 @@ def can_view_appraisal_notes(user, assessment) -> bool:
     return can_view_appraisal(user, assessment) or assessment.period.is_published
 
 
+def can_view_appraisal_sheet(user, assessment) -> bool:
+    """The appraisal side beside the commune's work (appraisal page and its autosave
+    fragments, minutes, full audit history): the appraising unit, once handed in."""
+    return can_view_appraisal(user, assessment) and can_view_self_assessment(user, assessment)
+
+
 def can_view_history(user, assessment) -> bool:
     """The full audit history of an assessment (every field, every user)."""
-    return can_view_appraisal(user, assessment)
+    return can_view_appraisal_sheet(user, assessment)
+
+
+def can_view_minutes(user, assessment) -> bool:
+    """The appraisal minutes (biên bản thẩm định): they print every self score and reason."""
+    return can_view_appraisal_sheet(user, assessment)
 
 
 APPRAISABLE_STATES = (Assessment.Status.SUBMITTED, Assessment.Status.UNDER_REVIEW)

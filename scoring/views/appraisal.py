@@ -37,13 +37,14 @@ from ..permissions import (
     can_adjust,
     can_appraise,
     can_change_appraisal,
-    can_view_appraisal,
+    can_view_appraisal_sheet,
     can_view_history,
+    can_view_minutes,
 )
 from ..services import WorkflowError, adjustments
 from ..services import appraisal as services
 from ..services.self_assessment import FIELD_LABELS, ConflictError
-from .assessment import get_assessment, is_partial, not_submitted_page
+from .assessment import get_assessment, is_partial, refusal
 
 Status = Assessment.Status
 
@@ -79,8 +80,9 @@ def appraisal_page(request, assessment):
     note; field and overall totals, self vs appraised (the overall with the bonus/deduction
     points, as published); return rounds; the bonus/deduction points; the commune's TTHC
     figures for the period (context for the TTHC criteria); the actions."""
-    if assessment.status == Status.DRAFT:
-        return not_submitted_page(request, assessment)
+    refused = refusal(request, assessment, can_view_appraisal_sheet)
+    if refused:
+        return refused
     user = request.user
     sheet = selectors.assessment_sheet(assessment)
     rounds = services.review_rounds(assessment)
@@ -187,8 +189,12 @@ def _score_answer(request, assessment, score, *, status=200, error="", conflict=
 @require_POST
 @login_required
 def save_appraisal(request, period, commune, score):
-    """Save one criterion's appraised score and note (no reload; version checked; audited)."""
+    """Save one criterion's appraised score and note (no reload; version checked; audited).
+
+    Its fragments carry the self totals: a draft is refused before anything is read."""
     assessment = _appraiser_assessment(request, period, commune)
+    if not can_view_appraisal_sheet(request.user, assessment):
+        raise PermissionDenied
     found = assessment.scores.select_related("criterion").filter(pk=score).first()
     if found is None:
         raise Http404
@@ -347,7 +353,7 @@ def minutes(request, period, commune):
     """The appraisal minutes as PDF: per criterion self score, appraised score and reason;
     totals; the team and the date; the national heading."""
     assessment = get_assessment(request, period, commune)
-    if not can_view_appraisal(request.user, assessment):
+    if not can_view_minutes(request.user, assessment):
         raise PermissionDenied
     context = minutes_context(assessment)
     pdf = render_pdf("scoring/minutes.html", context)
@@ -461,8 +467,9 @@ def history(request, period, commune):
     """Every audit event of the assessment, newest first, filterable by action, criterion and
     user (the appraising unit only)."""
     assessment = get_assessment(request, period, commune)
-    if not can_view_history(request.user, assessment):
-        raise PermissionDenied
+    refused = refusal(request, assessment, can_view_history)
+    if refused:
+        return refused
     events = selectors.events_for_commune(assessment, everything=True)
     action = request.GET.get("action", "")
     criterion = request.GET.get("criterion", "")

@@ -23,10 +23,10 @@ from .. import rules, selectors
 from ..forms import SelfScoreForm
 from ..models import Assessment
 from ..permissions import (
+    awaits_submission,
     can_appraise,
     can_edit_score,
     can_submit,
-    can_view_appraisal,
     can_view_appraisal_notes,
     can_view_self_assessment,
     can_withdraw,
@@ -89,17 +89,27 @@ def not_submitted_page(request, assessment):
     )
 
 
+def refusal(request, assessment, may=can_view_self_assessment):
+    """None when `may(user, assessment)`; otherwise the answer instead of the commune's work:
+    the "chưa nộp" page for the appraising unit before the commune hands in, 403 for anyone
+    else (scoring.permissions.awaits_submission)."""
+    if may(request.user, assessment):
+        return None
+    if awaits_submission(request.user, assessment):
+        return not_submitted_page(request, assessment)
+    raise PermissionDenied
+
+
 def _deadline(assessment):
     return selectors.deadline_of(assessment, timezone.localdate())
 
 
 def self_assessment_page(request, assessment):
     """The criteria tree with this commune's scores and evidence; editable where allowed."""
+    refused = refusal(request, assessment)
+    if refused:
+        return refused
     user = request.user
-    if not can_view_self_assessment(user, assessment):
-        if can_view_appraisal(user, assessment):
-            return not_submitted_page(request, assessment)
-        raise PermissionDenied
     officer = is_officer_of(user, assessment)
     sheet = selectors.assessment_sheet(
         assessment, can_edit=lambda score: can_edit_score(user, assessment, score)
@@ -284,9 +294,10 @@ def withdraw(request, period, commune):
 def history(request, period, commune):
     """The assessment's changes (audit events) the viewer may read."""
     assessment = get_assessment(request, period, commune)
+    refused = refusal(request, assessment)
+    if refused:
+        return refused
     user = request.user
-    if not (can_appraise(user, assessment) or can_view_self_assessment(user, assessment)):
-        raise PermissionDenied
     everything = can_view_appraisal_notes(user, assessment)
     events = selectors.events_for_commune(assessment, everything=everything)
     page = Paginator(events, HISTORY_PAGE).get_page(request.GET.get("page"))
