@@ -138,7 +138,7 @@ class ErrorList:
         return iter(self.kept)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     number: int  # the spreadsheet row number (header = 1)
     values: dict[str, str]
@@ -251,6 +251,9 @@ def _check_size(stream, name: str, limits: Limits) -> None:
 
 
 def _megabytes(size: int) -> str:
+    """A file size for people: "52,4 MB", "30 MB"; under 1 MB in bytes ("3.044 byte")."""
+    if size < 1024 * 1024:
+        return f"{count_text(size)} byte"
     return f"{size / 1024 / 1024:.1f} MB".replace(".", ",").replace(",0 MB", " MB")
 
 
@@ -344,13 +347,17 @@ def _delimiter(header: str) -> str:
 
 
 def _xlsx_rows(stream, name: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
-    """The rows of the first sheet, read as a stream up to the row and column caps.
+    """The rows of the first sheet that hold cells, as a stream, up to the row and column caps.
 
-    The sheet's declared `<dimension>` is ignored (reset_dimensions): a 1.6 KB file declaring
-    A1:XFD1048576 would otherwise make openpyxl hand out 17 billion empty cells.
+    The sheet's declared `<dimension>` and row gaps are ignored: a 1.6 KB file declaring
+    A1:XFD1048576 made openpyxl's `iter_rows` hand out 1,048,576 rows of 16,384 cells (a worker
+    spun for minutes); `reset_dimensions()` alone still pads every gap up to a last row
+    numbered 1,048,576. So the sheet's XML is read with openpyxl's own row parser (the one
+    `iter_rows` uses, dates and shared strings included), which yields only the rows present.
     """
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
+    from openpyxl.worksheet._reader import WorkSheetParser
 
     _check_inflated_size(stream, name, limits)
     try:
@@ -359,16 +366,36 @@ def _xlsx_rows(stream, name: str, limits: Limits) -> Iterator[tuple[int, list[st
         raise _not_a_workbook(name) from None
     try:
         sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(
-            max_row=limits.max_rows + 2, max_col=limits.max_columns + 1, values_only=True
-        )
-        for number, values in enumerate(rows, start=1):
-            yield number, [_cell_text(value) for value in values]
-    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError):
+        with sheet._get_source() as source:
+            parser = WorkSheetParser(
+                source,
+                sheet._shared_strings,
+                data_only=True,
+                epoch=workbook.epoch,
+                date_formats=workbook._date_formats,
+                timedelta_formats=workbook._timedelta_formats,
+            )
+            for number, cells in parser.parse():
+                yield number, _xlsx_values(number, cells, name, limits)
+    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError, TypeError):
         raise _not_a_workbook(name) from None
     finally:
         workbook.close()
+
+
+def _xlsx_values(number: int, cells: list[dict], name: str, limits: Limits) -> list[str]:
+    """One parsed row as texts in column order; refused if a value lies past a cap."""
+    filled = [cell for cell in cells if cell["value"] is not None]
+    if not filled:
+        return []
+    _check_row_number(number, name, limits)
+    last = max(cell["column"] for cell in filled)
+    if last > limits.max_columns:
+        raise ImportFailed(_too_wide(number, last, limits))
+    values = [""] * last
+    for cell in filled:
+        values[cell["column"] - 1] = _cell_text(cell["value"])
+    return values
 
 
 def _check_inflated_size(stream, name: str, limits: Limits) -> None:
@@ -466,19 +493,18 @@ def _build_table(
     absent: dict[str, str] = {}
     rows: list[Row] = []
     for number, raw in cells:
-        values = [_clean(str(value)) for value in raw]
-        if not any(values):
+        if not any(cell.strip() for cell in raw):
             continue
-        _check_row(number, values, header, name, limits)
+        _check_row(number, raw, header, name, limits)
         if header_number is None:
-            header_number, header = number, values
-            position = _header_positions(values, wanted, number)
+            header_number, header = number, [_clean(cell) for cell in raw]
+            position = _header_positions(header, wanted, number)
             absent = {column: "" for column in wanted if column not in position}
             continue
-        values += [""] * (len(header) - len(values))
-        rows.append(
-            Row(number, {**absent, **{column: values[i] for column, i in position.items()}})
-        )
+        # Only the wanted cells are kept (and cleaned): a file's other columns cost nothing.
+        width = len(raw)
+        values = {column: _clean(raw[i]) if i < width else "" for column, i in position.items()}
+        rows.append(Row(number, {**absent, **values}))
     if header_number is None:
         raise ImportFailed(RowError(None, None, f"Tệp “{name}” trống: không có dòng tiêu đề."))
     errors = _missing_columns([c for c in required if c not in position], required)
@@ -494,6 +520,19 @@ def _build_table(
 def _check_row(number: int, values: list[str], header: list[str], name: str, limits: Limits):
     """Refuse the file at the first row past IMPORT_MAX_ROWS, a cell past IMPORT_MAX_COLUMNS,
     or a cell longer than IMPORT_MAX_CELL_CHARS."""
+    _check_row_number(number, name, limits)
+    if len(values) > limits.max_columns:
+        last = max(i for i, value in enumerate(values) if value.strip())
+        if last >= limits.max_columns:
+            raise ImportFailed(_too_wide(number, last + 1, limits))
+    if max(map(len, values)) > limits.max_cell_chars:
+        for i, value in enumerate(values):
+            if len(value.strip()) > limits.max_cell_chars:
+                column = header[i] if i < len(header) else None
+                raise ImportFailed(_long_cell(number, column, len(value.strip()), limits))
+
+
+def _check_row_number(number: int, name: str, limits: Limits) -> None:
     if number > limits.max_rows + 1:
         raise ImportFailed(
             RowError(
@@ -504,20 +543,15 @@ def _check_row(number: int, values: list[str], header: list[str], name: str, lim
                 f"dòng {count_text(number)}). Hãy chia thành nhiều tệp nhỏ hơn.",
             )
         )
-    last = max(i for i, value in enumerate(values) if value)
-    if last >= limits.max_columns:
-        raise ImportFailed(
-            RowError(
-                number,
-                None,
-                f"có dữ liệu ở cột thứ {count_text(last + 1)}; tệp chỉ được có đến "
-                f"{limits.max_columns} cột.",
-            )
-        )
-    for i, value in enumerate(values):
-        if len(value) > limits.max_cell_chars:
-            column = header[i] if i < len(header) else None
-            raise ImportFailed(_long_cell(number, column, len(value), limits))
+
+
+def _too_wide(number: int, column: int, limits: Limits) -> RowError:
+    return RowError(
+        number,
+        None,
+        f"có dữ liệu ở cột thứ {count_text(column)}; tệp chỉ được có đến "
+        f"{limits.max_columns} cột.",
+    )
 
 
 def _long_cell(number: int | None, column: str | None, length: int | None, limits: Limits):
