@@ -23,6 +23,7 @@ from django.db import transaction
 from scoring import rules
 from scoring.audit import record_event
 from scoring.models import Score
+from scoring.services import locked_assessment
 from scoring.services.self_assessment import check_score_editable
 
 from . import content
@@ -154,6 +155,24 @@ def check_upload(upload) -> CheckedFile:
     return CheckedFile(upload, name, extension, upload.size, digest.hexdigest())
 
 
+def _lock_for_change(score: Score) -> Score:
+    """The score re-read under its assessment's lock, the change checked on both.
+
+    Links and removals of one assessment take turns: a second officer linking the same item
+    finds it linked, and removing an item's last link never races a new link (the item would
+    be deleted under it); a concurrent submit or lock waits, or is waited for.
+    """
+    assessment = locked_assessment(score.assessment_id)
+    locked = (
+        Score.objects.select_for_update(of=("self",))
+        .select_related("criterion")
+        .get(pk=score.pk, assessment_id=assessment.pk)
+    )
+    locked.assessment = assessment
+    check_score_editable(assessment, locked)
+    return locked
+
+
 def _event(score: Score, evidence: Evidence, action: str, *, by, old="", new="", **detail):
     record_event(
         score.assessment,
@@ -190,16 +209,17 @@ def add_evidence_files(score: Score, uploads, *, by) -> tuple[list[Evidence], li
         if len(uploads) > 1:
             errors.append("Không tệp nào được lưu; hãy bỏ các tệp bị từ chối rồi tải lên lại.")
         raise EvidenceError(errors)
-    known = {
-        item.sha256: item
-        for item in Evidence.objects.filter(
-            assessment=assessment, sha256__in=[c.sha256 for c in checked]
-        ).exclude(file="")
-    }
     stored_names: list[str] = []
     items, notes = [], []
     try:
         with transaction.atomic():
+            score = _lock_for_change(score)
+            known = {
+                item.sha256: item
+                for item in Evidence.objects.filter(
+                    assessment=assessment, sha256__in=[c.sha256 for c in checked]
+                ).exclude(file="")
+            }
             for item in checked:
                 existing = known.get(item.sha256)
                 if existing is not None:
@@ -246,7 +266,7 @@ def add_evidence_reference(
     by,
 ) -> Evidence:
     """Record a document reference (số/ký hiệu, ngày ban hành, cơ quan ban hành) as evidence."""
-    check_score_editable(score.assessment, score)
+    score = _lock_for_change(score)
     doc_number = doc_number.strip()
     if not doc_number:
         raise EvidenceError("Hãy nhập số, ký hiệu văn bản.")
@@ -276,7 +296,7 @@ def link_evidence(evidence_items, score: Score, *, by) -> int:
 
     One decision often proves several criteria. Returns how many links were added.
     """
-    check_score_editable(score.assessment, score)
+    score = _lock_for_change(score)
     added = 0
     linked = set(score.evidence.values_list("pk", flat=True))
     for evidence in evidence_items:
@@ -296,7 +316,7 @@ def remove_evidence(evidence: Evidence, score: Score, *, by) -> bool:
 
     Audited with the criterion. Returns True if the item itself was deleted.
     """
-    check_score_editable(score.assessment, score)
+    score = _lock_for_change(score)
     if not evidence.scores.filter(pk=score.pk).exists():
         raise EvidenceError("Tài liệu này không gắn với tiêu chí này.")
     evidence.scores.remove(score)

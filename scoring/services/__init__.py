@@ -3,25 +3,54 @@
 setup.py        criteria sets and periods (the foundation)
 """
 
-from ..models import Assessment
+from collections.abc import Iterable
+
+from django.db import connection
+
+from ..models import Assessment, Period
 
 
 class WorkflowError(Exception):
     """A workflow step was refused; the message is Vietnamese and says why."""
 
 
-def locked_assessment(assessment: Assessment) -> Assessment:
+def share_periods(assessment_ids: Iterable[int]) -> None:
+    """Hold the periods of these assessments (FOR KEY SHARE) until the transaction ends; call
+    it before locking any assessment.
+
+    Publishing and reopening a period for correction lock the period (FOR UPDATE) and then its
+    assessments; taking the period first too keeps one order, so the two never deadlock. The
+    share lock does not hold up other assessments' steps, which share it, nor the audit
+    events that point at the period. A no-op where the database has no row locks (SQLite
+    serialises writers).
+    """
+    ids = sorted(set(assessment_ids))
+    if not ids or not connection.features.has_select_for_update:
+        return
+    # An assessment never changes period: its period_id needs no lock.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Period._meta.db_table} WHERE id IN (SELECT period_id FROM "
+            f"{Assessment._meta.db_table} WHERE id IN ({', '.join(['%s'] * len(ids))})) "
+            "ORDER BY id FOR KEY SHARE",
+            ids,
+        )
+
+
+def locked_assessment(assessment: Assessment | int) -> Assessment:
     """The assessment re-read and locked until the transaction ends, with what the workflow
     checks read: its period (criteria set, unit) and its commune up to the province.
 
-    The assessment's row and its period's are locked (FOR NO KEY UPDATE), so a concurrent
-    publish or reopening for correction (FOR UPDATE of the period) waits, as does any other
-    workflow step on the assessment; rows that merely point at the period (audit events of
-    other communes' saves) are not held up. The units are read, not locked (PostgreSQL cannot
-    lock the optional side of an outer join).
+    Its period is held first (share_periods: a concurrent publish or reopening for correction
+    waits, or is waited for), then the assessment's row is locked (FOR NO KEY UPDATE), so any
+    other workflow step or save on the assessment waits. Other communes' saves in the period
+    are not held up. The units are read, not locked (PostgreSQL cannot lock the optional side
+    of an outer join). Takes the assessment or its id.
     """
+    pk = assessment if isinstance(assessment, int) else assessment.pk
+    share_periods([pk])
     return (
-        Assessment.objects.select_for_update(no_key=True, of=("self", "period"))
+        Assessment.objects.select_for_update(no_key=True, of=("self",))
         .select_related("period__criteria_set", "period__unit", "commune__parent__parent")
-        .get(pk=assessment.pk)
+        .get(pk=pk)
     )

@@ -26,7 +26,7 @@ from .. import rules
 from ..audit import record_event
 from ..models import Assessment, AuditEvent, Method, NaPolicy, Score
 from ..permissions import APPRAISABLE_STATES
-from . import WorkflowError, locked_assessment
+from . import WorkflowError, locked_assessment, share_periods
 from .publishing import ensure_editable
 from .self_assessment import ConflictError
 
@@ -44,8 +44,7 @@ def _bump(assessment: Assessment) -> None:
     concurrent bump is lost), the instance kept in step without re-reading it.
 
     The instance must hold the stored version: read under a lock in this transaction
-    (locked_assessment, or appraise_score's select_for_update joining it) and not bumped
-    through another instance since.
+    (locked_assessment) and not bumped through another instance since.
     """
     Assessment.objects.filter(pk=assessment.pk).update(version=F("version") + 1)
     assessment.version += 1
@@ -168,13 +167,19 @@ def appraise_score(
     `confirm_not_applicable` the appraiser accepts the commune's "không áp dụng" claim instead
     (the criterion then leaves the maximum, or gives full points, by its na_policy).
     Claims a submitted assessment first (start_review).
+
+    The assessment is locked first, then the score row (the order of every workflow step, so
+    two never wait on each other): the version is compared and the old values for the audit
+    read on the locked row, and a racing save of the same criterion waits for this one, then
+    finds a new version.
     """
+    assessment = locked_assessment(score.assessment_id)
     score = (
-        Score.objects.select_for_update()
-        .select_related("criterion", "assessment__period__unit", "assessment__commune")
-        .get(pk=score.pk)
+        Score.objects.select_for_update(of=("self",))
+        .select_related("criterion")
+        .get(pk=score.pk, assessment_id=assessment.pk)
     )
-    assessment = score.assessment
+    score.assessment = assessment
     _check_appraisable(assessment, score)
     stale = score.version != int(version)
     note = (note or "").strip()
@@ -260,7 +265,7 @@ def accept_self_scores(assessment: Assessment, *, by) -> int:
     if assessment.status == Status.SUBMITTED:
         assessment = start_review(assessment, by=by)
     scores = list(
-        assessment.scores.select_for_update()
+        assessment.scores.select_for_update(of=("self",))
         .select_related("criterion")
         .filter(
             appraised_score__isnull=True,
@@ -347,7 +352,7 @@ def return_criteria(assessment: Assessment, requests: Mapping[int, str], *, by) 
         raise WorkflowError("Chọn ít nhất một tiêu chí cần bổ sung.")
     scores = {
         score.criterion_id: score
-        for score in assessment.scores.select_for_update()
+        for score in assessment.scores.select_for_update(of=("self",))
         .select_related("criterion")
         .filter(criterion_id__in=list(texts))
     }
@@ -367,8 +372,9 @@ def return_criteria(assessment: Assessment, requests: Mapping[int, str], *, by) 
     ordered = sorted(scores.values(), key=lambda s: s.criterion.position)
     before = _snapshot(assessment, [s.criterion.code for s in ordered])
     items = {}
+    # Its own columns only, and a new version: a save read before this return is refused.
     assessment.scores.exclude(criterion_id__in=list(texts)).exclude(revision_request="").update(
-        revision_request=""
+        revision_request="", version=F("version") + 1
     )
     cleared = []
     for score in ordered:
@@ -618,8 +624,9 @@ def reopen_assessments(
     today = timezone.localdate()
     errors = []
     pks = [a.pk for a in assessments]
+    share_periods(pks)
     locked = (
-        Assessment.objects.select_for_update()
+        Assessment.objects.select_for_update(no_key=True, of=("self",))
         .select_related("period__unit", "commune")
         .filter(pk__in=pks)
         .order_by("commune__code")
@@ -652,10 +659,12 @@ def set_locked(assessments: Iterable[Assessment], locked: bool, *, reason: str, 
     """Lock (or unlock) each assessment against every change, with a reason; returns how many
     changed. Already locked (unlocked) ones are left alone; refused after publication."""
     reason = _reason(reason)
+    pks = [a.pk for a in assessments]
+    share_periods(pks)
     rows = list(
-        Assessment.objects.select_for_update()
+        Assessment.objects.select_for_update(no_key=True, of=("self",))
         .select_related("period", "commune")
-        .filter(pk__in=[a.pk for a in assessments])
+        .filter(pk__in=pks)
         .order_by("commune__code")
     )
     changed = 0

@@ -86,9 +86,15 @@ def save_self_score(
     since then with other values, ConflictError carries the stored score and nothing is
     written; the same values are no conflict. Refuses (WorkflowError) when the workflow does
     not allow the change. Values must already be valid (SelfScoreForm). Returns the score.
+
+    The workflow is checked on the assessment locked for the transaction (a concurrent submit
+    or lock waits, or is waited for), and the version on the score row itself: the UPDATE's
+    WHERE names only the row's own columns, so PostgreSQL re-checks it against a save that
+    committed meanwhile and exactly one of two racing saves matches. Every write to a Score
+    adds 1 to its version, so a matching version also proves that `score`'s values are the
+    stored ones: they are the audit's old values.
     """
-    assessment = score.assessment
-    check_score_editable(assessment, score)
+    check_score_editable(score.assessment, score)  # the page's state: refuse early, no lock
     wanted = {
         "self_score": self_score,
         "self_note": self_note,
@@ -102,40 +108,54 @@ def save_self_score(
     }
     if not changes:
         return score
-    if score.version != version:
-        current = Score.objects.select_related("criterion", "updated_by").get(pk=score.pk)
-        raise ConflictError(current)
-    now = timezone.now()
-    # No savepoint: nothing inside is caught and retried; the version check is the UPDATE's
-    # own WHERE clause, so a concurrent save or submit makes it match no row.
-    with transaction.atomic(savepoint=False):
-        updated = Score.objects.filter(
-            pk=score.pk,
-            version=version,
-            assessment__status__in=SELF_EDITABLE_STATES,
-            assessment__locked=False,
-        ).update(**wanted, version=F("version") + 1, updated_at=now, updated_by=by)
-        if updated:
-            for name, (old, new) in changes.items():
-                record_event(
-                    assessment,
-                    by=by,
-                    action="score_changed",
-                    criterion=score.criterion,
-                    field_name=name,
-                    old=_audit_text(name, old),
-                    new=_audit_text(name, new),
-                )
+    updated = 0
+    if score.version == version:
+        updated = _write_self_score(score, wanted, changes, by=by)
+    if isinstance(updated, str):
+        raise WorkflowError(updated)
     if not updated:
         current = Score.objects.select_related("criterion", "updated_by").get(pk=score.pk)
-        if current.version != version:
+        if any(getattr(current, name) != value for name, value in wanted.items()):
             raise ConflictError(current)
-        raise WorkflowError("Hồ sơ vừa được nộp hoặc khóa; thay đổi chưa được lưu.")
+        # Someone saved these very values: nothing is lost; the page takes the stored row.
+        for name in (*wanted, "version", "updated_at", "updated_by", "revision_request"):
+            setattr(score, name, getattr(current, name))
+    return score
+
+
+def _write_self_score(score: Score, wanted: dict, changes: dict, *, by) -> int | str:
+    """UPDATE the score if its version is still score.version, with one audit event per
+    changed field; returns 1, 0 when another save came first, or why the workflow refuses
+    the change now (nothing written in either case).
+
+    No savepoint, and nothing raised inside: a caller's transaction stays usable.
+    """
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):
+        assessment = locked_assessment(score.assessment_id)
+        reason = score_closed_reason(assessment, score)
+        if reason:
+            return reason
+        updated = Score.objects.filter(pk=score.pk, version=score.version).update(
+            **wanted, version=F("version") + 1, updated_at=now, updated_by=by
+        )
+        if not updated:
+            return 0
+        for name, (old, new) in changes.items():
+            record_event(
+                assessment,
+                by=by,
+                action="score_changed",
+                criterion=score.criterion,
+                field_name=name,
+                old=_audit_text(name, old),
+                new=_audit_text(name, new),
+            )
     for name, value in wanted.items():
         setattr(score, name, value)
-    score.version = version + 1
+    score.version += 1
     score.updated_at, score.updated_by = now, by
-    return score
+    return 1
 
 
 @transaction.atomic

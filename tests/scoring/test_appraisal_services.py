@@ -125,9 +125,9 @@ def test_an_appraised_score_save_bumps_the_version_without_re_reading(
     services.start_review(assessment, by=appraiser)
     score = score_of(assessment, "1.1")
     before = stored_version(assessment)
-    # savepoint, score (locked, with its assessment), score update, version + 1, one audit
-    # event, savepoint release: 6 (7 while the version was read back after its UPDATE).
-    with django_assert_max_num_queries(6):
+    # savepoint, period (shared), assessment (locked), score (locked), score update,
+    # version + 1, one audit event, savepoint release: 8.
+    with django_assert_max_num_queries(8):
         saved = services.appraise_score(score, value="2", note="", version=score.version, by=appraiser)
     assert saved.assessment.version == before + 1 == stored_version(assessment)
     event = AuditEvent.objects.get(action="appraised_score")

@@ -145,10 +145,11 @@ def test_save_query_count(client, appraiser, assessment, django_assert_max_num_q
     score = score_of(assessment, "1.2")
     client.force_login(appraiser)
     client.get(url(assessment))  # the session exists, as in real use
-    # session, user, memberships, assessment, score; in the service: savepoint, score locked,
-    # score update, version + 1, two audit events (score, note), release; then the assessment's
-    # status and version, the scores for the totals: 14 (15 while the version was read back).
-    with django_assert_max_num_queries(14):
+    # session, user, memberships, assessment, score; in the service: savepoint, period
+    # (shared), assessment and score locked, score update, version + 1, two audit events
+    # (score, note), release; then the assessment's status and version, the scores for the
+    # totals: 16.
+    with django_assert_max_num_queries(16):
         response = client.post(
             url(assessment, "appraise_score", score.pk),
             {"version": score.version, "appraised_score": "3", "appraisal_note": "Thiếu một báo cáo"},

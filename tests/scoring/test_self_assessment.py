@@ -143,7 +143,7 @@ def test_a_save_racing_another_is_refused_at_the_update(assessment, officer):
 def test_a_save_racing_a_submission_is_refused(assessment, officer):
     score = score_of(assessment, "1.1")
     Assessment.objects.filter(pk=assessment.pk).update(status="submitted")
-    with pytest.raises(WorkflowError, match="vừa được nộp hoặc khóa"):
+    with pytest.raises(WorkflowError, match="“Đã nộp”, không sửa được"):
         save_self_score(score, version=1, self_score=D(2), by=officer)
     assert Score.objects.get(pk=score.pk).self_score is None
 
