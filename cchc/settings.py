@@ -196,6 +196,13 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# Imported tables (tabular.read_table: every import command and page). A file over a cap is
+# refused with a Vietnamese message as soon as the cap is passed; XLSX parts may inflate to
+# 10 × IMPORT_MAX_MB. The defaults hold a national file (265,680 rows, ~15 MB as CSV).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 30) * 1024 * 1024
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 100)
+IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 10_000)
 # A field below this share of its maximum is "weak" (domain.md: 75%).
 WEAK_FIELD_THRESHOLD = os.environ.get("WEAK_FIELD_THRESHOLD", "0.75")
 
