@@ -29,7 +29,7 @@ import zipfile
 from xml.etree.ElementTree import ParseError, XMLPullParser
 
 from PIL import Image
-from pypdf import PdfReader
+from pypdf import PasswordType, PdfReader
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word/Excel (compound file)
 ZIP = b"PK\x03\x04"
@@ -122,11 +122,14 @@ def check_pdf(upload, extension: str) -> None:
     upload.seek(0)
     try:
         reader = PdfReader(upload, strict=False)
-        if reader.is_encrypted:
-            # Owner-password PDFs (print-only) are common; the catalog is still plain.
-            reader.decrypt("")
+        # "Restricted editing" PDFs (owner password only) open with an empty password; AES
+        # ones need the cryptography package. A password to open: appraisers could not read it.
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise Refused("tệp PDF có mật khẩu để mở. Hãy gỡ mật khẩu rồi tải lên lại.")
         catalog = reader.trailer["/Root"].get_object()
         pages = len(reader.pages)
+    except Refused:
+        raise
     except Exception as error:  # pypdf raises many kinds on broken input
         raise Refused(mismatch(extension)) from error
     if catalog.get("/Type") != "/Catalog" or pages < 1:
@@ -202,12 +205,21 @@ def directory_size(upload) -> tuple[int, int]:
     """
     upload.seek(0, io.SEEK_END)
     size = upload.tell()
-    upload.seek(max(0, size - 65536 - 22))
+    upload.seek(max(0, size - 65536 - 22 - 76))
     tail = upload.read()
-    at = tail.rfind(b"PK\x05\x06")
+    if tail[-22:-18] == b"PK\x05\x06" and tail[-2:] == b"\0\0":
+        at = len(tail) - 22  # no comment: where zipfile looks first
+    else:
+        at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < 22:
         raise Refused("")
     _, _, _, _, entries, directory_bytes, _, _ = struct.unpack_from("<4s4H2LH", tail, at)
+    if at >= 76 and tail[at - 20 : at - 16] == b"PK\x06\x07":
+        # ZIP64: zipfile takes the counts from the record just before the locator.
+        record = struct.unpack_from("<4sQ2H2L4Q", tail, at - 76)
+        if record[0] != b"PK\x06\x06":
+            raise Refused("")
+        entries, directory_bytes = record[7], record[8]
     return entries, directory_bytes
 
 

@@ -61,7 +61,8 @@ def too_large(request, message: str) -> HttpResponse:
             score = match.kwargs.get("score") if match.view_name == "evidence:add" else None
         except Resolver404:
             score = None
-        html = render_to_string("evidence/_upload_refused.html", {"message": message, "score": score})
+        context = {"message": message, "score": score}
+        html = render_to_string("evidence/_upload_refused.html", context)
     else:
         back = request.headers.get("Referer", "")
         if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 from PIL import Image
+from pypdf import PdfWriter
 
 from scoring.models import Method, NaPolicy
 from scoring.services.setup import CriterionRow, create_period, save_criteria_set
@@ -52,6 +53,16 @@ def xlsx_bytes() -> bytes:
     workbook.active.append(["Hồ sơ đúng hạn", 127])
     out = io.BytesIO()
     workbook.save(out)
+    return out.getvalue()
+
+
+def protected_pdf_bytes(algorithm: str = "AES-256", *, user_password: str = "") -> bytes:
+    """pdf_bytes() encrypted as Acrobat's "restrict editing" does (owner password only), or
+    with a password to open it."""
+    writer = PdfWriter(clone_from=io.BytesIO(pdf_bytes()))
+    writer.encrypt(user_password=user_password, owner_password="chu-so-huu", algorithm=algorithm)
+    out = io.BytesIO()
+    writer.write(out)
     return out.getvalue()
 
 

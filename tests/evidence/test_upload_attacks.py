@@ -21,7 +21,6 @@ from tests.evidence.builders import (
     DOCUMENT_XML,
     EXE,
     ODS,
-    RELS_XML,
     docx_bomb,
     docx_bytes,
     docx_parts,
@@ -32,6 +31,7 @@ from tests.evidence.builders import (
     ole2_bytes,
     pdf_bytes,
     png_declaring,
+    protected_pdf_bytes,
     upload,
     xlsx_bomb,
     xlsx_bytes,
@@ -102,7 +102,8 @@ def test_a_zip_bomb_upload_is_refused_by_the_page_and_nothing_is_stored(
     client, officer, score, media_root
 ):
     client.force_login(officer)
-    response = client.post(add_url(score), {"files": [upload("Biên bản.odt", odt_bomb())]}, **PARTIAL)
+    files = {"files": [upload("Biên bản.odt", odt_bomb())]}
+    response = client.post(add_url(score), files, **PARTIAL)
     assert response.status_code == 422
     assert "Tệp “Biên bản.odt”: tệp nén bất thường" in response.content.decode()
     assert not Evidence.objects.exists()
@@ -110,8 +111,20 @@ def test_a_zip_bomb_upload_is_refused_by_the_page_and_nothing_is_stored(
 
 def test_a_zip_with_thousands_of_entries_is_refused_before_its_directory_is_loaded():
     content = zip_of({f"word/media/a{i}.txt": "" for i in range(2001)} | docx_parts())
-    with pytest.raises(services.EvidenceError, match="tệp nén bất thường \\(2004 phần, tối đa 2000\\)"):
+    with pytest.raises(services.EvidenceError) as refused:
         services.check_upload(upload("Nhiều phần.docx", content))
+    assert "tệp nén bất thường (2004 phần, tối đa 2000)" in str(refused.value)
+
+
+def test_a_zip64_directory_is_counted_from_its_zip64_record():
+    """Past 65,535 entries the classic end record says 0xFFFF; the ZIP64 record the real count."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for i in range(70_000):
+            archive.writestr(f"{i}", b"")
+    with pytest.raises(services.EvidenceError) as refused:
+        services.check_upload(upload("Bảng.xlsx", out.getvalue()))
+    assert "tệp nén bất thường (70000 phần, tối đa 2000)" in str(refused.value)
 
 
 # --- requests announcing more than the limit: refused unread --------------------------------
@@ -253,7 +266,10 @@ HTML_AFTER_HEADER = b"%PDF-1.4\n<html><script>alert(document.cookie)</script></h
 REAL_PDF_WITH_HTML = pdf_bytes().replace(
     b"%PDF-1.4\n", b"%PDF-1.4\n%<html><body><script>alert(1)</script></body></html>\n", 1
 )
-XLSX_TWO_NAMES = zip_of({"[Content_Types].xml": CONTENT_TYPES_XML, "xl/workbook.xml": "<workbook/>"})
+# The report's fake: just the two names the old check looked for.
+XLSX_TWO_NAMES = zip_of(
+    {"[Content_Types].xml": CONTENT_TYPES_XML, "xl/workbook.xml": "<workbook/>"}
+)
 LAUGHS = (
     '<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
     '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">&b;'
@@ -268,10 +284,15 @@ def xlsx_without(*names: str) -> bytes:
     return zip_of({name: data for name, data in parts.items() if not name.startswith(names)})
 
 
+def docx_with(document) -> bytes:
+    """A .docx whose main part is `document` instead of a Word body."""
+    return zip_of(docx_parts() | {"word/document.xml": document})
+
+
 @pytest.mark.parametrize(
     "name, content, message",
     [
-        ("hoso.pdf", HTML_AFTER_HEADER, "nội dung không phải tệp PDF thật: phần đầu tệp chứa mã trang web"),
+        ("hoso.pdf", HTML_AFTER_HEADER, "không phải tệp PDF thật: phần đầu tệp chứa mã trang web"),
         ("hoso.pdf", b"%PDF-1.7\n" + EXE * 20, MISMATCH.format("PDF")),
         ("hoso.pdf", REAL_PDF_WITH_HTML, "phần đầu tệp chứa mã trang web (HTML/script)"),
         ("hoso.pdf", b"%PDF-1.4\n" + b"%" * 2000, MISMATCH.format("PDF")),
@@ -279,9 +300,9 @@ def xlsx_without(*names: str) -> bytes:
         ("bảng.xlsx", xlsx_without("xl/worksheets/"), MISMATCH.format("XLSX")),
         ("bảng.xlsx", xlsx_without("xl/_rels/"), MISMATCH.format("XLSX")),
         ("bảng.xlsx", xlsx_without("_rels/.rels"), MISMATCH.format("XLSX")),
-        ("báo cáo.docx", zip_of(docx_parts() | {"word/document.xml": EXE}), MISMATCH.format("DOCX")),
-        ("báo cáo.docx", zip_of(docx_parts() | {"word/document.xml": LAUGHS}), MISMATCH.format("DOCX")),
-        ("báo cáo.docx", zip_of(docx_parts() | {"word/document.xml": "<html/>"}), MISMATCH.format("DOCX")),
+        ("báo cáo.docx", docx_with(EXE), MISMATCH.format("DOCX")),
+        ("báo cáo.docx", docx_with(LAUGHS), MISMATCH.format("DOCX")),
+        ("báo cáo.docx", docx_with("<html/>"), MISMATCH.format("DOCX")),
         (
             "báo cáo.docx",
             zip_of({"[Content_Types].xml": CONTENT_TYPES_XML, "word/document.xml": DOCUMENT_XML}),
@@ -292,12 +313,14 @@ def xlsx_without(*names: str) -> bytes:
         ("ảnh.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 100, MISMATCH.format("JPG")),
         ("ảnh.png", image_bytes("JPEG"), MISMATCH.format("PNG")),
         ("ảnh.png", b"\x89PNG\r\n\x1a\n<svg onload=alert(1)>", "mã trang web"),
-        ("ảnh.png", png_declaring(10_000, 10_000), "ảnh quá lớn (10000 × 10000 điểm ảnh), tối đa 90 triệu"),
+        ("ảnh.png", png_declaring(10_000, 10_000), "ảnh quá lớn (10000 × 10000 điểm ảnh)"),
         ("ảnh.png", png_declaring(30_000, 30_000), "ảnh quá lớn, tối đa 90 triệu điểm ảnh"),
         ("cũ.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, MISMATCH.format("XLS")),
     ],
 )
-def test_polyglots_and_fake_files_are_refused(client, officer, score, media_root, name, content, message):
+def test_polyglots_and_fake_files_are_refused(
+    client, officer, score, media_root, name, content, message
+):
     client.force_login(officer)
     response = client.post(add_url(score), {"files": [upload(name, content)]}, **PARTIAL)
     assert response.status_code == 422
@@ -323,6 +346,22 @@ def test_real_files_of_every_kind_are_accepted(client, officer, score):
     assert Evidence.objects.count() == len(files)
 
 
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
+def test_a_pdf_protected_against_editing_is_accepted(algorithm):
+    content = protected_pdf_bytes(algorithm)
+    checked = services.check_upload(upload("Quyết định (bảo vệ).pdf", content))
+    assert checked.extension == "pdf"
+
+
+def test_a_pdf_with_a_password_to_open_is_refused_saying_so():
+    content = protected_pdf_bytes(user_password="mat-khau")
+    with pytest.raises(services.EvidenceError) as refused:
+        services.check_upload(upload("Mật.pdf", content))
+    assert refused.value.messages == [
+        "Tệp “Mật.pdf”: tệp PDF có mật khẩu để mở. Hãy gỡ mật khẩu rồi tải lên lại."
+    ]
+
+
 # --- serving: nothing runs ------------------------------------------------------------------
 
 
@@ -336,7 +375,9 @@ def test_real_files_of_every_kind_are_accepted(client, officer, score):
         ("Cũ.doc", ole2_bytes(), "attachment"),
     ],
 )
-def test_evidence_is_served_sandboxed_and_unsniffed(client, officer, score, media_root, name, content, disposition):
+def test_evidence_is_served_sandboxed_and_unsniffed(
+    client, officer, score, media_root, name, content, disposition
+):
     client.force_login(officer)
     client.post(add_url(score), {"files": [upload(name, content)]}, **PARTIAL)
     response = client.get(reverse("evidence:download", args=[Evidence.objects.get().pk]))
