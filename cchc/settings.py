@@ -103,6 +103,8 @@ MIDDLEWARE = [
     # Before CSRF, which parses the body: oversized and anonymous uploads refused unread.
     "evidence.middleware.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # After CSRF: NUL or over-long query and form values get a 400, never a database error.
+    "cchc.middleware.RequestParametersMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
