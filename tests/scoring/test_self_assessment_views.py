@@ -104,10 +104,10 @@ def test_save_query_count(client, units, django_assert_max_num_queries):
     score = score_of(assessment, "5.4")
     client.force_login(officer)
     client.get(assessment.get_absolute_url())  # the session exists, as in real use
-    # session, user, memberships, scores joined with their assessment and evidence counts,
-    # period (shared; PostgreSQL only), assessment (locked), update, audit event: 8 here;
-    # BEGIN and COMMIT make it 10 outside the test transaction (bench/assessment_page.py).
-    with django_assert_max_num_queries(8):
+    # session, user, memberships, the assessment, its scores with evidence counts, period
+    # (shared; PostgreSQL only), assessment (locked), update, audit event: 9 here; BEGIN and
+    # COMMIT make it 11 outside the test transaction (bench/assessment_page.py).
+    with django_assert_max_num_queries(9):
         response = post_score(client, assessment, score, "0,5", score.self_note)
     assert response.status_code == 200
     assert score_of(assessment, "5.4").self_score == Decimal("0.5")
