@@ -177,6 +177,21 @@ def test_the_lockout_admin_pages_work_in_vietnamese(client, admin_client, victim
         assert english not in text
 
 
+def test_a_lockout_row_opens_in_the_admin(client, admin_client, victim):
+    lock_out(client, "canbo_khoa", tries=5)
+    attempt = AccessAttempt.objects.get(username="canbo_khoa")
+    failure = AccessFailureLog.objects.filter(username="canbo_khoa").first()
+    for url in (
+        f"/admin/axes/accessattempt/{attempt.pk}/change/",
+        f"/admin/axes/accessfailurelog/{failure.pk}/change/",
+    ):
+        page = admin_client.get(url)
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "canbo_khoa" in text and "Địa chỉ IP" in text and "IP Address" not in text
+    assert admin_client.get("/admin/axes/accessattempt/add/").status_code == 403
+
+
 def test_behind_a_proxy_the_client_is_counted_not_the_proxy(settings):
     factory = RequestFactory()
     forwarded = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "10.9.9.9, 198.51.100.4"}

@@ -317,5 +317,6 @@ def test_every_registered_model_has_its_pages_tested():
 
     tested = {f"communes.{name}" for name in PAGES if name not in ("user", "group")}
     tested |= {"auth.user", "auth.group", "evidence.evidence"}
+    tested |= {"axes.accessattempt", "axes.accessfailurelog", "axes.accesslog"}  # test_security.py
     tested |= {f"scoring.{name}" for name in SCORING_PAGES}
     assert tested == {model._meta.label_lower for model in admin.site._registry}
