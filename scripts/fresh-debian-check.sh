@@ -108,8 +108,8 @@ lend_network_settings() {
     chroot "$ROOT" update-ca-certificates >/dev/null 2>&1
     lent+=(/usr/local/share/ca-certificates/*)
   fi
-  for file in /etc/pip.conf /etc/xdg/pip; do
-    [ -e "$file" ] && { mkdir -p "$ROOT$(dirname "$file")"; cp -r "$file" "$ROOT$file"; lent+=("$file"); }
+  for file in /etc/pip.conf /etc/xdg/pip/pip.conf; do
+    [ -f "$file" ] && { lend_pip_config "$file"; lent+=("$file"); }
   done
   # A chroot shares the host's network: daemons installed in it must not start on the host's
   # ports (the usual policy-rc.d); scripts/postgres.sh starts PostgreSQL itself when it is down.
@@ -123,8 +123,51 @@ root_env() {
   local name
   echo "PATH=$CHROOT_PATH"
   for name in $(compgen -e); do
-    case "$name" in PIP_*|http_proxy|https_proxy|no_proxy|HTTP_PROXY|HTTPS_PROXY|NO_PROXY) echo "$name=${!name}" ;; esac
+    case "$name" in
+      PIP_*) lendable_path "${!name}" && echo "$name=${!name}" ;;
+      http_proxy|https_proxy|no_proxy|HTTP_PROXY|HTTPS_PROXY|NO_PROXY) echo "$name=${!name}" ;;
+    esac
   done
+  return 0
+}
+
+# A pip setting naming a local file is lent with that file; one naming a local folder (a wheel
+# store or index on the host's disk) is not: the root downloads like a new machine.
+lendable_path() {
+  local path=${1#file://}
+  case "$path" in /*) ;; *) return 0 ;; esac
+  [ -e "$ROOT$path" ] && return 0
+  [ -f "$path" ] || return 1
+  mkdir -p "$ROOT$(dirname "$path")" && cp "$path" "$ROOT$path"
+}
+
+# The host's pip configuration file, without the values that name local folders.
+lend_pip_config() {
+  local kept
+  mkdir -p "$ROOT$(dirname "$1")"
+  kept=$(python3 - "$1" "$ROOT" <<'PY'
+import configparser, os, sys
+source, root = sys.argv[1:]
+config = configparser.RawConfigParser()
+config.read(source)
+def lendable(value):
+    path = value.removeprefix("file://")
+    return not path.startswith("/") or os.path.exists(root + path) or os.path.isfile(path)
+for section in config.sections():
+    for key, value in config.items(section):
+        values = [v for v in value.split() if lendable(v)]
+        if values:
+            config.set(section, key, " ".join(values))
+        else:
+            config.remove_option(section, key)
+        for v in values:
+            print(v)
+with open(root + source, "w") as lent:
+    config.write(lent)
+PY
+  ) || return 1
+  local value
+  for value in $kept; do lendable_path "$value" || true; done
 }
 
 in_root() {  # in_root USER COMMAND: a login shell's environment, in the clone of that user
@@ -191,7 +234,9 @@ step=$(date +%s)
 log "debootstrap bookworm (minbase + git, python3, ca-certificates)"
 debootstrap --variant=minbase --include=git,python3,ca-certificates bookworm "$ROOT" "$mirror" \
   >"$WORK/debootstrap.log" 2>&1 || { tail -20 "$WORK/debootstrap.log"; exit 1; }
+chroot "$ROOT" apt-get clean  # the package cache then holds only what run.sh downloads
 t_debootstrap=$(( $(date +%s) - step ))
+base_size=$(du -smx "$ROOT" | cut -f1)
 log "debootstrap: $t_debootstrap s, $(chroot "$ROOT" dpkg-query -W | wc -l) gói"
 
 lent=(/etc/resolv.conf)
@@ -221,10 +266,10 @@ log "2. bash scripts/run.sh (lần đầu: cài gói, .venv, dữ liệu minh h�
 serve_once "$WAIT_SERVER"
 t_run1=$(( $(date +%s) - step ))
 apt_size=$(du -sm "$ROOT/var/cache/apt/archives" | cut -f1)
-apt_count=$(ls "$ROOT/var/cache/apt/archives"/*.deb 2>/dev/null | wc -l)
-pip_size=$(du -sm "$ROOT/root/.cache/pip" 2>/dev/null | cut -f1)
+apt_count=$(find "$ROOT/var/cache/apt/archives" -name '*.deb' | wc -l)
 venv_size=$(du -sm "$ROOT$APP/.venv" | cut -f1)
-log "lần đầu: $t_run1 s; tải $apt_count gói Debian ($apt_size MB) và thư viện Python (${pip_size:-?} MB); .venv $venv_size MB"
+disk_used=$(( $(du -smx "$ROOT" | cut -f1) - base_size - apt_size ))  # without the package cache
+log "lần đầu: $t_run1 s; tải $apt_count gói Debian ($apt_size MB); .venv $venv_size MB; đĩa thêm $disk_used MB"
 missing_libs=$(chroot "$ROOT" sh -c "ldd $APP/.venv/lib/python3.11/site-packages/playwright/driver/node /usr/lib/chromium/chromium" | grep 'not found' || true)
 [ -z "$missing_libs" ] || { echo "LỖI: thiếu thư viện: $missing_libs" >&2; exit 1; }
 
@@ -251,7 +296,7 @@ echo
 echo "================ Kết quả (commit ${COMMIT:0:7}) ================"
 echo "debootstrap:              $t_debootstrap s"
 echo "không root, không sudo:   mã thoát $nosudo_rc, in dòng apt-get install"
-echo "run.sh lần đầu:           $t_run1 s (tải $apt_count gói Debian, $apt_size MB; thư viện Python ${pip_size:-?} MB; .venv $venv_size MB)"
+echo "run.sh lần đầu:           $t_run1 s (tải $apt_count gói Debian, $apt_size MB; .venv $venv_size MB; đĩa thêm $disk_used MB)"
 echo "run.sh lần hai:           $t_run2 s"
 echo "test.sh (không mạng):     $t_test s, mã thoát $test_rc"
 echo "  SQLite:                 ${counts[0]:-không có}"
