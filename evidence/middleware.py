@@ -28,6 +28,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from . import services
 
 REFUSED = "_evidence_upload_refused"
+# The forms an anonymous visitor may post, in whatever encoding (a test client or a script may
+# send the login form as multipart): their bodies are small and bounded by the size check.
+OPEN_TO_ANONYMOUS = {"login", "admin:login"}
 
 
 def content_length(request) -> int:
@@ -40,6 +43,13 @@ def content_length(request) -> int:
 
 def is_multipart(request) -> bool:
     return request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/")
+
+
+def open_to_anonymous(request) -> bool:
+    try:
+        return resolve(request.path_info).view_name in OPEN_TO_ANONYMOUS
+    except Resolver404:
+        return False
 
 
 def refusal(request) -> str | None:
@@ -82,7 +92,11 @@ class UploadLimitMiddleware:
         if length > services.request_limit():
             return too_large(request, services.too_large_message(length))
         # The same cached lookup AuthenticationMiddleware makes later: no extra query.
-        if is_multipart(request) and not get_user(request).is_authenticated:
+        if (
+            is_multipart(request)
+            and not get_user(request).is_authenticated
+            and not open_to_anonymous(request)
+        ):
             return redirect_to_login(request.get_full_path())
         return self.get_response(request)
 

@@ -34,3 +34,9 @@ class XLSX(base_formats.XLSX):
         buffer = io.BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()
+
+
+# import-export renders real numbers (force_native_type) only for the exact classes listed in
+# BINARY_FORMATS (`type(format) in BINARY_FORMATS`); list this subclass there too, or the
+# admin's XLSX would carry maxima and scores as text.
+base_formats.BINARY_FORMATS.append(XLSX)
