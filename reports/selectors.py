@@ -30,9 +30,11 @@ from scoring.models import (
 from scoring.selectors import (
     LOST_CRITERIA_KEPT,
     PublicationInfo,
+    criterion_texts,
     latest_publication,
     lost_criteria_of,
     lost_points_by_criterion,
+    lost_sums,
     publication_info,
 )
 
@@ -446,16 +448,20 @@ class LostCriteria:
 def lost_criteria(result) -> LostCriteria:
     """The criteria where the commune of `result` lost most points, most first, as its
     version published them (Result.lost_criteria). A version published before the snapshot
-    kept them is read from the scores, as it always was (one query)."""
+    kept them is read from the scores, as it always was (three queries)."""
     document = result.lost_criteria
     if document is None:
+        period = result.publication.period
         scores = Score.objects.filter(
-            assessment__period_id=result.publication.period_id,
-            assessment__commune_id=result.commune_id,
+            assessment__period_id=period.pk, assessment__commune_id=result.commune_id
         )
-        document = next(iter(lost_criteria_of(scores).values()), None)
-    if document is None:
-        return LostCriteria([], Decimal(0), 0)
+        texts = criterion_texts(period.criteria_set_id)
+        sums = scores.with_points().aggregate(**lost_sums())
+        document = {
+            "items": next(iter(lost_criteria_of(scores, texts).values()), []),
+            "total": sums["lost_total"] or Decimal(0),
+            "count": sums["lost_count"],
+        }
     items = [
         LostCriterion(
             code=item["code"],
@@ -589,8 +595,8 @@ def lost_points(period) -> list[LostPoints]:
     """Leaf criteria by the average points the communes lost on them (counted maximum −
     appraised points), most first, with the share of communes losing points and the mean
     appraised − self. A published period reads its latest version (Publication.lost_points;
-    one query), any other the scores (scoring.selectors.lost_points_by_criterion; one
-    aggregate query). Scores not appraised yet and confirmed "không áp dụng" are left out.
+    one query), any other the scores (scoring.selectors.lost_points_by_criterion; the
+    criteria, one aggregate query). Scores not appraised yet and confirmed "không áp dụng" are left out.
     """
     rows = None
     if period.is_published:
@@ -601,7 +607,7 @@ def lost_points(period) -> list[LostPoints]:
             .first()
         )
     if rows is None:  # not published, or published before the snapshot kept it
-        rows = lost_points_by_criterion(period)
+        rows = lost_points_by_criterion(period, criterion_texts(period.criteria_set_id))
     items = [
         LostPoints(
             code=row["code"],

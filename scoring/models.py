@@ -841,7 +841,7 @@ def encode_field_scores(scores: Mapping[str, FieldScore]) -> str:
     publishing encodes 3,321 of these at national size."""
     return "{%s}" % ",".join(
         [
-            f'{_json_string(code)}:{{"score":"{score}","max":"{maximum}",'
+            f'{json_string(code)}:{{"score":"{score}","max":"{maximum}",'
             f'"rank":{"null" if rank is None else int(rank)},'
             f'"rank_of":{"null" if rank_of is None else int(rank_of)}}}'
             for code, (score, maximum, rank, rank_of) in scores.items()
@@ -850,7 +850,8 @@ def encode_field_scores(scores: Mapping[str, FieldScore]) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
-def _json_string(text: str) -> str:
+def json_string(text: str) -> str:
+    """`text` as a JSON string (cached: codes and names repeat across communes)."""
     return json.dumps(text, ensure_ascii=False)
 
 

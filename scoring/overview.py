@@ -17,14 +17,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from communes.models import Unit
 
 from . import rules, selectors
-from .models import Adjustment, Assessment, AuditEvent, Method, NaPolicy, Score
+from .models import Adjustment, Assessment, AuditEvent, Method, Score
 from .permissions import is_handed_in
 
 ZERO = Decimal(0)
@@ -118,31 +118,9 @@ def _local(moment: datetime.datetime | None) -> datetime.date | None:
     return timezone.localtime(moment).date() if moment else None
 
 
-# Self points as the self-assessment counts them (selectors.LeafState.points): a claimed
-# "không áp dụng" with full points counts the maximum, with `exclude` nothing.
-SELF_POINTS = Case(
-    When(
-        Q(not_applicable=True) & Q(criterion__na_policy=NaPolicy.FULL),
-        then=F("criterion__max_points"),
-    ),
-    When(Q(not_applicable=True) & ~Q(criterion__na_policy=NaPolicy.NONE), then=Value(ZERO)),
-    When(~Q(criterion__method=Method.SELF_ASSESSED), then=Value(ZERO)),
-    default=F("self_score"),
-    output_field=DecimalField(max_digits=9, decimal_places=3),
-)
-
-
-# Appraised points as publishing counts them (services/publishing.py _field_points): a
-# "không áp dụng" confirmed by the appraiser gives the maximum (`full`) or nothing (`exclude`),
-# whatever appraised score was left on it; anything else counts its appraised score.
+# Points and maxima: rules.leaf_points, in SQL as Score.objects.with_points (self_points as
+# the commune counts them, points as the appraisal counts them and publishing publishes them).
 CONFIRMED_NA = Q(not_applicable=True, not_applicable_confirmed=True)
-APPRAISED_POINTS = Case(
-    When(CONFIRMED_NA & Q(criterion__na_policy=NaPolicy.FULL), then=F("criterion__max_points")),
-    When(CONFIRMED_NA & Q(criterion__na_policy=NaPolicy.EXCLUDE), then=Value(ZERO)),
-    default=F("appraised_score"),
-    output_field=DecimalField(max_digits=9, decimal_places=3),
-)
-
 APPRAISED = Q(appraised_score__isnull=False) | CONFIRMED_NA  # as is_appraised
 # The leaves whose appraised score is compared with a self score.
 COMPARED = APPRAISED & Q(criterion__method=Method.SELF_ASSESSED)
@@ -154,12 +132,13 @@ def score_sums(period) -> dict[int, dict]:
     assessment rows, keeps it fast on PostgreSQL)."""
     sums = (
         Score.objects.filter(assessment__period=period)
+        .with_points()
         .values("assessment_id")
         .annotate(
-            self_total=Sum(SELF_POINTS),
-            self_appraised=Sum(SELF_POINTS, filter=COMPARED),
-            appraised_compared=Sum(APPRAISED_POINTS, filter=COMPARED),
-            appraised_total=Sum(APPRAISED_POINTS),
+            self_total=Sum("self_points"),
+            self_appraised=Sum("self_points", filter=COMPARED),
+            appraised_compared=Sum("points", filter=COMPARED),
+            appraised_total=Sum("points"),
             leaves=Count("id"),
             appraised=Count("id", filter=APPRAISED),
             returned=Count("id", filter=~Q(revision_request="")),
@@ -399,28 +378,27 @@ class AdjustmentLine:
         return rules.format_date(_local(self.adjustment.created_at))
 
 
-def confirmed_not_applicable(state: selectors.LeafState, score: Score) -> bool:
-    """The commune claimed "không áp dụng" and the appraiser confirmed it (a claim rejected by
-    a score, or not yet decided, counts as scored: design.md §3)."""
-    return state.claimed_na and score.not_applicable_confirmed
+def _appraised(state: selectors.LeafState, score: Score) -> rules.LeafPoints:
+    return rules.leaf_points(
+        state.max_points,
+        appraised_score=score.appraised_score,
+        imported=state.imported,
+        na_policy=state.na_policy,
+        not_applicable=score.not_applicable,
+        confirmed=score.not_applicable_confirmed,
+    )
 
 
 def appraised_points(state: selectors.LeafState, score: Score) -> Decimal:
-    """What the leaf adds to the appraised total (as APPRAISED_POINTS, and publishing)."""
-    if confirmed_not_applicable(state, score):
-        return state.max_points if state.na_policy == NaPolicy.FULL else ZERO
-    return score.appraised_score or ZERO
+    """What the leaf adds to the appraised total (rules.leaf_points, as publishing)."""
+    return _appraised(state, score).points
 
 
 def appraised_max(state: selectors.LeafState, score: Score) -> Decimal:
-    """What the leaf adds to the applicable maximum once appraised (as publishing): only a
-    confirmed claim with na_policy `exclude` leaves it. LeafState.counted_max follows the
-    commune's claim instead, as the self-assessment page shows it."""
-    if not state.applies:
-        return ZERO
-    if confirmed_not_applicable(state, score) and state.na_policy == NaPolicy.EXCLUDE:
-        return ZERO
-    return state.max_points
+    """What the leaf adds to the applicable maximum once appraised (rules.leaf_points, as
+    publishing): only a confirmed claim with na_policy `exclude` leaves it. LeafState.counted_max
+    follows the commune's claim instead, as the self-assessment page shows it."""
+    return _appraised(state, score).counted_max if state.applies else ZERO
 
 
 def is_appraised(score: Score) -> bool:

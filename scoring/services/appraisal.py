@@ -293,10 +293,9 @@ def accept_self_scores(assessment: Assessment, *, by) -> int:
 
 
 def _evidence_of(scores: Iterable[Score]) -> dict[int, list[dict]]:
-    from evidence.models import Evidence
-
+    # Through Score's reverse relation: the evidence app builds on this one, not the reverse.
     listed: dict[int, list[dict]] = {score.pk: [] for score in scores}
-    links = Evidence.scores.through.objects.filter(score_id__in=listed).select_related("evidence")
+    links = Score.evidence.through.objects.filter(score_id__in=listed).select_related("evidence")
     for link in links.order_by("evidence__uploaded_at", "evidence_id"):
         listed[link.score_id].append({"id": link.evidence_id, "name": str(link.evidence)})
     return listed

@@ -39,9 +39,9 @@ from .. import rules
 from ..audit import record_event
 from ..models import (
     Assessment,
-    Criterion,
     FieldScore,
     PROCEDURE_FIGURES,
+    json_string,
     Period,
     ProcedureFigures,
     Publication,
@@ -49,7 +49,14 @@ from ..models import (
     Score,
     encode_field_scores,
 )
-from ..selectors import adjustments_by_assessment, lost_criteria_of, lost_points_by_criterion
+from ..selectors import (
+    adjustments_by_assessment,
+    criterion_texts,
+    fetch_rows,
+    lost_criteria_of,
+    lost_points_by_criterion,
+    lost_sums,
+)
 from . import WorkflowError
 from .bulk import copy_rows, record_status_events
 
@@ -149,8 +156,9 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
             "điều chỉnh."
         )
     ranked = [row for row in assessments if row[2] not in exclusions]
-    fields, code_of = _fields(period)
-    points, field_max = _field_points(period, fields)
+    texts = criterion_texts(period.criteria_set_id)
+    fields, code_of = _fields(texts)
+    points, field_max, lost_totals = _field_points(period, fields)
 
     field_scores: dict[int, dict[int, Decimal]] = {}
     applicable_max: dict[int, Decimal] = {}
@@ -164,7 +172,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
         if not all(maxima.values()):  # a field none of whose criteria applies: not ranked
             scores = {field: score for field, score in scores.items() if maxima[field]}
         field_scores[pk] = scores
-    lost = lost_criteria_of(Score.objects.filter(assessment__period_id=period.pk))
+    lost = lost_criteria_of(Score.objects.filter(assessment__period_id=period.pk), texts)
     adjustments = adjustments_by_assessment(period)
     procedures = _procedure_figures(period)
     standings = rules.standings(
@@ -184,7 +192,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
         decision_date=decision_date,
         reason=reason,
         exclusions=exclusions,
-        lost_points=_lost_points_document(period),
+        lost_points=_lost_points_document(period, texts),
     )
     ranked.sort(key=lambda row: (standings[row[0]].rank, row[2]))
     no_previous = (None, None, None)
@@ -217,7 +225,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
                 if pk in adjustments
                 else "[]",
                 procedures.get(commune),
-                _lost_document(lost.get(pk)),
+                _lost_document(lost.get(pk, []), *lost_totals.get(pk, (ZERO, 0))),
             )
         )
     _insert_results(publication, results)
@@ -276,24 +284,23 @@ def _check_ready(period, assessments, exclusions: dict[str, str]) -> None:
         raise WorkflowError(f"Kỳ đánh giá {period.code} không có đơn vị nào để xếp hạng.")
 
 
-def _fields(period) -> tuple[list[int], dict[int, str]]:
-    """The period's fields (lĩnh vực) in order, and their codes. One query."""
-    rows = list(
-        Criterion.objects.filter(criteria_set_id=period.criteria_set_id, parent__isnull=True)
-        .order_by("position", "code")
-        .values_list("pk", "code")
+def _fields(texts) -> tuple[list[int], dict[int, str]]:
+    """The fields (lĩnh vực) among the set's criteria (criterion_texts), in order, and their
+    codes."""
+    fields = sorted(
+        (pk for pk, text in texts.items() if text.is_field),
+        key=lambda pk: (texts[pk].position, texts[pk].code),
     )
-    return [pk for pk, _code in rows], dict(rows)
+    return fields, {pk: texts[pk].code for pk in fields}
 
 
-def _field_points(
-    period, fields
-) -> tuple[dict[int, dict[int, Decimal]], dict[int, dict[int, Decimal]]]:
-    """assessment → {field: points} and assessment → {field: counted maximum}, every field
+def _field_points(period, fields) -> tuple[dict, dict, dict]:
+    """assessment → {field: points}, assessment → {field: counted maximum}, every field
     present (a field without a score row counts 0 of 0: none of its leaves applies to the
-    commune's kind, design.md §3 `applies_to`). One aggregate over every score of the period:
-    the leaves' points and counted maxima as rules.leaf_points counts them
-    (Score.objects.with_points), summed per (assessment, field) in SQL.
+    commune's kind, design.md §3 `applies_to`), and assessment → (points lost, criteria that
+    lost any) for its report. One aggregate over every score of the period: the leaves' points
+    and counted maxima as rules.leaf_points counts them (Score.objects.with_points), summed
+    per (assessment, field) in SQL.
     """
     sums = (
         Score.objects.filter(assessment__period_id=period.pk)
@@ -303,34 +310,48 @@ def _field_points(
         .annotate(
             total=Sum("points", output_field=SUM_FIELD),
             maximum=Sum("counted_max", output_field=SUM_FIELD),
+            **lost_sums(),
         )
     )
     points: dict[int, dict[int, Decimal]] = defaultdict(lambda: dict.fromkeys(fields, ZERO))
     maxima: dict[int, dict[int, Decimal]] = defaultdict(lambda: dict.fromkeys(fields, ZERO))
-    for assessment, field, total, maximum in _fetch(sums):
+    lost: dict[int, tuple[Decimal, int]] = {}
+    for assessment, field, total, maximum, lost_total, lost_count in fetch_rows(sums):
         points[assessment][field] = total
         maxima[assessment][field] = maximum
-    return points, maxima
+        if lost_count:
+            before, count = lost.get(assessment, (ZERO, 0))
+            lost[assessment] = (before + lost_total, count + lost_count)
+    return points, maxima, lost
 
 
-def _lost_document(lost: dict | None) -> str:
-    """The JSON text kept in Result.lost_criteria (lost_criteria_of's entry; None: nothing
-    lost), decimals as strings."""
-    if lost is None:
+def _lost_document(items: list[dict], total: Decimal, count: int) -> str:
+    """The JSON text kept in Result.lost_criteria: the criteria listed (lost_criteria_of),
+    the points lost and how many criteria lost any (lost_sums); decimals as strings. Written
+    by hand like encode_field_scores: 33,210 items at national size."""
+    if not count:
         return '{"items":[],"total":"0","count":0}'
-    items = [
-        {key: (str(value) if isinstance(value, Decimal) else value) for key, value in item.items()}
-        for item in lost["items"]
-    ]
-    document = {"items": items, "total": str(lost["total"]), "count": lost["count"]}
-    return json.dumps(document, ensure_ascii=False)
+    listed = ",".join(
+        [
+            f'{{"code":{json_string(item["code"])},"name":{json_string(item["name"])},'
+            f'"max":"{item["max"]}","self":{_json_decimal(item["self"])},'
+            f'"score":"{item["score"]}","note":{json.dumps(item["note"], ensure_ascii=False)}}}'
+            for item in items
+        ]
+    )
+    return f'{{"items":[{listed}],"total":"{total}","count":{int(count)}}}'
 
 
-def _lost_points_document(period) -> list[dict]:
+def _json_decimal(value: Decimal | None) -> str:
+    return "null" if value is None else f'"{value}"'
+
+
+
+def _lost_points_document(period, texts) -> list[dict]:
     """The period's "tiêu chí dễ mất điểm" as Publication.lost_points keeps it."""
     return [
         {key: (str(value) if isinstance(value, Decimal) else value) for key, value in row.items()}
-        for row in lost_points_by_criterion(period)
+        for row in lost_points_by_criterion(period, texts)
     ]
 
 
@@ -342,17 +363,6 @@ def _procedure_figures(period) -> dict[int, str]:
     return {
         commune: json.dumps(dict(zip(PROCEDURE_FIGURES, figures))) for commune, *figures in rows
     }
-
-
-def _fetch(queryset):
-    """The rows of a values_list queryset. PostgreSQL returns numeric columns as exact
-    Decimals already, so its rows are read straight from the cursor (33,210 at national size),
-    skipping Django's per-row converters; SQLite's need them (its sums come back as floats)."""
-    if connection.vendor != "postgresql":
-        return queryset
-    with connection.cursor() as cursor:
-        cursor.execute(*queryset.query.sql_with_params())
-        return cursor.fetchall()
 
 
 def _previous_results(period, commune_ids) -> dict[int, tuple]:

@@ -44,7 +44,7 @@ from ..permissions import (
 from ..services import WorkflowError, adjustments
 from ..services import appraisal as services
 from ..services.self_assessment import FIELD_LABELS, ConflictError
-from .assessment import get_assessment, is_partial, refusal
+from .shared import get_assessment, is_partial, refusal
 
 Status = Assessment.Status
 

@@ -17,13 +17,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from evidence.services import upload_limits
-
 from .. import rules, selectors
 from ..forms import SelfScoreForm
 from ..models import Assessment
 from ..permissions import (
-    awaits_submission,
     can_appraise,
     can_edit_score,
     can_submit,
@@ -45,28 +42,10 @@ from ..services.self_assessment import (
     withdraw_assessment,
 )
 
+from .appraisal import appraisal_page
+from .shared import criterion_url, get_assessment, is_partial, refusal
+
 HISTORY_PAGE = 100  # events per page of an assessment's history
-
-
-def is_partial(request) -> bool:
-    """A background request from autosave.js (or htmx) that wants fragments, not a page."""
-    return request.headers.get("X-Autosave") == "1" or bool(getattr(request, "htmx", False))
-
-
-def get_assessment(request, period, commune) -> Assessment:
-    """The assessment, if the user may see its commune (otherwise 404).
-
-    The appraising unit's ancestors come along: role checks on it then need no query.
-    """
-    return get_object_or_404(
-        visible_assessments(request.user).select_related("period__unit__parent__parent"),
-        period__code=period,
-        commune__code=commune,
-    )
-
-
-def criterion_url(assessment, code: str) -> str:
-    return f"{assessment.get_absolute_url()}#tc-{code}"
 
 
 @login_required
@@ -74,30 +53,8 @@ def detail(request, period, commune):
     """The assessment: self-assessment for the commune, appraisal for the appraisers."""
     assessment = get_assessment(request, period, commune)
     if can_appraise(request.user, assessment):
-        from .appraisal import appraisal_page  # it imports this module
-
         return appraisal_page(request, assessment)
     return self_assessment_page(request, assessment)
-
-
-def not_submitted_page(request, assessment):
-    """What the appraising unit sees before the commune submits: no draft scores."""
-    return render(
-        request,
-        "scoring/not_submitted.html",
-        {"assessment": assessment, "period": assessment.period},
-    )
-
-
-def refusal(request, assessment, may=can_view_self_assessment):
-    """None when `may(user, assessment)`; otherwise the answer instead of the commune's work:
-    the "chưa nộp" page for the appraising unit before the commune hands in, 403 for anyone
-    else (scoring.permissions.awaits_submission)."""
-    if may(request.user, assessment):
-        return None
-    if awaits_submission(request.user, assessment):
-        return not_submitted_page(request, assessment)
-    raise PermissionDenied
 
 
 def _deadline(assessment):
@@ -133,7 +90,6 @@ def self_assessment_page(request, assessment):
             "editing": editing,
             "read_only": not editing,
             "statuses": Assessment.Status,
-            **upload_limits(),
         },
     )
 

@@ -29,7 +29,12 @@ from scoring.models import (
     Score,
     encode_field_scores,
 )
-from scoring.selectors import lost_criteria_of, lost_points_by_criterion
+from scoring.selectors import (
+    criterion_texts,
+    lost_criteria_of,
+    lost_points_by_criterion,
+    lost_sums,
+)
 from scoring.services.demo import DONG_TAM_FIELDS, OTHER_TOTALS, allocate
 from scoring.services.setup import CriterionRow, create_period, save_criteria_set
 
@@ -134,6 +139,7 @@ def snapshot(
         last = Publication.objects.filter(period_id=period.previous_id).order_by("-version").first()
         if last:
             previous = {r.commune_id: r for r in last.results.all()}
+    texts = criterion_texts(period.criteria_set_id)
     publication = Publication.objects.create(
         period=period,
         version=version,
@@ -142,12 +148,14 @@ def snapshot(
         decision=decision,
         decision_date=decision_date,
         reason=reason,
-        lost_points=_plain(lost_points_by_criterion(period)),
+        lost_points=_plain(lost_points_by_criterion(period, texts)),
     )
     commune_of = dict(period.assessments.values_list("pk", "commune_id"))
-    lost = {
-        commune_of[pk]: entry
-        for pk, entry in lost_criteria_of(Score.objects.filter(assessment__period=period)).items()
+    scores = Score.objects.filter(assessment__period=period)
+    lost = {commune_of[pk]: items for pk, items in lost_criteria_of(scores, texts).items()}
+    lost_totals = {
+        commune_of[row.pop("assessment_id")]: row
+        for row in scores.with_points().values("assessment_id").annotate(**lost_sums())
     }
     Result.objects.bulk_create(
         Result(
@@ -172,7 +180,10 @@ def snapshot(
                     }
                 )
             ),
-            lost_criteria=_plain(lost.get(c, {"items": [], "total": D(0), "count": 0})),
+            lost_criteria=_plain(
+                {"items": lost.get(c, []), "total": lost_totals[c]["lost_total"] or D(0),
+                 "count": lost_totals[c]["lost_count"]}
+            ),
         )
         for c in sums
     )
