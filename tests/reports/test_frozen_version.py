@@ -8,6 +8,7 @@ version 1, reopening and changing a score changed version 1's report.
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from reports.selectors import commune_report, lost_points
 from scoring.models import Assessment, Criterion, Period, Result, Score
@@ -114,3 +115,19 @@ def test_lost_points_page_reads_the_published_version_and_the_scores_while_corre
     period.refresh_from_db()
     assert {item.code: item.lost_sum for item in lost_points(period)}["2.1"] == D(0)
     assert {item.name for item in lost_points(period)} >= {"Tên đã sửa sau công bố"}
+
+
+def test_a_version_published_before_the_snapshot_kept_them_reads_the_scores(
+    period, leader
+):
+    """Rows published before migration 0009 have no lost criteria (null): their report and
+    the page read the scores as before, rather than a made-up snapshot."""
+    publish_period(period, by=leader)
+    kept = printed(report_of(period, 1))
+    with connection.cursor() as cursor:  # as migration 0009 leaves an older row
+        cursor.execute("UPDATE scoring_result SET lost_criteria = NULL")
+        cursor.execute("UPDATE scoring_publication SET lost_points = NULL")
+    assert Result.objects.filter(lost_criteria__isnull=True).count() == 2
+    assert printed(report_of(period, 1)) == kept
+    period.refresh_from_db()
+    assert {item.code: item.lost_sum for item in lost_points(period)}["2.1"] == D("2.5")

@@ -480,10 +480,11 @@ def test_publish_query_count_does_not_grow_with_communes(units, leader, communes
     add_communes(units["district"], communes)
     period = make_period(units["district"], criteria_set=make_criteria_set("CSQ", tree="deep"))
     appraise_all(period, "0,5")
-    # savepoint + release, period (locked), assessments (locked), last version, criteria,
-    # the one aggregate and the confirmed "không áp dụng" scores, adjustments, TTHC figures,
-    # publication, the results in one statement (COPY on PostgreSQL, one executemany on
-    # SQLite) with their field results, per-commune audit events (one INSERT … SELECT),
+    # savepoint + release, period (locked, with its last version), assessments (locked),
+    # criteria, the one aggregate (points, maxima, points lost), the lost criteria (one window
+    # query), the lost points per criterion, adjustments, TTHC figures, publication, the
+    # results in one statement (COPY on PostgreSQL, one executemany on SQLite) with their
+    # field results and lost criteria, per-commune audit events (one INSERT … SELECT),
     # assessments, period, the period's audit event.
     with django_assert_max_num_queries(16):
         publish_period(period, by=leader)
