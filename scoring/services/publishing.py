@@ -62,7 +62,8 @@ from .bulk import copy_rows, record_status_events
 
 
 Status = Assessment.Status
-# An assessment in these states may be published (PUBLISHED: again, as a new version).
+# An assessment in these states counts as ready. A published period is refused as a whole
+# (publish_period); reopening it moves its assessments back to appraised.
 READY = (Status.APPRAISED, Status.PUBLISHED)
 ZERO = Decimal(0)
 SUM_FIELD = DecimalField(max_digits=12, decimal_places=3)
