@@ -11,9 +11,9 @@
 #   sudo bash scripts/fresh-debian-check.sh        KEEP=1 keeps the folder; MIRROR=URL of a
 #                                                  Debian mirror if the host's apt has none
 # The host lends the root only what its own network needs to reach the package registries:
-# its DNS (resolv.conf), apt sources and apt's Acquire settings, extra CA certificates from
-# /usr/local/share/ca-certificates, pip's configuration (/etc/pip.conf, /etc/xdg/pip) and its
-# PIP_* and *_proxy environment variables.
+# its DNS (resolv.conf), apt sources and apt's network settings (Acquire:: proxies, snapshot
+# validity), extra CA certificates from /usr/local/share/ca-certificates, pip's configuration
+# (/etc/pip.conf, /etc/xdg/pip/pip.conf) and its PIP_* and *_proxy environment variables.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 COMMIT=$(git -C "$REPO" rev-parse HEAD)
@@ -101,7 +101,8 @@ lend_network_settings() {
     fi
   done
   for file in /etc/apt/apt.conf /etc/apt/apt.conf.d/*; do
-    [ -f "$file" ] && grep -q 'Acquire::' "$file" && { cp "$file" "$ROOT$file"; lent+=("$file"); }
+    [ -f "$file" ] && grep -qE 'Acquire::(https?|ftp|socks|Check-Valid-Until|Check-Date|Retries)' "$file" &&
+      { cp "$file" "$ROOT$file"; lent+=("$file"); }
   done
   if compgen -G "/usr/local/share/ca-certificates/*" >/dev/null; then
     cp -r /usr/local/share/ca-certificates/. "$ROOT/usr/local/share/ca-certificates/"
@@ -289,7 +290,8 @@ test_rc=${PIPESTATUS[0]}
 set -e
 t_test=$(( $(date +%s) - step ))
 mapfile -t counts < <(grep -E '^[0-9]+ (passed|failed)|^=+ .*(passed|failed)' "$WORK/test.log" | sed 's/=//g')
-encodings=$(chroot "$ROOT" runuser -u postgres -- psql -XAtc \
+pg_port=$(chroot "$ROOT" pg_lsclusters -h 2>/dev/null | awk '{ print $3; exit }' || true)
+encodings=$(chroot "$ROOT" runuser -u postgres -- psql -p "${pg_port:-5432}" -XAtc \
   "SELECT string_agg(datname || ' ' || pg_encoding_to_char(encoding), ', ' ORDER BY datname) FROM pg_database" 2>/dev/null || true)
 
 echo
@@ -301,7 +303,7 @@ echo "run.sh lần hai:           $t_run2 s"
 echo "test.sh (không mạng):     $t_test s, mã thoát $test_rc"
 echo "  SQLite:                 ${counts[0]:-không có}"
 echo "  PostgreSQL:             ${counts[1]:-không có}"
-echo "  cơ sở dữ liệu trong root: ${encodings:-?}"
+echo "  PostgreSQL trong root:  cổng ${pg_port:-?}; ${encodings:-?}"
 echo "tổng:                     $(( $(date +%s) - total_start )) s"
 names=("${vars[@]%%=*}")
 echo "máy chủ cho mượn:         ${lent[*]} ${names[*]/#PATH/}"
