@@ -336,11 +336,15 @@ def _lost_document(items: list[dict], total: Decimal, count: int) -> str:
         [
             f'{{"code":{json_string(item["code"])},"name":{json_string(item["name"])},'
             f'"max":"{item["max"]}","self":{_json_decimal(item["self"])},'
-            f'"score":"{item["score"]}","note":{json.dumps(item["note"], ensure_ascii=False)}}}'
+            f'"score":"{item["score"]}","note":{_json_text(item["note"])}}}'
             for item in items
         ]
     )
     return f'{{"items":[{listed}],"total":"{total}","count":{int(count)}}}'
+
+
+def _json_text(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False) if text else '""'
 
 
 def _json_decimal(value: Decimal | None) -> str:
