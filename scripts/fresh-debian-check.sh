@@ -307,4 +307,9 @@ echo "  PostgreSQL trong root:  cổng ${pg_port:-?}; ${encodings:-?}"
 echo "tổng:                     $(( $(date +%s) - total_start )) s"
 names=("${vars[@]%%=*}")
 echo "máy chủ cho mượn:         ${lent[*]} ${names[*]/#PATH/}"
-[ "$test_rc" -eq 0 ] && [ "${#counts[@]}" -eq 2 ]
+if [ "$test_rc" -eq 0 ] && [ "${#counts[@]}" -eq 2 ]; then
+  echo "KẾT QUẢ: ĐẠT"
+else
+  echo "KẾT QUẢ: KHÔNG ĐẠT (xem test.sh ở trên)"
+  exit 1
+fi
