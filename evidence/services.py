@@ -23,7 +23,7 @@ from django.db import transaction
 from scoring import rules
 from scoring.audit import record_event
 from scoring.models import Score
-from scoring.services import locked_assessment
+from scoring.services import locked_score
 from scoring.services.self_assessment import check_score_editable
 
 from . import content
@@ -162,14 +162,8 @@ def _lock_for_change(score: Score) -> Score:
     finds it linked, and removing an item's last link never races a new link (the item would
     be deleted under it); a concurrent submit or lock waits, or is waited for.
     """
-    assessment = locked_assessment(score.assessment_id)
-    locked = (
-        Score.objects.select_for_update(of=("self",))
-        .select_related("criterion")
-        .get(pk=score.pk, assessment_id=assessment.pk)
-    )
-    locked.assessment = assessment
-    check_score_editable(assessment, locked)
+    locked = locked_score(score)
+    check_score_editable(locked.assessment, locked)
     return locked
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-from ..models import Assessment, Period
+from ..models import Assessment, Period, Score
 
 
 class WorkflowError(Exception):
@@ -54,3 +54,20 @@ def locked_assessment(assessment: Assessment | int) -> Assessment:
         .select_related("period__criteria_set", "period__unit", "commune__parent__parent")
         .get(pk=pk)
     )
+
+
+def locked_score(score: Score) -> Score:
+    """The score re-read and locked (FOR UPDATE of its row) after its assessment
+    (locked_assessment): the order of every workflow step, so two never wait on each other.
+
+    Its `assessment` is the locked one and its criterion is read with it. A racing save of the
+    same criterion waits for this transaction, then finds a new version.
+    """
+    assessment = locked_assessment(score.assessment_id)
+    locked = (
+        Score.objects.select_for_update(of=("self",))
+        .select_related("criterion")
+        .get(pk=score.pk, assessment_id=assessment.pk)
+    )
+    locked.assessment = assessment
+    return locked

@@ -26,7 +26,7 @@ from .. import rules
 from ..audit import record_event
 from ..models import Assessment, AuditEvent, Method, NaPolicy, Score
 from ..permissions import APPRAISABLE_STATES
-from . import WorkflowError, locked_assessment, share_periods
+from . import WorkflowError, locked_assessment, locked_score, share_periods
 from .publishing import ensure_editable
 from .self_assessment import ConflictError
 
@@ -173,13 +173,8 @@ def appraise_score(
     read on the locked row, and a racing save of the same criterion waits for this one, then
     finds a new version.
     """
-    assessment = locked_assessment(score.assessment_id)
-    score = (
-        Score.objects.select_for_update(of=("self",))
-        .select_related("criterion")
-        .get(pk=score.pk, assessment_id=assessment.pk)
-    )
-    score.assessment = assessment
+    score = locked_score(score)
+    assessment = score.assessment
     _check_appraisable(assessment, score)
     stale = score.version != int(version)
     note = (note or "").strip()
