@@ -13,7 +13,7 @@ from communes.admin import ReadOnlyInline, column, format_date, format_datetime
 from .. import rules
 from ..audit import record_event
 from ..models import Adjustment, Assessment, Score
-from ..services import WorkflowError, adjustments
+from ..services import WorkflowError, adjustments, locked_assessment
 from .base import AssessmentPartAdmin, ScoringAdmin, assessment_locked_reason
 
 
@@ -144,23 +144,29 @@ class ScoreForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["seen_version"].initial = self.instance.version
 
+    # Set by clean(): the assessment and the score as stored, both locked.
+    stored_assessment = stored = None
+
     def clean(self):
+        """Check the version the page showed against the stored score, under the locks of every
+        write: the period (shared), then the assessment, then the score (Django's admin runs
+        the POST in one transaction, so they hold until the save). A publication, a workflow
+        step, an import or another save of this score waits, or is waited for."""
         cleaned = super().clean()
         seen = cleaned.get("seen_version")
-        # Locked until the admin's transaction ends, so the check holds until the save.
-        current = (
-            Score.objects.select_for_update()
-            .filter(pk=self.instance.pk)
-            .values_list("version", flat=True)
-            .first()
-        )
-        if seen is not None and current != seen:
+        assessment = locked_assessment(self.instance.assessment_id)
+        published = assessment_locked_reason(assessment)
+        if published:
+            raise ValidationError(_("Không lưu được: %(reason)s") % {"reason": published})
+        stored = Score.objects.select_for_update(of=("self",)).get(pk=self.instance.pk)
+        if seen is not None and stored.version != seen:
             raise ValidationError(
                 _(
                     "Điểm này vừa được cập nhật sau khi trang được mở; không lưu gì. Hãy tải lại "
                     "trang để xem giá trị mới rồi sửa lại."
                 )
             )
+        self.stored_assessment, self.stored = assessment, stored
         return cleaned
 
 
@@ -256,11 +262,16 @@ class ScoreAdmin(AssessmentPartAdmin):
 
     @transaction.atomic
     def save_model(self, request, obj, form, change):
-        obj.version += 1
+        """Save with a new version (a page or import holding the old one gets a conflict) and
+        one audit event per changed field, its old value read from the locked row."""
+        stored = form.stored
+        obj.assessment = form.stored_assessment  # its state as locked, not as the page read it
+        obj.version = stored.version + 1
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
         for name in form.changed_data:
-            if name in ("audit_reason", "seen_version"):
+            old, new = getattr(stored, name, None), form.cleaned_data.get(name)
+            if name in ("audit_reason", "seen_version") or old == new:
                 continue
             record_event(
                 obj.assessment,
@@ -268,8 +279,8 @@ class ScoreAdmin(AssessmentPartAdmin):
                 action="score_changed_in_admin",
                 criterion=obj.criterion,
                 field_name=name,
-                old=form.initial.get(name),
-                new=form.cleaned_data.get(name),
+                old=old,
+                new=new,
                 reason=form.cleaned_data["audit_reason"],
             )
 

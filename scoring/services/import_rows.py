@@ -9,10 +9,46 @@ in a file of one row per commune), and record the file the same way in the audit
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from tabular import RowError, Table
 from tabular.table import Row
 
 from ..audit import record_event
+from ..models import Assessment, Period
+from . import share_periods
+
+
+def lock_assessments(period, commune_codes: Iterable[str]) -> tuple[Period, dict[str, Assessment]]:
+    """The period as it is now and its assessments of these communes (code → assessment, with
+    its commune), locked until the transaction ends.
+
+    An import decides from them whether an assessment may still change, and reads the old
+    values of its scores for the audit log, before it writes: both hold only while no one
+    else writes. So it takes the order of every write (scoring.services.share_periods): the
+    period first (shared: a publication or reopening waits, or is waited for), then the
+    assessments in id order (two writers locking several never deadlock), then the scores.
+    A save or a workflow step on one of these communes waits for the import, or the import
+    for it. The period is read after its share lock: a publication committed meanwhile shows.
+    Unknown codes are left out (the checks name them); with none known, the period returned
+    is the one given (nothing will be written).
+    """
+    codes = sorted({code for code in commune_codes if code})
+    ids = list(
+        Assessment.objects.filter(period_id=period.pk, commune__code__in=codes)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    share_periods(ids)
+    locked = (
+        Assessment.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("commune", "period")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    assessments = {assessment.commune.code: assessment for assessment in locked}
+    current = next(iter(assessments.values())).period if assessments else period
+    return current, assessments
 
 
 def record_file_imported(table: Table, *, period, by, action: str, **detail) -> None:

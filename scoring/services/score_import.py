@@ -4,8 +4,9 @@ The table `commune_code,criterion_code,self_score,appraised_score[,note]` gives,
 and leaf criterion, both scores (and the appraisal note). It is how a district loads a year
 appraised on paper, and how a national deployment loads its 3,321 communes × 80 criteria.
 
-The whole file is checked first, in one pass with dictionary lookups (three queries whatever
-its size); one bad row refuses the file and nothing is written. The scores are then written
+The whole file is checked first, in one pass with dictionary lookups (a fixed number of
+queries whatever its size), with the file's communes' assessments locked until the import
+commits; one bad row refuses the file and nothing is written. The scores are then written
 with set-based SQL: the rows go into a temporary staging table (COPY on PostgreSQL, one
 executemany on SQLite) and ONE `INSERT … SELECT … ON CONFLICT DO UPDATE` moves them into
 the scores. The import is audited: one event for the file (who, name, SHA-256), one per
@@ -26,7 +27,7 @@ from tabular import ErrorList, ImportFailed, RowError, Table
 from .. import rules
 from ..models import Assessment, AuditEvent, Criterion, Period, Score
 from .bulk import copy_rows, record_status_events
-from .import_rows import CodeChecks, record_file_imported
+from .import_rows import CodeChecks, lock_assessments, record_file_imported
 
 REQUIRED = ("commune_code", "criterion_code", "self_score", "appraised_score")
 OPTIONAL = ("note",)
@@ -72,6 +73,7 @@ class _Leaf:
         return not self.applies_to or kind in self.applies_to
 
 
+@transaction.atomic
 def import_scores(table: Table, *, period: Period, by=None) -> ScoreImport:
     """Store both scores of every row of `table` and mark those communes' assessments appraised.
 
@@ -81,8 +83,21 @@ def import_scores(table: Table, *, period: Period, by=None) -> ScoreImport:
     (commune, criterion), a locked or published assessment, a commune left with leaves that
     have no appraised score, or a published period. A score from the file replaces a
     confirmed "không áp dụng".
+
+    The communes' assessments are locked before anything is checked or read
+    (lock_assessments): a save, a workflow step or another import on them waits, or is
+    waited for, so the states checked hold at the write, and each score's old value in the
+    log is the new value of the event before it. Every score it changes gets a new version.
     """
     table.require(REQUIRED)
+    _refuse_if_published(period)  # as the caller read it: refused before any lock
+    current, locked = lock_assessments(period, (row["commune_code"] for row in table.rows))
+    _refuse_if_published(current)
+    rows, communes = _checked_rows(table, period, locked)
+    return _write(table, period, rows, communes, by=by)
+
+
+def _refuse_if_published(period: Period) -> None:
     if period.is_published:
         raise ImportFailed(
             RowError(
@@ -92,22 +107,18 @@ def import_scores(table: Table, *, period: Period, by=None) -> ScoreImport:
                 "trước khi nhập điểm.",
             )
         )
-    rows, communes = _checked_rows(table, period)
-    return _write(table, period, rows, communes, by=by)
 
 
 # --- checking -----------------------------------------------------------------------------
 
 
-def _checked_rows(table: Table, period: Period):
-    """[(assessment id, criterion id, self, appraised, note)], communes in the file; or raise."""
+def _checked_rows(table: Table, period: Period, locked: dict[str, Assessment]):
+    """[(assessment id, criterion id, self, appraised, note)], communes in the file; or raise.
+
+    `locked`: the file's communes' assessments, locked (lock_assessments)."""
     communes = {
-        code: _Commune(pk, name, kind, status, locked)
-        for pk, code, name, kind, status, locked in Assessment.objects.filter(
-            period_id=period.pk
-        ).values_list(
-            "pk", "commune__code", "commune__name", "commune__kind", "status", "locked"
-        )
+        code: _Commune(a.pk, a.commune.name, a.commune.kind, a.status, a.locked)
+        for code, a in locked.items()
     }
     criteria = list(
         Criterion.objects.filter(criteria_set_id=period.criteria_set_id).values_list(
@@ -227,8 +238,8 @@ def _natural(code: str):
 # --- writing ------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def _write(table, period, rows, communes, *, by) -> ScoreImport:
+    """Stage, audit, upsert, mark appraised: inside import_scores' transaction, under its locks."""
     user = by if by is not None and by.is_authenticated else None
     now = timezone.now()
     in_file = f"id IN (SELECT DISTINCT assessment_id FROM {STAGING})"
@@ -293,14 +304,23 @@ def _fill_staging(cursor, rows) -> None:
 
 
 def _audit_changes(cursor, period, table, user) -> int:
-    """One event per stored score the file changes (old → new); returns how many scores."""
+    """One event per stored score the file changes (old → new); returns how many scores.
+
+    The rows read are locked (after their assessments) until the import commits: the upsert
+    writes over exactly the values logged here as old."""
     score = Score._meta.db_table
+    lock = (
+        connection.ops.for_update_sql(no_key=True, of=("s",))
+        if connection.features.has_select_for_update
+        else ""
+    )
     cursor.execute(
         f"SELECT s.assessment_id, s.criterion_id, s.self_score, t.self_score, "
         f"s.appraised_score, t.appraised_score FROM {score} s JOIN {STAGING} t "
         "ON s.assessment_id = t.assessment_id AND s.criterion_id = t.criterion_id "
         "WHERE (s.self_score IS NOT NULL AND s.self_score <> t.self_score) "
-        "OR (s.appraised_score IS NOT NULL AND s.appraised_score <> t.appraised_score)"
+        "OR (s.appraised_score IS NOT NULL AND s.appraised_score <> t.appraised_score) "
+        f"ORDER BY s.id {lock}"
     )
     events = []
     changed = cursor.fetchall()

@@ -20,7 +20,7 @@ from tabular import ErrorList, ImportFailed, RowError, Table
 
 from .. import rules
 from ..models import Assessment, AuditEvent, Method, Score
-from .import_rows import CodeChecks, record_file_imported
+from .import_rows import CodeChecks, lock_assessments, record_file_imported
 
 REQUIRED = ("commune_code", "criterion_code", "value")
 OPTIONAL = ("sample_size",)
@@ -53,19 +53,23 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
-def _check_rows(table: Table, period, *, as_percent: bool):
-    """Every row checked against the period; returns [(score, raw, points, sample)] or raises
-    ImportFailed listing every problem."""
-    assessments = {
-        a.commune.code: a for a in Assessment.objects.for_period(period).select_related("commune")
-    }
+def _check_rows(table: Table, period, assessments: dict[str, Assessment], *, as_percent: bool):
+    """Every row checked against the period and its `assessments` (locked: lock_assessments);
+    returns [(score, raw, points, sample)] or raises ImportFailed listing every problem.
+
+    The scores are read locked too, after their assessments: their values are the old values
+    of the audit log, and their versions the ones the import adds 1 to.
+    """
     criteria = {c.code: c for c in period.criteria_set.criteria.all()}
     parents = {c.parent_id for c in criteria.values()}
     scores = {
         (s.assessment_id, s.criterion_id): s
-        for s in Score.objects.filter(
-            assessment__period=period, criterion__method__in=IMPORTED_METHODS
+        for s in Score.objects.select_for_update(no_key=True, of=("self",))
+        .filter(
+            assessment_id__in=[a.pk for a in assessments.values()],
+            criterion__method__in=IMPORTED_METHODS,
         )
+        .order_by("pk")
     }
     errors = ErrorList()  # the first 200 kept, the rest counted
     checks = CodeChecks(period, errors)
@@ -128,6 +132,13 @@ def _check_rows(table: Table, period, *, as_percent: bool):
     return planned
 
 
+def _refuse_if_published(period) -> None:
+    if period.is_published:
+        raise ImportFailed(
+            RowError(None, None, f"Kỳ đánh giá {period.code} đã công bố kết quả; không nhập được.")
+        )
+
+
 @transaction.atomic
 def import_survey(table: Table, *, period, as_percent: bool = False, by=None) -> SurveyImport:
     """Set the appraised scores of survey, SIPAS and computed criteria from `table`.
@@ -138,13 +149,17 @@ def import_survey(table: Table, *, period, as_percent: bool = False, by=None) ->
     [0, max] (or a percentage outside 0–100), a repeated row, or an assessment that is
     appraised, locked or published. Audited: one event for the file (name, SHA-256) and one
     per changed score (old → new).
+
+    The communes' assessments are locked before anything is checked or read
+    (lock_assessments), so a save, a workflow step or another import on them waits, or is
+    waited for: each score's old value in the log is the new value of the event before it.
+    Every score written gets a new version: a page showing the old one gets a conflict.
     """
-    if period.is_published:
-        raise ImportFailed(
-            RowError(None, None, f"Kỳ đánh giá {period.code} đã công bố kết quả; không nhập được.")
-        )
+    _refuse_if_published(period)  # as the caller read it: refused before any lock
     table.require(REQUIRED)
-    planned = _check_rows(table, period, as_percent=as_percent)
+    current, assessments = lock_assessments(period, (row["commune_code"] for row in table.rows))
+    _refuse_if_published(current)
+    planned = _check_rows(table, period, assessments, as_percent=as_percent)
     user = by if by is not None and by.is_authenticated else None
     now = timezone.now()
     events, changed, assessment_ids = [], [], set()
@@ -168,7 +183,7 @@ def import_survey(table: Table, *, period, as_percent: bool = False, by=None) ->
         score.raw_value = raw
         score.sample_size = sample
         score.source = table.filename[:300]
-        score.version += 1
+        score.version += 1  # read under the lock: the stored version
         score.updated_by = user
         score.updated_at = now
         changed.append(score)

@@ -263,10 +263,11 @@ def test_import_query_count_does_not_grow_with_rows(units, tmp_path, communes, d
     table = read_table(path, path.name, required=("commune_code", "criterion_code", "self_score",
                                                   "appraised_score"), optional=("note",))
     by = make_user("nhap")
-    # assessments, criteria; savepoint; drop, create, fill the staging table (one COPY or one
+    # savepoint; the file's assessments' ids, their period shared (PostgreSQL only), the
+    # assessments locked; criteria; drop, create, fill the staging table (one COPY or one
     # executemany), changed scores, upsert, drop; assessments; appraised events; the file's
     # event; release.
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(15):
         result = import_scores(table, period=period, by=by)
     assert result.scores == 3 * (communes + 2)
     assert Score.objects.filter(assessment__period=period, appraised_score=1).count() == 3 * (communes + 2)
