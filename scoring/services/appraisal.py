@@ -599,6 +599,21 @@ def _reopen_one(assessment: Assessment, *, reason: str, by, until, today) -> str
     )
 
 
+def _locked_in_pk_order(pks: list[int], *related: str) -> list[Assessment]:
+    """These assessments locked in the order of every write (share_periods: the periods
+    shared, then the assessments by id, as the imports lock them), so a bulk step racing a
+    multi-commune import never deadlocks; returned by commune code, the order its refusals
+    and audit events are listed in."""
+    share_periods(pks)
+    rows = list(
+        Assessment.objects.select_for_update(no_key=True, of=("self",))
+        .select_related(*related)
+        .filter(pk__in=pks)
+        .order_by("pk")
+    )
+    return sorted(rows, key=lambda assessment: assessment.commune.code)
+
+
 @transaction.atomic
 def reopen_assessments(
     assessments: Iterable[Assessment],
@@ -618,14 +633,7 @@ def reopen_assessments(
     today = timezone.localdate()
     errors = []
     pks = [a.pk for a in assessments]
-    share_periods(pks)
-    locked = (
-        Assessment.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("period__unit", "commune")
-        .filter(pk__in=pks)
-        .order_by("commune__code")
-    )
-    for assessment in locked:
+    for assessment in _locked_in_pk_order(pks, "period__unit", "commune"):
         try:
             _reopen_one(assessment, reason=reason, by=by, until=until, today=today)
         except WorkflowError as error:
@@ -654,15 +662,8 @@ def set_locked(assessments: Iterable[Assessment], locked: bool, *, reason: str, 
     changed. Already locked (unlocked) ones are left alone; refused after publication."""
     reason = _reason(reason)
     pks = [a.pk for a in assessments]
-    share_periods(pks)
-    rows = list(
-        Assessment.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("period", "commune")
-        .filter(pk__in=pks)
-        .order_by("commune__code")
-    )
     changed = 0
-    for assessment in rows:
+    for assessment in _locked_in_pk_order(pks, "period", "commune"):
         ensure_editable(assessment)
         if assessment.locked == locked:
             continue

@@ -12,12 +12,15 @@ races are skipped there; the sequential checks run on both databases.
 
 from __future__ import annotations
 
+import threading
 import time
 from decimal import Decimal
 
 import pytest
+from django.db import connections, transaction
 from django.test import Client
 
+from communes.models import Unit
 from scoring import rules
 from scoring.models import (
     Assessment,
@@ -28,7 +31,8 @@ from scoring.models import (
     Publication,
     Score,
 )
-from scoring.services import WorkflowError, appraisal
+from scoring.services import WorkflowError, appraisal, locked_assessment
+from scoring.services.import_rows import lock_assessments
 from scoring.services.publishing import publish_period, reopen_for_correction
 from scoring.services.score_import import REQUIRED as SCORE_COLUMNS
 from scoring.services.score_import import ScoreImport, import_scores
@@ -435,3 +439,89 @@ def test_a_survey_import_bumps_the_version_an_admin_page_showed(
     assert CONFLICT in response.content.decode()
     stored = fresh_score(assessment, "2.1")
     assert (stored.appraised_score, stored.version) == (D("3.5"), 2)
+
+
+# --- bulk lock and reopen beside a multi-commune import ----------------------------------------
+
+
+def codes_against_ids(period, units) -> tuple[Assessment, Assessment]:
+    """Communes A and B renamed so that code order is the reverse of their assessments' ids
+    (as real codes often are): a bulk step locking by code would take B before A."""
+    first, second = (assessment_of(period, units[name]) for name in ("commune", "other_commune"))
+    assert first.pk < second.pk
+    Unit.objects.filter(pk=first.commune_id).update(code="25000")
+    Unit.objects.filter(pk=second.commune_id).update(code="24999")
+    return first, second
+
+
+def waiting_on_a_lock() -> bool:
+    """Whether another connection of this database waits on a row lock now."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("step", ["lock", "reopen"])
+def test_a_bulk_lock_or_reopen_waits_for_a_multi_commune_import_instead_of_deadlocking(
+    postgres_only, period, units, appraiser, step
+):
+    first, second = codes_against_ids(period, units)
+    if step == "reopen":
+        Assessment.objects.filter(pk__in=[first.pk, second.pk]).update(
+            status=Assessment.Status.APPRAISED
+        )
+    holding, results = threading.Event(), {}
+
+    def importer():
+        # The import's order: the first assessment by id is held while the bulk step starts,
+        # then the file's other commune is locked.
+        try:
+            with transaction.atomic():
+                locked_assessment(first.pk)
+                holding.set()
+                deadline = time.monotonic() + 10
+                while not waiting_on_a_lock() and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                lock_assessments(fresh_period(period), ["25000", "24999"])
+            results["import"] = "done"
+        except Exception as error:  # recorded, checked below
+            results["import"] = error
+        finally:
+            connections.close_all()
+
+    def bulk():
+        holding.wait(timeout=10)
+        pair = list(Assessment.objects.filter(pk__in=[second.pk, first.pk]).order_by("-pk"))
+        try:
+            if step == "lock":
+                results["bulk"] = appraisal.set_locked(pair, True, reason="Khóa", by=appraiser)
+            else:
+                results["bulk"] = appraisal.reopen_assessments(pair, reason="Mở", by=appraiser)
+        except Exception as error:
+            results["bulk"] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for run in (importer, bulk)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # Locking B before A, the bulk step made the import wait on B while it waited on A:
+    # PostgreSQL broke the deadlock by failing one of them.
+    assert results == {"import": "done", "bulk": 2}, results
+
+
+@pytest.mark.django_db
+def test_a_bulk_reopen_names_its_refusals_in_commune_order(period, units, appraiser):
+    first, second = codes_against_ids(period, units)
+    with pytest.raises(WorkflowError) as refused:
+        appraisal.reopen_assessments([first, second], reason="Mở", by=appraiser)
+    assert str(refused.value) == (
+        "Không mở lại được: Thị trấn Ninh Giang: cần ngày mở lại đến; "
+        "Xã Đồng Tâm: cần ngày mở lại đến."
+    )
