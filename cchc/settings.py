@@ -206,7 +206,7 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 30) * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000)
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 100)
 IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 10_000)
-# A field below this share of its maximum is "weak" (domain.md: 75%).
+# A field below this share of its maximum is "weak" (docs/design.md §5: 75%).
 WEAK_FIELD_THRESHOLD = os.environ.get("WEAK_FIELD_THRESHOLD", "0.75")
 
 # Content-Security-Policy on every page (django-csp): scripts and styles only from the app's

@@ -53,7 +53,7 @@ NOT_APPLICABLE = "—"
 
 
 def weak_threshold() -> Decimal:
-    """settings.WEAK_FIELD_THRESHOLD as a Decimal share (domain.md: 0.75)."""
+    """settings.WEAK_FIELD_THRESHOLD as a Decimal share (docs/design.md §5: 0.75)."""
     return Decimal(str(settings.WEAK_FIELD_THRESHOLD))
 
 

@@ -321,7 +321,7 @@ def index_of(total: Decimal, applicable_max: Decimal) -> Decimal:
 def dense_ranks(values: Mapping[str, Decimal]) -> dict[str, tuple[int, int]]:
     """Rank keys by value, highest first; equal values share a rank ("r/N hạng").
 
-    N is the number of distinct values (domain.md: field 4, all 6/6 → "1/5 hạng").
+    N is the number of distinct values (docs/design.md §5: field 4, all 6/6 → "1/5 hạng").
     """
     distinct = sorted(set(values.values()), reverse=True)
     place = {value: i for i, value in enumerate(distinct, start=1)}
@@ -404,7 +404,7 @@ def _label(printed: Decimal, bands_highest_first: Iterable[tuple[str, Decimal]])
 
 
 def is_weak(score: Decimal, max_points: Decimal, threshold: Decimal = Decimal("0.75")) -> bool:
-    """A field below `threshold` of its maximum is weak (domain.md: "dưới 75%")."""
+    """A field below `threshold` of its maximum is weak (docs/design.md §5: "dưới 75%")."""
     return max_points > 0 and score < max_points * threshold
 
 

@@ -115,8 +115,8 @@ class LeafState:
         )
 
     def gaps(self) -> list[str]:
-        """What stops submitting, in Vietnamese (design.md §4; domain.md: explain what has no
-        evidence)."""
+        """What stops submitting, in Vietnamese (docs/design.md §4, §5: explain what has
+        no evidence)."""
         if not self.to_score:
             return []
         if self.not_applicable and self.na_policy == NaPolicy.NONE:

@@ -2,8 +2,8 @@
 
 Everything goes through the ◆ commands (import_units, import_criteria, create_period,
 import_scores, import_tthc, publish, import_users), so the demo also shows how a district loads
-its year. Xã Đồng Tâm gets its real 2022 field scores (domain.md: 87,75, xếp thứ 9/20) and its
-TTHC figures (127 hồ sơ đã giải quyết, all on time).
+its year. Xã Đồng Tâm gets its real 2022 field scores (docs/design.md §5: 87,75, xếp thứ
+9/20) and its TTHC figures (127 hồ sơ đã giải quyết, all on time).
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ CRITERIA_SET = "HD-XA-2022"
 LAST_PERIOD = "NG-2022"
 DISTRICT = "HD-NG"
 DONG_TAM = "HD-NG-02"
-# domain.md: xã Đồng Tâm, 2022, fields 1–10.
+# docs/design.md §5: xã Đồng Tâm, 2022, fields 1–10.
 DONG_TAM_FIELDS = ["11.84", "4.75", "16.62", "6", "11", "5", "10.19", "1.577", "11.49", "9.28"]
-# domain.md: the TTHC figures on xã Đồng Tâm's web page, 2022 (127 hồ sơ đã giải quyết, 127
+# docs/design.md §5: the TTHC figures on xã Đồng Tâm's web page, 2022 (127 hồ sơ đã giải quyết, 127
 # đúng hạn, 0 trễ hạn), taken as all the dossiers received (import_tthc's columns).
 DONG_TAM_TTHC = {"received": 127, "processed": 127, "on_time": 127, "late": 0}
 # Totals of the other 19 communes: eight above Đồng Tâm's 87,75 and eleven below, so it ranks 9/20.

@@ -1,8 +1,8 @@
 """Published periods for the report tests and bench/reports.py, built straight into the
 snapshot tables (Publication, Result with its field results) from appraised Score rows.
 
-Xã Đồng Tâm (commune A) gets its real 2022 field scores (domain.md: 87,75, xếp thứ 9/20 among
-20 communes); the others get totals around it. The previous year's period is published too, so
+Xã Đồng Tâm (commune A) gets its real 2022 field scores (docs/design.md §5: 87,75, xếp thứ 9/20
+among 20 communes); the others get totals around it. The previous year's period is published too, so
 results carry previous_total / previous_rank and the commune report has last year's fields.
 """
 

@@ -1,4 +1,4 @@
-"""scoring/rules.py without a database: the examples of domain.md and the edges of design.md §5."""
+"""scoring/rules.py without a database: the reference result and the edges of docs/design.md §5."""
 
 import datetime
 from decimal import Decimal
@@ -41,7 +41,7 @@ EXCELLENT = "Hoàn thành xuất sắc nhiệm vụ"
 DONE = "Hoàn thành nhiệm vụ"
 NOT_DONE = "Chưa hoàn thành nhiệm vụ"
 
-# domain.md: xã Đồng Tâm, huyện Ninh Giang, 2022 — field → (max, score).
+# docs/design.md §5: xã Đồng Tâm, huyện Ninh Giang, 2022 — field → (max, score).
 DONG_TAM = {
     "1": ("15", "11.84"),
     "2": ("5", "4.75"),
@@ -292,7 +292,7 @@ def test_equal_field_scores_share_a_dense_rank():
 
 
 def test_field_4_everyone_at_6_shares_rank_1_of_5():
-    # domain.md: field 4 (max 6) — all communes with 6/6 are "1/5 hạng".
+    # docs/design.md §5: field 4 (max 6) — all communes with 6/6 are "1/5 hạng".
     values = [6] * 14 + [5.5, 5.5, 5, 4.5, 4.5, 4]
     scores = {f"X{i}": D(str(v)) for i, v in enumerate(values)}
     ranks = dense_ranks(scores)
@@ -301,7 +301,7 @@ def test_field_4_everyone_at_6_shares_rank_1_of_5():
 
 
 def test_field_6_the_lowest_of_12_distinct_values_is_12_of_12():
-    # domain.md: Đồng Tâm's 5/7 in field 6 is the lowest of 12 distinct values.
+    # docs/design.md §5: Đồng Tâm's 5/7 in field 6 is the lowest of 12 distinct values.
     others = ["7", "7", "6.9", "6.8", "6.75", "6.5", "6.5", "6.25", "6", "5.9", "5.75", "5.5", "5.5",
               "5.25", "6", "7", "6.9", "6.8", "5.5"]
     scores = {f"X{i}": D(v) for i, v in enumerate(others)}
