@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db.models import (
     Count,
@@ -313,6 +314,73 @@ def score_states_of(assessments, **lookup) -> list[Score]:
             "assessment__commune__parent__parent",
         )
     )
+
+
+@dataclass
+class SaveSheet:
+    """What answering a save needs: the saved score (its criterion loaded) and every leaf's
+    state with the fields, for the totals."""
+
+    score: Score | None
+    states: dict[int, LeafState]  # by score id
+    fields: list[Criterion]
+
+    def set_state(self, score: Score) -> None:
+        """The score's state after a save changed it."""
+        self.states[score.pk] = leaf_state(score.criterion, score, score.evidence_count)
+
+
+# Columns of a save's one query: each Score column, what a leaf's state reads of its
+# criterion, and its field's heading.
+_CRITERION_COLUMNS = ("code", "field_id", "max_points", "method", "evidence_required", "na_policy")
+_FIELD_COLUMNS = ("id", "code", "name", "position")
+
+
+def _partial_model(model, names, values):
+    """A model instance from some of its columns; the others load from the database if read."""
+    given = dict(zip(names, values))
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in given]
+    return model.from_db("default", names, [given[name] for name in names])
+
+
+def save_sheet(assessment: Assessment, score_id: int) -> SaveSheet:
+    """The assessment's leaf states and fields, and score `score_id` as a model, in one query
+    of plain values.
+
+    Building ~90 scores with their criteria and fields as models (score_states) took half of
+    a save's server time (bench/load.py); a save's answer needs only totals. The score comes
+    from the same row, with the columns a save reads of its criterion (others load on access).
+    `score` is None when the assessment has no such score.
+    """
+    score_columns = [f.attname for f in Score._meta.concrete_fields]
+    criterion_columns = [f"criterion__{name}" for name in _CRITERION_COLUMNS]
+    field_columns = [f"criterion__field__{name}" for name in _FIELD_COLUMNS]
+    rows = (
+        Score.objects.filter(assessment=assessment)
+        .annotate(evidence_count=Count("evidence"))
+        .order_by("criterion__position")
+        .values_list(*score_columns, *criterion_columns, *field_columns, "evidence_count")
+    )
+    sheet = SaveSheet(score=None, states={}, fields=[])
+    fields = {}
+    ends = (len(score_columns), len(score_columns) + len(criterion_columns))
+    for row in rows:
+        score = SimpleNamespace(**dict(zip(score_columns, row[: ends[0]])))
+        criterion = SimpleNamespace(
+            pk=score.criterion_id, **dict(zip(_CRITERION_COLUMNS, row[ends[0] : ends[1]]))
+        )
+        field_values = row[ends[1] : -1]
+        if field_values[0] is not None and field_values[0] not in fields:
+            fields[field_values[0]] = _partial_model(Criterion, _FIELD_COLUMNS, field_values)
+        sheet.states[score.id] = leaf_state(criterion, score, row[-1])
+        if score.id == score_id:
+            sheet.score = Score.from_db("default", score_columns, row[: ends[0]])
+            sheet.score.criterion = _partial_model(
+                Criterion, ("id", *_CRITERION_COLUMNS), (score.criterion_id, *row[ends[0] : ends[1]])
+            )
+            sheet.score.assessment, sheet.score.evidence_count = assessment, row[-1]
+    sheet.fields = sorted(fields.values(), key=lambda f: (f.position, f.code))
+    return sheet
 
 
 @dataclass

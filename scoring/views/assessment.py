@@ -97,7 +97,14 @@ def self_assessment_page(request, assessment):
 def score_fragments(request, assessment, scores, score, *, status=200, error="", **extra):
     """Fragments answering a change to one criterion: its state, its field's and the overall
     totals, and a message for the row (an error, or a conflict showing both values)."""
-    progress = selectors.progress_of(s.state for s in scores)
+    states = [s.state for s in scores]
+    fields = selectors.fields_of(scores)
+    return _fragments(request, assessment, states, fields, score, status=status, error=error, **extra)
+
+
+def _fragments(request, assessment, states, fields, score, *, status=200, error="", **extra):
+    """score_fragments from leaf states and fields (selectors.save_sheet gives them)."""
+    progress = selectors.progress_of(states)
     return render(
         request,
         "scoring/_score_response.html",
@@ -107,7 +114,7 @@ def score_fragments(request, assessment, scores, score, *, status=200, error="",
             "score": score,
             "state": score.state,
             "progress": progress,
-            "field_blocks": selectors.field_blocks_of(selectors.fields_of(scores), progress),
+            "field_blocks": selectors.field_blocks_of(fields, progress),
             "deadline": _deadline(assessment),
             "error": error,
             "oob": True,
@@ -121,8 +128,9 @@ def score_fragments(request, assessment, scores, score, *, status=200, error="",
 @login_required
 def save_score(request, period, commune, score):
     """Save one criterion (self score, explanation, "không áp dụng") on its own."""
-    # The assessment with what the checks read, then its scores: joining the assessment's
-    # chain to each of ~90 score rows cost two thirds of a save's time (bench/load.py).
+    # The assessment with what the checks read, then its scores as plain values (the score
+    # saved as a model): joining the assessment's chain to each of ~90 score rows, or building
+    # them as models, cost most of a save's time (bench/load.py).
     assessment = get_object_or_404(
         visible_assessments(request.user).select_related(
             "period__unit__parent__parent", "period__criteria_set", "commune__parent__parent"
@@ -130,8 +138,8 @@ def save_score(request, period, commune, score):
         period__code=period,
         commune__code=commune,
     )
-    scores = selectors.score_states(assessment)
-    score = next((s for s in scores if s.pk == score), None)
+    sheet = selectors.save_sheet(assessment, score)
+    score = sheet.score
     if score is None:
         raise Http404
     if not is_officer_of(request.user, assessment):
@@ -139,7 +147,7 @@ def save_score(request, period, commune, score):
     partial = is_partial(request)
     form = SelfScoreForm(request.POST, criterion=score.criterion)
     if not form.is_valid():
-        return _refused(request, assessment, scores, score, form.error_text(), 422, partial)
+        return _refused(request, assessment, sheet, score, form.error_text(), 422, partial)
     values = {name: form.cleaned_data[name] for name in SELF_FIELDS}
     try:
         save_self_score(score, version=form.cleaned_data["version"], by=request.user, **values)
@@ -148,14 +156,19 @@ def save_score(request, period, commune, score):
             messages.error(request, str(conflict))
             return redirect(criterion_url(assessment, score.criterion.code))
         context = _conflict_context(request, conflict, form)
-        return score_fragments(request, assessment, scores, score, status=409, **context)
+        return _sheet_fragments(request, assessment, sheet, score, status=409, **context)
     except WorkflowError as error:
-        return _refused(request, assessment, scores, score, str(error), 403, partial)
-    score.state = selectors.leaf_state(score.criterion, score, score.evidence_count)
+        return _refused(request, assessment, sheet, score, str(error), 403, partial)
+    sheet.set_state(score)
     if not partial:
         messages.success(request, f"Đã lưu tiêu chí {score.criterion.code}.")
         return redirect(criterion_url(assessment, score.criterion.code))
-    return score_fragments(request, assessment, scores, score, saved=True)
+    return _sheet_fragments(request, assessment, sheet, score, saved=True)
+
+
+def _sheet_fragments(request, assessment, sheet, score, **kwargs):
+    score.state = sheet.states[score.pk]
+    return _fragments(request, assessment, sheet.states.values(), sheet.fields, score, **kwargs)
 
 
 def _conflict_context(request, conflict, form) -> dict:
@@ -183,11 +196,11 @@ def _conflict_context(request, conflict, form) -> dict:
     }
 
 
-def _refused(request, assessment, scores, score, error, status, partial):
+def _refused(request, assessment, sheet, score, error, status, partial):
     if not partial:
         messages.error(request, error)
         return redirect(criterion_url(assessment, score.criterion.code))
-    return score_fragments(request, assessment, scores, score, status=status, error=error)
+    return _sheet_fragments(request, assessment, sheet, score, status=status, error=error)
 
 
 @require_http_methods(["GET", "POST"])

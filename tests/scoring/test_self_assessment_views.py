@@ -104,13 +104,31 @@ def test_save_query_count(client, units, django_assert_max_num_queries):
     score = score_of(assessment, "5.4")
     client.force_login(officer)
     client.get(assessment.get_absolute_url())  # the session exists, as in real use
-    # session, user, memberships, the assessment, its scores with evidence counts, period
-    # (shared; PostgreSQL only), assessment (locked), update, audit event: 9 here; BEGIN and
-    # COMMIT make it 11 outside the test transaction (bench/assessment_page.py).
+    # session, user, memberships, the assessment, its scores as plain values with evidence
+    # counts (the saved one among them), period (shared; PostgreSQL only), assessment
+    # (locked), update, audit event: 9 here; BEGIN and COMMIT make it 11 outside the test
+    # transaction (bench/assessment_page.py).
     with django_assert_max_num_queries(9):
         response = post_score(client, assessment, score, "0,5", score.self_note)
     assert response.status_code == 200
     assert score_of(assessment, "5.4").self_score == Decimal("0.5")
+
+
+def test_save_answer_totals_every_field_by_name_in_order(client, units):
+    """The answer's totals come from plain values (selectors.save_sheet), not models: each
+    field keeps its name and position, and the saved criterion counts in its field."""
+    period = make_wide_period(units["district"], fields=10, leaves=9)
+    officer = make_user("xa_a", unit=units["commune"], role=Role.COMMUNE_OFFICER)
+    assessment = assessment_of(period, units["commune"])
+    client.force_login(officer)
+    score = score_of(assessment, "10.2")
+    body = post_score(client, assessment, score, "0,75").content.decode()
+    fields = Criterion.objects.filter(criteria_set=period.criteria_set, parent=None)
+    names = [f"{f.code}. {f.name}" for f in fields.order_by("position")]
+    assert re.findall(r'<a href="#f-[^"]+">([^<]+)</a>', body) == names
+    assert names[-1].startswith("10. ") and len(names) == 10
+    tenth = fields.get(code="10")
+    assert re.search(rf'id="ftot-{tenth.pk}"[^>]*data-oob><b>0,75</b> / ', body)
 
 
 # --- saving -------------------------------------------------------------------------------
