@@ -347,7 +347,7 @@ def save_sheet(assessment: Assessment, score_id: int) -> SaveSheet:
     """The assessment's leaf states and fields, and score `score_id` as a model, in one query
     of plain values.
 
-    Building ~90 scores with their criteria and fields as models (score_states) took half of
+    Building ~90 scores with their criteria and fields as models (score_states) took a third of
     a save's server time (bench/load.py); a save's answer needs only totals. The score comes
     from the same row, with the columns a save reads of its criterion (others load on access).
     `score` is None when the assessment has no such score.
@@ -375,8 +375,9 @@ def save_sheet(assessment: Assessment, score_id: int) -> SaveSheet:
         sheet.states[score.id] = leaf_state(criterion, score, row[-1])
         if score.id == score_id:
             sheet.score = Score.from_db("default", score_columns, row[: ends[0]])
+            criterion_values = (score.criterion_id, *row[ends[0] : ends[1]])
             sheet.score.criterion = _partial_model(
-                Criterion, ("id", *_CRITERION_COLUMNS), (score.criterion_id, *row[ends[0] : ends[1]])
+                Criterion, ("id", *_CRITERION_COLUMNS), criterion_values
             )
             sheet.score.assessment, sheet.score.evidence_count = assessment, row[-1]
     sheet.fields = sorted(fields.values(), key=lambda f: (f.position, f.code))

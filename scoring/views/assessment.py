@@ -99,7 +99,9 @@ def score_fragments(request, assessment, scores, score, *, status=200, error="",
     totals, and a message for the row (an error, or a conflict showing both values)."""
     states = [s.state for s in scores]
     fields = selectors.fields_of(scores)
-    return _fragments(request, assessment, states, fields, score, status=status, error=error, **extra)
+    return _fragments(
+        request, assessment, states, fields, score, status=status, error=error, **extra
+    )
 
 
 def _fragments(request, assessment, states, fields, score, *, status=200, error="", **extra):
