@@ -5,7 +5,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communes.admin import ReadOnlyInline, column, format_date, format_datetime
@@ -112,12 +114,16 @@ class AssessmentAdmin(ScoringAdmin):
     def save_model(self, request, obj, form, change):
         if "assignee" not in form.changed_data:
             return
-        old = Assessment.objects.select_related("assignee").get(pk=obj.pk).assignee
-        obj.version += 1
-        # Only these columns: a status the workflow set meanwhile is never written back.
-        obj.save(update_fields=["assignee", "version", "updated_at"])
+        # Locked in the order of every write, the old assignee and the version read under the
+        # lock: a workflow step or another assignment meanwhile is waited for, never lost.
+        stored = locked_assessment(obj.pk)
+        old = stored.assignee
+        Assessment.objects.filter(pk=obj.pk).update(
+            assignee=obj.assignee, version=F("version") + 1, updated_at=timezone.now()
+        )
+        obj.version = stored.version + 1
         record_event(
-            obj,
+            stored,
             by=request.user,
             action="assignee_changed",
             field_name="assignee",

@@ -35,6 +35,13 @@ class PeriodForm(forms.ModelForm):
         ),
     )
 
+    # The status the page showed: a publication or reopening committed after it is never
+    # written over by a page that did not see it.
+    seen_status = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    # Set by clean() on a change: the model fields this edit writes.
+    edited: list[str] = []
+
     class Meta:
         model = Period
         exclude = ("bands",)
@@ -56,6 +63,7 @@ class PeriodForm(forms.ModelForm):
                 if name in self.fields:
                     self.fields[name].required = False
                     self.fields[name].help_text = _("Để trống: %(default)s") % {"default": default}
+        self.fields["seen_status"].initial = self.instance.status
         if "status" in self.fields:
             # Publishing goes through the publish function (it freezes results); never here.
             current = self.instance.status if self.instance.pk else None
@@ -83,7 +91,42 @@ class PeriodForm(forms.ModelForm):
             self.instance.bands = []
         if self.instance.pk is None:
             self._check_can_open(cleaned)
+        else:
+            self.edited = self._check_stored(cleaned)
         return cleaned
+
+    def _check_stored(self, cleaned) -> list[str]:
+        """The fields to write, checked against the period as stored now, locked until the
+        save (the admin runs the POST in one transaction): a publication or reopening waits
+        for it, or it for them. Refuses a period published meanwhile and a status change
+        made from a page that did not see the status stored now. The status is written only
+        when the user changed it: every other column keeps what is stored."""
+        stored = Period.objects.select_for_update(no_key=True).get(pk=self.instance.pk)
+        if stored.is_published:
+            raise ValidationError(
+                _(
+                    "Không lưu được: kỳ đánh giá %(code)s vừa được công bố. Muốn điều chỉnh, "
+                    "hãy công bố lại (lần công bố mới, có lý do)."
+                )
+                % {"code": stored.code}
+            )
+        seen = cleaned.get("seen_status") or self.initial.get("status")
+        wanted = cleaned.get("status")
+        status_changed = wanted is not None and wanted != seen
+        if status_changed and stored.status != seen:
+            raise ValidationError(
+                _(
+                    "Không lưu được: trạng thái của kỳ đánh giá vừa được đổi thành “%(status)s” "
+                    "sau khi trang được mở. Hãy tải lại trang để xem trạng thái mới rồi sửa lại."
+                )
+                % {"status": stored.get_status_display()}
+            )
+        edited = [
+            "bands" if name == "bands_text" else name
+            for name in self.changed_data
+            if name not in ("seen_status", "status")
+        ]
+        return edited + ["status"] if status_changed else edited
 
     def _check_can_open(self, cleaned):
         """A new period goes through setup.create_period: refuse here what it would refuse."""
@@ -149,6 +192,7 @@ class PeriodAdmin(ScoringAdmin):
         "appraisal_due",
         "bands_text",
         "previous",
+        "seen_status",
     )
     view_fields = (
         "code",
@@ -202,13 +246,17 @@ class PeriodAdmin(ScoringAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
-            if form.changed_data:
+            # Only the edited columns (PeriodForm._check_stored, under the period's lock): a
+            # status set by a publication or reopening meanwhile is never written back.
+            fields = [name for name in form.changed_data if name != "seen_status"]
+            if form.edited:
+                obj.save(update_fields=form.edited)
+            if fields:
                 record_event(
                     by=request.user,
                     action="period_changed",
                     period=obj,
-                    detail={"fields": form.changed_data, "via": "admin"},
+                    detail={"fields": fields, "via": "admin"},
                 )
             return
         # A new period opens with one assessment per commune: the same service as create_period.

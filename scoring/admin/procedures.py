@@ -2,13 +2,14 @@
 typed here ("nhập tay"), every change audited, view-only once the period is published."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from communes.admin import column, format_datetime
 
 from ..audit import record_event
-from ..models import Assessment, ProcedureFigures
+from ..models import Assessment, Period, ProcedureFigures
 from .base import ScoringAdmin, period_locked_reason
 
 TYPED = "nhập tay"  # the source of figures typed here
@@ -74,7 +75,15 @@ class ProcedureFiguresAdmin(ScoringAdmin):
 
     @transaction.atomic
     def save_model(self, request, obj, form, change):
-        old = ProcedureFigures.objects.get(pk=obj.pk).text if change else ""
+        """Save under the locks import_tthc takes (the period, then the row), auditing the old
+        figures as stored under them: an import committing meanwhile is waited for, and a
+        publication committed since the page was checked refuses the save (403)."""
+        period = Period.objects.select_for_update().get(pk=obj.period_id)
+        if period.is_published:
+            raise PermissionDenied(period_locked_reason(period))
+        old = (
+            ProcedureFigures.objects.select_for_update().get(pk=obj.pk).text if change else ""
+        )
         obj.source = TYPED
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)

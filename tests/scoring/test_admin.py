@@ -562,6 +562,53 @@ def test_changing_a_period_edits_bands_and_is_audited(admin_client, period, admi
     assert "bands_text" in event.detail["fields"] and event.user == admin_user
 
 
+def period_page(period, **changes) -> dict:
+    """The change form of `period` as its page showed it, with `changes` typed in."""
+    shown = dict(
+        code=period.code,
+        year=str(period.year),
+        name=period.name,
+        status=period.status,
+        seen_status=period.status,
+        opens_on=period.opens_on.strftime("%d/%m/%Y"),
+        self_assessment_due=period.self_assessment_due.strftime("%d/%m/%Y"),
+        appraisal_due=period.appraisal_due.strftime("%d/%m/%Y"),
+        bands_text=rules.format_bands(period.band_list()),
+    )
+    return period_form(**{**shown, **changes})
+
+
+def test_a_period_edit_keeps_a_status_set_after_its_page_was_opened(admin_client, period):
+    page = period_page(period, name="Chỉ số CCHC 2026 (sửa tên)")
+    assert page["status"] == Period.Status.OPEN
+    # The appraisal starts (or a reopening for correction commits) while the page is open.
+    Period.objects.filter(pk=period.pk).update(status=Period.Status.APPRAISAL)
+
+    response = admin_client.post(f"/admin/scoring/period/{period.pk}/change/", page)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    period.refresh_from_db()
+    assert (period.name, period.status) == ("Chỉ số CCHC 2026 (sửa tên)", Period.Status.APPRAISAL)
+    event = AuditEvent.objects.get(period=period, action="period_changed")
+    assert "seen_status" not in event.detail["fields"]
+
+
+def test_a_status_change_from_a_page_that_missed_a_newer_status_is_refused(admin_client, period):
+    page = period_page(period, status=Period.Status.DRAFT, name="Đổi tên")
+    Period.objects.filter(pk=period.pk).update(status=Period.Status.APPRAISAL)
+
+    response = admin_client.post(f"/admin/scoring/period/{period.pk}/change/", page)
+
+    assert response.status_code == 200
+    assert (
+        "Không lưu được: trạng thái của kỳ đánh giá vừa được đổi thành “Đang thẩm định” sau khi "
+        "trang được mở." in response.content.decode()
+    )
+    period.refresh_from_db()
+    assert period.status == Period.Status.APPRAISAL and period.name != "Đổi tên"
+    assert not AuditEvent.objects.filter(action="period_changed").exists()
+
+
 # --- immutability -------------------------------------------------------------------------
 
 
