@@ -40,6 +40,7 @@ from scoring.services.self_assessment import ConflictError
 from scoring.services.survey_import import REQUIRED as SURVEY_COLUMNS
 from scoring.services.survey_import import SurveyImport, import_survey
 from tabular import ImportFailed, read_table
+from tests.factories import make_user
 
 from . import test_concurrency
 from .appraisal_data import assessment_of, submitted
@@ -525,3 +526,35 @@ def test_a_bulk_reopen_names_its_refusals_in_commune_order(period, units, apprai
         "Không mở lại được: Thị trấn Ninh Giang: cần ngày mở lại đến; "
         "Xã Đồng Tâm: cần ngày mở lại đến."
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_assignment_racing_a_lock_loses_no_version_bump(
+    postgres_only, period, units, appraiser, admin_user
+):
+    assessment = assessment_of(period, units["commune"])
+    others = [make_user(f"thamdinh{i}", unit=units["district"]) for i in (1, 2)]
+    client = logged_in(admin_user)
+
+    def assign(number, _prepared):
+        time.sleep(number % 4 * 0.01)  # before, during or after the lock across the rounds
+        response = client.post(
+            f"/admin/scoring/assessment/{assessment.pk}/change/",
+            {"assignee": others[number % 2].pk, "scores-TOTAL_FORMS": "0",
+             "scores-INITIAL_FORMS": "0", "scores-MIN_NUM_FORMS": "0",
+             "scores-MAX_NUM_FORMS": "1000"},
+        )
+        return response.status_code
+
+    def toggle(number, _prepared):
+        return appraisal.set_locked(
+            [assessment_of(period, units["commune"])], number % 2 == 0, reason="Khóa", by=appraiser
+        )
+
+    results = race(ROUNDS, [Attempt(lambda n: None, assign), Attempt(lambda n: None, toggle)])
+
+    assert all(pair == [302, 1] for pair in results), results
+    # Every assignment and every lock or unlock added 1: none wrote over another's version.
+    assert Assessment.objects.get(pk=assessment.pk).version == 1 + 2 * ROUNDS
+    events = list(AuditEvent.objects.filter(action="assignee_changed").order_by("id"))
+    assert [e.old_value for e in events[1:]] == [e.new_value for e in events[:-1]]
