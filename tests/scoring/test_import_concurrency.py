@@ -12,6 +12,7 @@ races are skipped there; the sequential checks run on both databases.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from decimal import Decimal
@@ -26,6 +27,7 @@ from scoring.models import (
     Assessment,
     AuditEvent,
     Criterion,
+    ProcedureFigures,
     Method,
     Period,
     Publication,
@@ -33,6 +35,9 @@ from scoring.models import (
 )
 from scoring.services import WorkflowError, appraisal, locked_assessment
 from scoring.services.import_rows import lock_assessments
+from scoring.services.procedure_import import REQUIRED as TTHC_COLUMNS
+from scoring.services.procedure_import import OPTIONAL as TTHC_OPTIONAL
+from scoring.services.procedure_import import ProcedureImport, import_procedure_figures
 from scoring.services.publishing import publish_period, reopen_for_correction
 from scoring.services.score_import import REQUIRED as SCORE_COLUMNS
 from scoring.services.score_import import ScoreImport, import_scores
@@ -558,3 +563,118 @@ def test_an_admin_assignment_racing_a_lock_loses_no_version_bump(
     assert Assessment.objects.get(pk=assessment.pk).version == 1 + 2 * ROUNDS
     events = list(AuditEvent.objects.filter(action="assignee_changed").order_by("id"))
     assert [e.old_value for e in events[1:]] == [e.new_value for e in events[:-1]]
+
+
+# --- the admin's period and TTHC figure forms -------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_period_edit_racing_a_publication_never_unpublishes_it(
+    postgres_only, period, units, leader, admin_user
+):
+    appraise_all(period, "1")
+    client = logged_in(admin_user)
+    left_unpublished = []
+
+    def reopened(number):
+        stored = Period.objects.get(pk=period.pk)
+        if number and not stored.is_published:
+            left_unpublished.append((number - 1, stored.status))
+        if stored.is_published:
+            reopen_for_correction(period, by=leader, reason=f"Mở lại lần {number}")
+        return fresh_period(period)  # the admin's page, opened after the reopening
+
+    def late_publish(number, _prepared):
+        time.sleep(number % 4 * 0.01)  # before, during or after the admin's save
+        return publish_period(fresh_period(period), by=leader, reason=f"Điều chỉnh lần {number}")
+
+    def admin_edit(number, shown):
+        response = client.post(
+            f"/admin/scoring/period/{period.pk}/change/",
+            {
+                "code": shown.code, "year": str(shown.year), "name": f"Tên lần {number}",
+                "status": shown.status, "seen_status": shown.status,
+                "opens_on": shown.opens_on.strftime("%d/%m/%Y"),
+                "self_assessment_due": shown.self_assessment_due.strftime("%d/%m/%Y"),
+                "appraisal_due": shown.appraisal_due.strftime("%d/%m/%Y"),
+                "bands_text": rules.format_bands(shown.band_list()), "previous": "",
+            },
+        )
+        return response.status_code, response.content.decode()
+
+    results = race(
+        ROUNDS,
+        [
+            Attempt(prepare=lambda number: None, run=late_publish),
+            Attempt(prepare=reopened, run=admin_edit),
+        ],
+    )
+
+    for number, (publication, (status, page)) in enumerate(results):
+        assert isinstance(publication, Publication), (number, publication)
+        # Saved before the publication, or refused: published already (403) or meanwhile.
+        assert status in (302, 403) or "vừa được công bố" in page, (
+            number, status, re.findall(r'class="errorlist[^>]*>(.*?)</ul>', page, re.S)
+        )
+    # No admin save wrote back the status its request read before a publication.
+    assert left_unpublished == [] and Period.objects.get(pk=period.pk).is_published
+
+
+def tthc_table(tmp_path, name: str, received: int):
+    path = tmp_path / name
+    path.write_text(
+        f"commune_code,received,processed,on_time,late\nA,{received},{received},{received},0\n",
+        encoding="utf-8",
+    )
+    return read_table(path, name, required=TTHC_COLUMNS, optional=TTHC_OPTIONAL)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_typed_tthc_figures_racing_an_import_keep_one_audit_chain(
+    postgres_only, period, units, appraiser, admin_user, tmp_path
+):
+    import_procedure_figures(tthc_table(tmp_path, "dau.csv", 1), period=period, by=appraiser)
+    figures = ProcedureFigures.objects.get(period=period, commune__code="A")
+    client = logged_in(admin_user)
+
+    def late_import(number, period, table):
+        # An admin request takes longer than an import: starting the import 0–45 ms late
+        # puts the admin's save before, during or after it across the rounds.
+        time.sleep(number % 10 * 0.005)
+        return import_procedure_figures(table, period=period, by=appraiser)
+
+    def type_figures(number, _prepared):
+        received = 1000 + number
+        response = client.post(
+            f"/admin/scoring/procedurefigures/{figures.pk}/change/",
+            {"received": received, "processed": received, "on_time": received, "late": 0,
+             "online": ""},
+        )
+        return response.status_code
+
+    results = race(
+        ROUNDS,
+        [
+            Attempt(
+                prepare=lambda number: (
+                    fresh_period(period), tthc_table(tmp_path, f"tthc-{number}.csv", 10 + number)
+                ),
+                run=lambda number, prepared: late_import(number, *prepared),
+            ),
+            Attempt(prepare=lambda number: None, run=type_figures),
+        ],
+    )
+
+    assert all(
+        isinstance(imported, ProcedureImport) and typed == 302 for imported, typed in results
+    ), results
+    events = list(
+        AuditEvent.objects.filter(
+            action__in=["procedure_figures_imported", "procedure_figures_typed"]
+        ).order_by("id")
+    )
+    assert len(events) == 1 + 2 * ROUNDS
+    for previous, event in zip(events, events[1:]):
+        assert event.old_value == previous.new_value, (previous.action, event.action)
+    stored = ProcedureFigures.objects.get(pk=figures.pk)
+    assert events[-1].new_value == stored.text
