@@ -37,7 +37,7 @@ def share_periods(assessment_ids: Iterable[int]) -> None:
         )
 
 
-def locked_assessment(assessment: Assessment | int) -> Assessment:
+def locked_assessment(assessment: Assessment | int, *, related: bool = True) -> Assessment:
     """The assessment re-read and locked until the transaction ends, with what the workflow
     checks read: its period (criteria set, unit) and its commune up to the province.
 
@@ -46,7 +46,14 @@ def locked_assessment(assessment: Assessment | int) -> Assessment:
     other workflow step or save on the assessment waits. Other communes' saves in the period
     are not held up. The units are read, not locked (PostgreSQL cannot lock the optional side
     of an outer join). Takes the assessment or its id.
+
+    `related=False` with a loaded assessment (a save: the view has just read it with its
+    chain) skips the joins: the period's row is read fresh as it is shared, the assessment's
+    own row as it is locked, and its unit, criteria set and commune chain are the loaded ones
+    (a save compiled and ran the same many-join read twice; bench/load.py).
     """
+    if not related and isinstance(assessment, Assessment) and _has_row_locks():
+        return _relocked(assessment)
     pk = assessment if isinstance(assessment, int) else assessment.pk
     share_periods([pk])
     return (
@@ -54,6 +61,40 @@ def locked_assessment(assessment: Assessment | int) -> Assessment:
         .select_related("period__criteria_set", "period__unit", "commune__parent__parent")
         .get(pk=pk)
     )
+
+
+def _has_row_locks() -> bool:
+    return connection.features.has_select_for_update
+
+
+def _relocked(loaded: Assessment) -> Assessment:
+    """locked_assessment(loaded, related=False): the same locks in the same order (period
+    shared, then the assessment), with the rows' own columns read under them and the related
+    objects already loaded on `loaded` kept where their ids still match."""
+    fields = Period._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {Period._meta.db_table} WHERE id = %s FOR KEY SHARE",
+            [loaded.period_id],
+        )
+        period = Period.from_db("default", [f.attname for f in fields], cursor.fetchone())
+    locked = Assessment.objects.select_for_update(no_key=True).get(pk=loaded.pk)
+    if "period" in loaded._state.fields_cache:
+        _keep_related(period, loaded.period, ("unit", "criteria_set"))
+    locked.period = period
+    _keep_related(locked, loaded, ("commune",))
+    return locked
+
+
+def _keep_related(fresh, loaded, names) -> None:
+    """Give `fresh` the related objects `loaded` holds under `names`, where it points at the
+    same rows (an id changed meanwhile: `fresh` reads its own on access)."""
+    for name in names:
+        attname = fresh._meta.get_field(name).attname
+        cached = loaded._state.fields_cache.get(name)
+        if cached is not None and getattr(fresh, attname) == getattr(loaded, attname):
+            fresh._state.fields_cache[name] = cached
 
 
 def locked_score(score: Score) -> Score:

@@ -132,7 +132,7 @@ def _write_self_score(score: Score, wanted: dict, changes: dict, *, by) -> int |
     """
     now = timezone.now()
     with transaction.atomic(savepoint=False):
-        assessment = locked_assessment(score.assessment_id)
+        assessment = locked_assessment(score.assessment, related=False)
         reason = score_closed_reason(assessment, score)
         if reason:
             return reason

@@ -105,9 +105,10 @@ def test_save_query_count(client, units, django_assert_max_num_queries):
     client.force_login(officer)
     client.get(assessment.get_absolute_url())  # the session exists, as in real use
     # session, user, memberships, the assessment, its scores as plain values with evidence
-    # counts (the saved one among them), period (shared; PostgreSQL only), assessment
-    # (locked), update, audit event: 9 here; BEGIN and COMMIT make it 11 outside the test
-    # transaction (bench/assessment_page.py).
+    # counts (the saved one among them), period (shared, its own row; PostgreSQL only),
+    # assessment (locked, its own row: the chain is the one read first), update, audit event:
+    # 9 here; BEGIN and COMMIT make it 11 outside the test transaction
+    # (bench/assessment_page.py).
     with django_assert_max_num_queries(9):
         response = post_score(client, assessment, score, "0,5", score.self_note)
     assert response.status_code == 200
