@@ -7,7 +7,7 @@ import pytest
 
 from communes.models import Role
 from scoring import permissions, selectors
-from scoring.models import Assessment, AuditEvent, Method, NaPolicy, Score
+from scoring.models import Assessment, AuditEvent, Method, NaPolicy, Period, Score
 from scoring.selectors import LeafState, progress_of
 from scoring.services import WorkflowError
 from scoring.services.self_assessment import (
@@ -146,6 +146,18 @@ def test_a_save_racing_a_submission_is_refused(assessment, officer):
     with pytest.raises(WorkflowError, match="“Đã nộp”, không sửa được"):
         save_self_score(score, version=1, self_score=D(2), by=officer)
     assert Score.objects.get(pk=score.pk).self_score is None
+
+
+@pytest.mark.django_db
+def test_a_save_racing_a_publication_reads_the_period_again_under_its_lock(assessment, officer):
+    """The save reuses the period its page read, but not that period's status: a publication
+    committed since refuses it."""
+    score = score_of(assessment, "1.1")
+    Period.objects.filter(pk=assessment.period_id).update(status=Period.Status.PUBLISHED)
+    with pytest.raises(WorkflowError, match="Kỳ đánh giá đã công bố kết quả."):
+        save_self_score(score, version=1, self_score=D(2), by=officer)
+    assert Score.objects.get(pk=score.pk).self_score is None
+    assert not AuditEvent.objects.filter(action="score_changed").exists()
 
 
 @pytest.mark.django_db
