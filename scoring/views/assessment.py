@@ -133,12 +133,9 @@ def save_score(request, period, commune, score):
     # The assessment with what the checks read, then its scores as plain values (the score
     # saved as a model): joining the assessment's chain to each of ~90 score rows, or building
     # them as models, cost most of a save's time (bench/load.py).
+    # Only visible_assessments' own joins: a save reads no unit above the period's.
     assessment = get_object_or_404(
-        visible_assessments(request.user).select_related(
-            "period__unit__parent__parent", "period__criteria_set", "commune__parent__parent"
-        ),
-        period__code=period,
-        commune__code=commune,
+        visible_assessments(request.user), period__code=period, commune__code=commune
     )
     sheet = selectors.save_sheet(assessment, score)
     score = sheet.score
