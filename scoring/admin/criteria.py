@@ -68,7 +68,6 @@ def criteria_tree(criteria, *, total: Decimal | None) -> tuple[list[dict], list[
                 {
                     "criterion": child,
                     "depth": depth,
-                    "indent": depth * 24,
                     "max": rules.format_score(child.max_points),
                     "errors": errors_of.get(child.code, []),
                 }
@@ -83,7 +82,6 @@ def criteria_tree(criteria, *, total: Decimal | None) -> tuple[list[dict], list[
                 {
                     "criterion": c,
                     "depth": 0,
-                    "indent": 0,
                     "max": rules.format_score(c.max_points),
                     "errors": errors_of.get(c.code, []),
                 }
