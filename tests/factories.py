@@ -74,3 +74,16 @@ def make_user(username, *, unit=None, role=None, password="matkhau-2024", **extr
     if unit is not None and role is not None:
         Membership.objects.create(user=user, unit=unit, role=role)
     return user
+
+
+def score_admin_form(*, seen_version: int = 1, **values) -> dict:
+    """POST data of the admin's score form: every field blank but `values` (strings) and the
+    version the page showed."""
+    blank = dict.fromkeys(
+        (
+            "self_score", "self_note", "appraised_score", "appraisal_note", "revision_request",
+            "not_applicable_reason", "raw_value", "sample_size", "source", "audit_reason",
+        ),
+        "",
+    )
+    return {**blank, **values, "seen_version": str(seen_version)}

@@ -32,7 +32,13 @@ from scoring.models import (
     Score,
     encode_field_scores,
 )
-from tests.factories import make_criteria_set, make_period, make_unit, make_user
+from tests.factories import (
+    make_criteria_set,
+    make_period,
+    make_unit,
+    make_user,
+    score_admin_form,
+)
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -701,19 +707,7 @@ def test_editing_a_score_is_audited_with_its_reason(admin_client, period, admin_
         assessment__period=period, assessment__commune__code="A", criterion__code="1.2"
     )
     url = f"/admin/scoring/score/{score.pk}/change/"
-    data = {
-        "self_score": "3,5",
-        "self_note": "",
-        "appraised_score": "",
-        "appraisal_note": "",
-        "revision_request": "",
-        "not_applicable_reason": "",
-        "raw_value": "",
-        "sample_size": "",
-        "source": "",
-        "audit_reason": "",
-        "seen_version": "1",
-    }
+    data = score_admin_form(self_score="3,5")
     response = admin_client.post(url, data)
     assert "audit_reason" in response.context["adminform"].form.errors
     response = admin_client.post(url, {**data, "self_score": "4,5", "audit_reason": "Nhập nhầm"})
@@ -861,19 +855,7 @@ def test_a_score_saved_elsewhere_meanwhile_is_not_overwritten(admin_client, peri
     Score.objects.filter(pk=score.pk).update(self_score=D(2), version=2)
     response = admin_client.post(
         url,
-        {
-            "self_score": "1",
-            "self_note": "",
-            "appraised_score": "",
-            "appraisal_note": "",
-            "revision_request": "",
-            "not_applicable_reason": "",
-            "raw_value": "",
-            "sample_size": "",
-            "source": "",
-            "audit_reason": "Sửa",
-            "seen_version": "1",
-        },
+        score_admin_form(self_score="1", audit_reason="Sửa"),
     )
     assert response.status_code == 200
     assert "vừa được cập nhật sau khi trang được mở" in response.content.decode()

@@ -45,7 +45,7 @@ from scoring.services.self_assessment import ConflictError
 from scoring.services.survey_import import REQUIRED as SURVEY_COLUMNS
 from scoring.services.survey_import import SurveyImport, import_survey
 from tabular import ImportFailed, read_table
-from tests.factories import make_user
+from tests.factories import make_user, score_admin_form
 
 from . import test_concurrency
 from .appraisal_data import assessment_of, submitted
@@ -114,19 +114,11 @@ def assert_chain(events: list[AuditEvent], stored) -> None:
 
 
 def admin_data(score_value: Decimal, seen_version: int) -> dict:
-    return {
-        "self_score": "",
-        "self_note": "",
-        "appraised_score": str(score_value),
-        "appraisal_note": "",
-        "revision_request": "",
-        "not_applicable_reason": "",
-        "raw_value": "",
-        "sample_size": "",
-        "source": "",
-        "audit_reason": "Sửa theo biên bản khảo sát",
-        "seen_version": str(seen_version),
-    }
+    return score_admin_form(
+        seen_version=seen_version,
+        appraised_score=str(score_value),
+        audit_reason="Sửa theo biên bản khảo sát",
+    )
 
 
 def logged_in(user) -> Client:
