@@ -385,6 +385,7 @@ def create_period(
     opens_on: datetime.date | None = None,
     self_assessment_due: datetime.date | None = None,
     appraisal_due: datetime.date | None = None,
+    reply_due: datetime.date | None = None,
     bands: Sequence[tuple[str, Decimal]] | None = None,
     previous: Period | None = None,
     by=None,
@@ -393,7 +394,8 @@ def create_period(
     active commune under `unit`.
 
     Defaults (design.md §6): opens today, self-assessment due 30 days later, appraisal due
-    30 days after that; the bands of design.md §5.
+    30 days after that; the bands of design.md §5; no reply round unless `reply_due` is given
+    (design.md §4).
     """
     if Period.objects.filter(code=code).exists():
         raise SetupError(f"Mã kỳ đánh giá {code} đã tồn tại.")
@@ -411,6 +413,7 @@ def create_period(
         opens_on=opens_on,
         self_assessment_due=self_assessment_due,
         appraisal_due=appraisal_due,
+        reply_due=reply_due,
         status=Period.Status.OPEN,
         previous=previous,
     )

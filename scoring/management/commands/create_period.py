@@ -13,7 +13,8 @@ class Command(BaseCommand):
         "Mở kỳ đánh giá: tạo một hồ sơ tự đánh giá cho mọi xã, phường, thị trấn đang hoạt động "
         "thuộc đơn vị thẩm định (--unit). Ngày dạng dd/mm/yyyy; mặc định mở từ hôm nay, hạn tự "
         "đánh giá sau 30 ngày, hạn thẩm định sau đó 30 ngày. --bands: “TÊN:ĐIỂM;TÊN:ĐIỂM”, thứ "
-        "tự bất kỳ (mặc định: xuất sắc 90, tốt 80, hoàn thành 70)."
+        "tự bất kỳ (mặc định: xuất sắc 90, tốt 80, hoàn thành 70). --reply-due: hạn đơn vị phản "
+        "hồi kết quả thẩm định dự kiến (không có: kỳ không có vòng phản hồi)."
     )
 
     def add_arguments(self, parser):
@@ -29,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--opens-on", help="Ngày bắt đầu tự đánh giá (dd/mm/yyyy).")
         parser.add_argument("--self-assessment-due", help="Hạn tự đánh giá (dd/mm/yyyy).")
         parser.add_argument("--appraisal-due", help="Hạn thẩm định (dd/mm/yyyy).")
+        parser.add_argument(
+            "--reply-due",
+            help="Hạn phản hồi kết quả thẩm định dự kiến (dd/mm/yyyy); bỏ trống: không có vòng "
+            "phản hồi.",
+        )
         parser.add_argument("--name", default="", help="Tên kỳ đánh giá.")
 
     def handle(self, *args, **options):
@@ -49,7 +55,7 @@ class Command(BaseCommand):
             if previous is None:
                 errors.append(f"Không có kỳ đánh giá mã “{options['previous']}”.")
         dates = {}
-        for option in ("opens_on", "self_assessment_due", "appraisal_due"):
+        for option in ("opens_on", "self_assessment_due", "appraisal_due", "reply_due"):
             if options[option]:
                 try:
                     dates[option] = rules.parse_date(options[option])
@@ -84,6 +90,11 @@ class Command(BaseCommand):
                 f"{period.assessments.count()} hồ sơ; tự đánh giá từ "
                 f"{rules.format_date(period.opens_on)} đến "
                 f"{rules.format_date(period.self_assessment_due)}, thẩm định đến "
-                f"{rules.format_date(period.appraisal_due)}."
+                f"{rules.format_date(period.appraisal_due)}"
+                + (
+                    f", phản hồi kết quả dự kiến đến {rules.format_date(period.reply_due)}."
+                    if period.reply_due
+                    else "."
+                )
             )
         )
