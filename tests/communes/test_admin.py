@@ -34,14 +34,15 @@ def add_communes(district, count):
 # also reads the listed users' memberships with their units (+1). An add page reads nothing
 # more (2); Group's reads the permission choices (+1). A change page reads the object with its
 # joins (+1), its read-only membership inline with joins (+1), the selected value of its
-# parent autocomplete (+1); a user's page reads the user's groups and permissions and the
+# parent autocomplete (+1); a unit's page also reads its predecessors and its successors, each
+# with the other unit joined (+2); a user's page reads the user's groups and permissions and the
 # group and permission choices instead (+4).
 PAGES = {
     # page: (changelist, add page, change page, the object to open)
-    "unit": (5, 2, 5, "commune"),
-    "province": (5, 2, 4, "province"),  # no parent
-    "district": (5, 2, 5, "district"),
-    "commune": (5, 2, 5, "commune"),
+    "unit": (5, 2, 7, "commune"),
+    "province": (5, 2, 6, "province"),  # no parent
+    "district": (5, 2, 7, "district"),
+    "commune": (5, 2, 7, "commune"),
     "succession": (5, 2, 5, "succession"),  # two autocompletes, no inline
     "membership": (5, 2, 5, "membership"),  # user and unit autocompletes, no inline
     "user": (6, 2, 8, "user"),
@@ -214,8 +215,9 @@ def upload(name, text):
 
 def test_units_export_has_the_import_columns_and_imports_back(admin_client, units):
     rows = csv_rows(export(admin_client, "/admin/communes/unit/export/", 0))
-    assert rows[0] == ["code", "name", "kind", "parent_code"]
-    assert ["A", "Xã Đồng Tâm", "xa", "D1"] in rows and ["P", "Tỉnh Hải Dương", "tinh", ""] in rows
+    assert rows[0] == ["code", "name", "kind", "parent_code", "active_from", "active_to"]
+    assert ["A", "Xã Đồng Tâm", "xa", "D1", "", ""] in rows
+    assert ["P", "Tỉnh Hải Dương", "tinh", "", "", ""] in rows
     # Only what the changelist shows (filters and search apply).
     rows = csv_rows(export(admin_client, "/admin/communes/unit/export/?level__exact=district", 0))
     assert [row[0] for row in rows[1:]] == ["D1", "D2"]
@@ -231,8 +233,8 @@ def test_units_export_to_xlsx(admin_client, units):
     response = export(admin_client, "/admin/communes/unit/export/", 1)
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert rows[0] == ["code", "name", "kind", "parent_code"]
-    assert ["B", "Thị trấn Ninh Giang", "thi_tran", "D1"] in rows
+    assert rows[0] == ["code", "name", "kind", "parent_code", "active_from", "active_to"]
+    assert ["B", "Thị trấn Ninh Giang", "thi_tran", "D1", None, None] in rows
     # The workbook imports back as it is.
     workbook = SimpleUploadedFile("don-vi.xlsx", response.content)
     response = admin_client.post("/admin/communes/unit/import/", {"file": workbook}, follow=True)
