@@ -35,6 +35,18 @@ class PeriodForm(forms.ModelForm):
         ),
     )
 
+    # Which communes a new period covers (design.md §6, create_period --as-of).
+    as_of = forms.DateField(
+        label=_("Tính các đơn vị hoạt động vào ngày"),
+        required=False,
+        input_formats=["%d/%m/%Y"],
+        widget=AdminDateWidget(format="%d/%m/%Y"),
+        help_text=_(
+            "Kỳ đánh giá gồm các xã, phường, đặc khu thuộc đơn vị thẩm định hoạt động vào ngày "
+            "này. Để trống: 31/12 của năm đánh giá."
+        ),
+    )
+
     # The status the page showed: a publication or reopening committed after it is never
     # written over by a page that did not see it.
     seen_status = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -140,12 +152,12 @@ class PeriodForm(forms.ModelForm):
                 )
             for error in setup.criteria_tree_errors(rows, total=criteria_set.total_points):
                 self.add_error("criteria_set", error)
-        if unit is not None and not setup.communes_under(unit, cleaned.get("opens_on")).exists():
-            self.add_error(
-                "unit",
-                _("%(unit)s không có xã, phường, thị trấn nào đang hoạt động.")
-                % {"unit": unit.name},
-            )
+        year = cleaned.get("year")
+        if unit is None or year is None:
+            return
+        as_of = cleaned.get("as_of") or setup.default_as_of(year)
+        if not setup.communes_under(unit, as_of).exists():
+            self.add_error("unit", setup.no_communes_message(unit, as_of))
 
 
 @admin.register(Period)
@@ -177,6 +189,7 @@ class PeriodAdmin(ScoringAdmin):
         "opens_on",
         "self_assessment_due",
         "appraisal_due",
+        "as_of",
         "bands_text",
         "previous",
     )
@@ -271,6 +284,7 @@ class PeriodAdmin(ScoringAdmin):
             appraisal_due=obj.appraisal_due,
             bands=obj.band_list() if obj.bands else None,
             previous=obj.previous,
+            as_of=form.cleaned_data.get("as_of"),
             by=request.user,
         )
         obj.pk, obj.status, obj.created_at = created.pk, created.status, created.created_at
