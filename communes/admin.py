@@ -358,7 +358,7 @@ class LineageInline(ReadOnlyInline):
     @admin.display(description=_("thời gian hoạt động"))
     def other_dates(self, obj):
         unit = getattr(obj, self.other)
-        return " – ".join([format_date(unit.active_from) or "…", format_date(unit.active_to) or "…"])
+        return f"{format_date(unit.active_from) or '…'} – {format_date(unit.active_to) or '…'}"
 
     effective_date_display = column(format_date, "effective_date", _("ngày hiệu lực"))
     fields = readonly_fields = ("other_unit", "other_dates", "effective_date_display")

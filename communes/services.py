@@ -19,7 +19,16 @@ from django.db import connection, transaction
 
 from tabular import ErrorList, ImportFailed, Row, RowError, Table, choice_lookup
 
-from .models import ALLOWED_PARENT_LEVELS, LEVEL_OF_KIND, Kind, Level, Membership, Role, Succession, Unit
+from .models import (
+    ALLOWED_PARENT_LEVELS,
+    LEVEL_OF_KIND,
+    Kind,
+    Level,
+    Membership,
+    Role,
+    Succession,
+    Unit,
+)
 
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
 UNIT_DATES = ("active_from", "active_to")

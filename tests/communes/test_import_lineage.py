@@ -107,7 +107,10 @@ def test_a_file_without_date_columns_keeps_the_dates_and_an_empty_date_opens_the
     only_to = write_csv(
         tmp_path,
         "den.csv",
-        [["code", "name", "kind", "parent_code", "active_to"], ["MH-01", "Xã Đông An", "xa", "MH", "01/01/2026"]],
+        [
+            ["code", "name", "kind", "parent_code", "active_to"],
+            ["MH-01", "Xã Đông An", "xa", "MH", "01/01/2026"],
+        ],
     )
     run("import_units", str(only_to))
     assert dates()["MH-01"] == (JULY_1, datetime.date(2026, 1, 1))
@@ -143,7 +146,10 @@ def test_a_stored_start_checked_against_a_new_end(tmp_path, units):
     path = write_csv(
         tmp_path,
         "den.csv",
-        [["code", "name", "kind", "parent_code", "active_to"], ["A", "Xã Đồng Tâm", "xa", "D1", "01/01/2025"]],
+        [
+            ["code", "name", "kind", "parent_code", "active_to"],
+            ["A", "Xã Đồng Tâm", "xa", "D1", "01/01/2025"],
+        ],
     )
     before = state()
     assert run_failing("import_units", str(path)) == [
@@ -233,7 +239,12 @@ def test_a_cycle_in_the_file_is_refused(tmp_path, units):
     path = write_csv(
         tmp_path,
         "vong.csv",
-        [SUCCESSION_HEADER, ["A", "B", "01/07/2025"], ["B", "A", "01/07/2025"], ["C", "A", "01/07/2025"]],
+        [
+            SUCCESSION_HEADER,
+            ["A", "B", "01/07/2025"],
+            ["B", "A", "01/07/2025"],
+            ["C", "A", "01/07/2025"],  # no cycle through C: only the two rows above
+        ],
     )
     before = state()
     assert run_failing("import_successions", str(path)) == [
@@ -259,7 +270,9 @@ def test_a_cycle_closed_with_the_lineage_already_recorded_is_refused(tmp_path, u
     assert state() == before
     # Each row alone is fine: the chain A → B → C is lineage, not a cycle.
     chain = write_csv(tmp_path, "chuoi.csv", [SUCCESSION_HEADER, ["B", "C", "01/08/2025"]])
-    assert run("import_successions", str(chain)).endswith("tạo mới 1, sửa ngày 0, không thay đổi 0.")
+    assert run("import_successions", str(chain)).endswith(
+        "tạo mới 1, sửa ngày 0, không thay đổi 0."
+    )
 
 
 def test_missing_columns_are_refused(tmp_path, units):

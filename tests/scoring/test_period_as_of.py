@@ -93,7 +93,8 @@ def test_the_admin_add_page_takes_the_same_day(admin_client, reform):
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert communes_of("MH-2024") == OLD_COMMUNES
     response = admin_client.post(
-        "/admin/scoring/period/add/", {**form, "code": "MH-2025B", "year": "2025", "as_of": "30/06/2025"}
+        "/admin/scoring/period/add/",
+        {**form, "code": "MH-2025B", "year": "2025", "as_of": "30/06/2025"},
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert communes_of("MH-2025B") == OLD_COMMUNES
