@@ -374,6 +374,14 @@ def communes_under(unit: Unit, on: datetime.date | None = None):
     return Unit.objects.communes().active(on).under([unit.pk])
 
 
+def blocks_errors(blocks: Sequence[rules.Block], communes: Iterable[Unit]) -> list[str]:
+    """Every commune the ranking blocks leave out, named, in Vietnamese (rules.block_errors);
+    create_period and the admin's period form both check blocks with it."""
+    return rules.block_errors(
+        blocks, [(unit.name, unit.kind) for unit in communes], dict(Kind.choices)
+    )
+
+
 @transaction.atomic
 def create_period(
     *,
@@ -387,13 +395,15 @@ def create_period(
     appraisal_due: datetime.date | None = None,
     bands: Sequence[tuple[str, Decimal]] | None = None,
     previous: Period | None = None,
+    blocks: Sequence[rules.Block] | None = None,
     by=None,
 ) -> Period:
     """Open a period: one draft assessment, with an empty score per applicable leaf, for every
     active commune under `unit`.
 
     Defaults (design.md §6): opens today, self-assessment due 30 days later, appraisal due
-    30 days after that; the bands of design.md §5.
+    30 days after that; the bands of design.md §5; one ranking block unless `blocks` (each
+    commune must fall in one: else SetupError naming the communes left out).
     """
     if Period.objects.filter(code=code).exists():
         raise SetupError(f"Mã kỳ đánh giá {code} đã tồn tại.")
@@ -415,11 +425,15 @@ def create_period(
         previous=previous,
     )
     period.set_bands(bands or rules.DEFAULT_BANDS)
+    period.set_blocks(blocks or [])
     period.full_clean()
     period.save()
     communes = list(communes_under(unit, opens_on))
     if not communes:
         raise SetupError(f"{unit.name} không có xã, phường, thị trấn nào đang hoạt động.")
+    errors = blocks_errors(period.block_list(), communes)
+    if errors:
+        raise SetupError(errors)
     assessments = Assessment.objects.bulk_create(
         Assessment(period=period, commune=commune) for commune in communes
     )
