@@ -498,8 +498,8 @@ def block_errors(
         if kind not in of_kind:
             missing.setdefault(kind, []).append(name)
     return [
-        f"{', '.join(names)} (loại “{labels.get(kind, kind)}”, {kind}) không thuộc khối xếp "
-        f"hạng nào; thêm “{kind}” vào một khối."
+        f"{', '.join(names)} ({f'loại “{labels[kind]}”, ' if kind in labels else ''}{kind}) "
+        f"không thuộc khối xếp hạng nào; thêm “{kind}” vào một khối."
         for kind, names in missing.items()
     ]
 

@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.db.models import DecimalField, F, Subquery, Sum
 from django.utils import timezone
 
-from communes.models import Succession
+from communes.models import Kind, Succession
 
 from .. import rules
 from ..audit import record_event
@@ -277,7 +277,9 @@ def _blocks_of(period, blocks, ranked) -> dict[int, str] | None:
     commune in no block (its kind was added to the period after the blocks were set)."""
     if not blocks:
         return None
-    errors = rules.block_errors(blocks, [(name, kind) for _pk, _c, _code, name, kind, _s in ranked])
+    errors = rules.block_errors(
+        blocks, [(name, kind) for _pk, _c, _code, name, kind, _s in ranked], dict(Kind.choices)
+    )
     if errors:
         raise WorkflowError(
             f"Chưa công bố được kỳ {period.code}: " + " ".join(errors)
