@@ -419,7 +419,7 @@ def create_period(
     period.save()
     communes = list(communes_under(unit, opens_on))
     if not communes:
-        raise SetupError(f"{unit.name} không có xã, phường, thị trấn nào đang hoạt động.")
+        raise SetupError(f"{unit.name} không có đơn vị cấp xã nào đang hoạt động.")
     assessments = Assessment.objects.bulk_create(
         Assessment(period=period, commune=commune) for commune in communes
     )
