@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Kind, Level, Unit
+from communes.wording import Wording
 
 from . import rules
 
@@ -225,7 +226,7 @@ class Period(models.Model):
         verbose_name=_("đơn vị thẩm định"),
         on_delete=models.PROTECT,
         related_name="periods",
-        help_text=_("Mọi xã, phường, thị trấn đang hoạt động thuộc đơn vị này được đánh giá."),
+        help_text=_("Mọi đơn vị cấp xã đang hoạt động thuộc đơn vị này được đánh giá."),
     )
     opens_on = models.DateField(_("ngày bắt đầu tự đánh giá"))
     self_assessment_due = models.DateField(_("hạn tự đánh giá"))
@@ -306,6 +307,16 @@ class Period(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @functools.cached_property
+    def wording(self) -> Wording:
+        """The words for this period's appraising unit and communes (communes/wording.py):
+        `office`, `unit`, `appraising_office` need the unit only; `communes` reads the kinds of
+        the period's communes in one query, when used."""
+        return Wording(
+            self.unit,
+            lambda: self.assessments.order_by().values_list("commune__kind", flat=True).distinct(),
+        )
 
 
 class AssessmentQuerySet(models.QuerySet):

@@ -173,7 +173,7 @@ class PeriodForm(forms.ModelForm):
         if unit is not None and not setup.communes_under(unit, cleaned.get("opens_on")).exists():
             self.add_error(
                 "unit",
-                _("%(unit)s không có xã, phường, thị trấn nào đang hoạt động.")
+                _("%(unit)s không có đơn vị cấp xã nào đang hoạt động.")
                 % {"unit": unit.name},
             )
         elif unit is not None and cleaned.get("blocks_text"):

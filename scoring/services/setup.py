@@ -430,7 +430,7 @@ def create_period(
     period.save()
     communes = list(communes_under(unit, opens_on))
     if not communes:
-        raise SetupError(f"{unit.name} không có xã, phường, thị trấn nào đang hoạt động.")
+        raise SetupError(f"{unit.name} không có đơn vị cấp xã nào đang hoạt động.")
     errors = blocks_errors(period.block_list(), communes)
     if errors:
         raise SetupError(errors)

@@ -10,7 +10,7 @@ from tabular.commands import fail
 
 class Command(BaseCommand):
     help = (
-        "Mở kỳ đánh giá: tạo một hồ sơ tự đánh giá cho mọi xã, phường, thị trấn đang hoạt động "
+        "Mở kỳ đánh giá: tạo một hồ sơ tự đánh giá cho mọi đơn vị cấp xã đang hoạt động "
         "thuộc đơn vị thẩm định (--unit). Ngày dạng dd/mm/yyyy; mặc định mở từ hôm nay, hạn tự "
         "đánh giá sau 30 ngày, hạn thẩm định sau đó 30 ngày. --bands: “TÊN:ĐIỂM;TÊN:ĐIỂM”, thứ "
         "tự bất kỳ (mặc định: xuất sắc 90, tốt 80, hoàn thành 70). --blocks: “TÊN:loại,loại;…”, "
