@@ -661,7 +661,7 @@ def _accounts(table: Table, units: dict, User) -> tuple[dict[str, _Account], lis
             row_errors.append(
                 row.error(
                     "role",
-                    f"Công chức cấp xã phải thuộc một xã, phường, thị trấn; {unit[2]} là "
+                    f"Công chức cấp xã phải thuộc một đơn vị cấp xã; {unit[2]} là "
                     f"{Level(unit[1]).label.lower()}.",
                 )
             )

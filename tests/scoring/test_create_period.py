@@ -137,6 +137,6 @@ def test_a_unit_without_active_communes_is_refused(units, criteria_set):
     make_unit("GONE", "Xã Đã Giải Thể", "xa", empty, active_to=datetime.date(2020, 1, 1))
     before = database_state()
     assert run_failing("create_period", code="K", year=2024, criteria="CS", unit="D3") == [
-        "Huyện Trống không có xã, phường, thị trấn nào hoạt động vào ngày 31/12/2024."
+        "Huyện Trống không có đơn vị cấp xã nào hoạt động vào ngày 31/12/2024."
     ]
     assert database_state() == before

@@ -61,7 +61,7 @@ def test_a_dissolved_district_keeps_its_2024_period_and_has_none_for_2025(reform
     assert communes_of("DH-2024") == ["MH-A", "MH-B", "MH-C"]
     before = database_state()
     assert run_failing("create_period", code="DH-2025", year=2025, criteria="CS", unit="MH-H1") == [
-        "Huyện Đông Hòa không có xã, phường, thị trấn nào hoạt động vào ngày 31/12/2025."
+        "Huyện Đông Hòa không có đơn vị cấp xã nào hoạt động vào ngày 31/12/2025."
     ]
     assert database_state() == before
 
@@ -110,6 +110,6 @@ def test_the_admin_add_page_takes_the_same_day(admin_client, reform):
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["unit"] == [
-        "Huyện Đông Hòa không có xã, phường, thị trấn nào hoạt động vào ngày 31/12/2026."
+        "Huyện Đông Hòa không có đơn vị cấp xã nào hoạt động vào ngày 31/12/2026."
     ]
     assert not Period.objects.filter(code="DH-2026").exists()
