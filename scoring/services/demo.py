@@ -24,6 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -35,6 +36,7 @@ FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 CENT = Decimal("0.01")
 
 UNITS_FILE = FIXTURES / "demo" / "units.csv"
+USERS_FILE = FIXTURES / "demo" / "users.csv"
 COMMUNE_KINDS = {"xa", "phuong", "thi_tran", "dac_khu"}
 CRITERIA_SET = "HD-XA-2022"
 LAST_PERIOD = "NG-2022"
@@ -158,8 +160,10 @@ def _publish_scores(period: str, targets, seed: int, *, decision: str, decision_
         if tthc:
             tthc_file = _write_csv(Path(folder) / f"tthc-{period}.csv", *tthc)
             call_command("import_tthc", str(tthc_file), period=period, stdout=stdout)
+    # The ranking PDF is drawn on its first download (a few seconds each, not at load time).
     call_command(
-        "publish", period, decision=decision, decision_date=decision_date, stdout=stdout
+        "publish", period, decision=decision, decision_date=decision_date, no_pdf=True,
+        stdout=stdout,
     )
 
 
@@ -171,6 +175,22 @@ def _communes(parent: str) -> list[str]:
             for row in csv.DictReader(handle)
             if row["parent_code"] == parent and row["kind"] in COMMUNE_KINDS
         ]
+
+
+def _set_demo_passwords() -> None:
+    """Every demo account without a password gets the README's one (DEMO_PASSWORD), hashed
+    once: a hash takes about a second by design, and the accounts share a published password
+    anyway. A password changed since is kept."""
+    with open(USERS_FILE, encoding="utf-8") as handle:
+        names = {row["username"] for row in csv.DictReader(handle)} | {ADMIN_USERNAME}
+    User = get_user_model()
+    unset = [
+        user.pk
+        for user in User.objects.filter(username__in=names).only("password")
+        if not user.has_usable_password()
+    ]
+    if unset:
+        User.objects.filter(pk__in=unset).update(password=make_password(DEMO_PASSWORD))
 
 
 def _missing(code: str) -> bool:
@@ -283,12 +303,13 @@ def load_demo(*, stdout=None) -> dict:
             appraisal_due=(today + datetime.timedelta(days=60)).strftime("%d/%m/%Y"),
             stdout=stdout,
         )
-    call_command("import_users", str(FIXTURES / "demo" / "users.csv"), stdout=stdout)
+    call_command("import_users", str(USERS_FILE), stdout=stdout)
     User = get_user_model()
     if not User.objects.filter(username=ADMIN_USERNAME).exists():
         User.objects.create_superuser(
-            ADMIN_USERNAME, "quantri@example.vn", DEMO_PASSWORD, first_name="Quản trị hệ thống"
+            ADMIN_USERNAME, "quantri@example.vn", None, first_name="Quản trị hệ thống"
         )
+    _set_demo_passwords()
     return {
         "periods": list(Period.objects.values_list("code", flat=True)),
         "communes": Unit.objects.communes().count(),
