@@ -103,14 +103,15 @@ def test_every_demo_account_logs_in(demo, client, username, landing_text):
 
 
 def test_the_ward_officer_sees_only_the_ward_and_the_leader_every_unit(demo, client):
-    client.login(username="phuong.haiduong", password="cchc2026")
+    users = get_user_model().objects
+    client.force_login(users.get(username="phuong.haiduong"))
     assert client.get("/periods/HP-2025/communes/HP-P01/").status_code == 200
     assert client.get("/periods/HP-2025/communes/HP-P02/").status_code == 404
-    client.login(username="hp.lanhdao", password="cchc2026")
+    client.force_login(users.get(username="hp.lanhdao"))
     page = client.get("/periods/HP-2025/results/").content.decode()
     assert "Phường Hải Dương" in page and "Đặc khu Cát Hải" in page and "(minh họa)" in page
     # District-era accounts keep their history.
-    client.login(username="lanhdao", password="cchc2026")
+    client.force_login(users.get(username="lanhdao"))
     assert "Xã Đồng Tâm" in client.get("/periods/NG-2022/results/").content.decode()
 
 
