@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('evidence', '0001_initial'),
-        ('scoring', '0010_reply_round'),
+        ('scoring', '0012_reply_round'),
     ]
 
     operations = [
