@@ -228,8 +228,13 @@ def save_reply(
     code = score.criterion.code
     if disagrees and not explanation:
         raise WorkflowError(f"Tiêu chí {code}: không đồng ý thì cần nêu ý kiến, giải trình.")
+    # Its own row only, unordered: Meta.ordering joins the round and the assessment, which
+    # FOR UPDATE would lock too (and deadlock with the assessment's own lock).
     reply = (
-        Reply.objects.select_for_update().filter(round=round_, score=score).first()
+        Reply.objects.select_for_update(of=("self",))
+        .filter(round=round_, score=score)
+        .order_by()
+        .first()
     )
     stored = reply.version if reply is not None else 0
     if reply is None and not disagrees:
@@ -271,7 +276,7 @@ def send_reply(assessment: Assessment, *, by, today=None) -> ReplyRound:
     """
     assessment = locked_assessment(assessment)
     round_ = _open_round(assessment, today)
-    ReplyRound.objects.select_for_update().filter(pk=round_.pk).first()
+    ReplyRound.objects.select_for_update(of=("self",)).filter(pk=round_.pk).order_by().first()
     disagreements = list(
         Reply.objects.filter(round=round_, disagrees=True)
         .select_related("score__criterion")
