@@ -660,6 +660,8 @@ COMMUNE_ACTIONS = (
     "submitted",
     "resubmitted",
     "withdrawn",
+    "reply_saved",
+    "reply_sent",
 )
 # Steps of the appraising unit the commune is told about anyway.
 WORKFLOW_ACTIONS = (
@@ -669,6 +671,10 @@ WORKFLOW_ACTIONS = (
     "locked",
     "unlocked",
     "review_started",
+    "provisional_announced",
+    "reply_answered",
+    "reply_round_closed",
+    "reply_silence",
 )
 # Private to the appraising unit until the period is published (issue 4 §6).
 APPRAISAL_FIELDS = ("appraised_score", "appraisal_note", "not_applicable_confirmed")
@@ -687,6 +693,12 @@ ACTION_LABELS = {
     "locked": "Khóa hồ sơ",
     "unlocked": "Mở khóa hồ sơ",
     "review_started": "Bắt đầu thẩm định",
+    "provisional_announced": "Thông báo kết quả thẩm định dự kiến",
+    "reply_saved": "Ghi ý kiến về kết quả dự kiến",
+    "reply_sent": "Gửi ý kiến về kết quả dự kiến",
+    "reply_answered": "Tổ thẩm định trả lời ý kiến",
+    "reply_round_closed": "Kết thúc vòng phản hồi",
+    "reply_silence": "Hết hạn phản hồi (coi như đồng ý)",
 }
 
 

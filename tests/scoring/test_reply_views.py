@@ -168,6 +168,9 @@ def test_the_commune_disagrees_with_evidence_and_sends_once(client, announced, o
     page = client.get(page_url(announced)).content.decode()
     assert "Báo cáo gửi đúng hạn" in page and "bao-cao.pdf" in page
     assert 'name="opinion"' not in page
+    history = client.get(reverse("scoring:history", args=[announced.code, "A"])).content.decode()
+    assert "Gửi ý kiến về kết quả dự kiến" in history
+    assert "Thông báo kết quả thẩm định dự kiến" in history
 
 
 def test_no_reply_after_the_deadline_through_the_page(client, announced, officer):
