@@ -52,7 +52,7 @@ def tell(event: str, **ids) -> None:
         if handler is not None:
             handler(**ids)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)  # telling nobody never undoes the step
 
 
 # --- setting the deadline -----------------------------------------------------------------
