@@ -14,7 +14,7 @@ from django.utils import timezone
 from communes.models import Kind, Unit
 from tabular import ImportFailed, RowError, Table, choice_lookup
 
-from .. import rules
+from .. import notices, rules
 from ..audit import record_event
 from ..models import Assessment, CriteriaSet, Criterion, Method, NaPolicy, Period, Score
 
@@ -440,4 +440,8 @@ def create_period(
         period=period,
         detail={"communes": len(assessments), "criteria_set": criteria_set.code},
     )
+    if opens_on == timezone.localdate():
+        # Opening today: tell the communes now (send_reminders tells them on a later opens_on;
+        # the notices' keys keep a same-day run from telling them twice).
+        notices.after_commit(notices.period_opened, period.pk)
     return period
