@@ -57,7 +57,7 @@ def periods(units):
     make_unit("HP-P1", "Phường Hồng Bàng", Kind.PHUONG, city)
     make_unit("HP-X1", "Xã An Lão", Kind.XA, city)
     make_unit("HP-DK", "Đặc khu Cát Hải", Kind.DAC_KHU, city)
-    city_period = make_period(city, code="HP-2025", year=2025, name="Chỉ số CCHC năm 2025 – Hải Phòng")
+    city_period = make_period(city, code="HP-2025", year=2025)  # named by create_period
     _publish(
         city_period,
         {"HP-P1": [D("6"), D("3.5")], "HP-X1": [D("5.5"), D("4")], "HP-DK": [D("6"), D("4")]},
@@ -68,6 +68,12 @@ def periods(units):
 def _body(response) -> bytes:
     assert response.status_code == 200
     return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_an_unnamed_period_is_named_after_its_unit_and_communes(periods):
+    assert periods["city"].name == (
+        "Chỉ số CCHC năm 2025 của UBND các xã, phường, đặc khu thành phố Hải Phòng"
+    )
 
 
 def _leader(unit, name):
