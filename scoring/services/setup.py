@@ -15,7 +15,7 @@ from communes.models import Kind, Unit
 from communes.wording import Wording
 from tabular import ImportFailed, RowError, Table, choice_lookup
 
-from .. import rules
+from .. import notices, rules
 from ..audit import record_event
 from ..models import Assessment, CriteriaSet, Criterion, Method, NaPolicy, Period, Score
 
@@ -479,4 +479,8 @@ def create_period(
             "as_of": as_of.isoformat(),
         },
     )
+    if opens_on == timezone.localdate():
+        # Opening today: tell the communes now (send_reminders tells them on a later opens_on;
+        # the notices' keys keep a same-day run from telling them twice).
+        notices.after_commit(notices.period_opened, period.pk)
     return period
