@@ -183,11 +183,6 @@ class RankingBlock:
     number: int = 1  # its position, from 1
 
     @property
-    def phrase(self) -> str:
-        """ "khối phường" (rules.block_phrase)."""
-        return rules.block_phrase(self.label) if self.label else ""
-
-    @property
     def dom_id(self) -> str:
         """The id of its table: "ranking" for the first (the page's one table without
         blocks), "ranking-2", … after it."""
@@ -266,10 +261,6 @@ class Ranking:
         """Some commune's maximum differs from the set's total, so its index is not its total."""
         total = self.period.criteria_set.total_points
         return any(row.result.applicable_max != total for row in self.rows)
-
-    def chart(self) -> charts.Chart:
-        """The first block's chart: every commune's when the period has no blocks."""
-        return self.blocks[0].chart()
 
 
 def period_fields(period) -> list[Criterion]:
