@@ -36,6 +36,18 @@ class PeriodForm(forms.ModelForm):
         ),
     )
 
+    # Which communes a new period covers (design.md §6, create_period --as-of).
+    as_of = forms.DateField(
+        label=_("Tính các đơn vị hoạt động vào ngày"),
+        required=False,
+        input_formats=["%d/%m/%Y"],
+        widget=AdminDateWidget(format="%d/%m/%Y"),
+        help_text=_(
+            "Kỳ đánh giá gồm các xã, phường, đặc khu thuộc đơn vị thẩm định hoạt động vào ngày "
+            "này. Để trống: 31/12 của năm đánh giá."
+        ),
+    )
+
     blocks_text = forms.CharField(
         label=_("Khối xếp hạng"),
         required=False,
@@ -170,14 +182,14 @@ class PeriodForm(forms.ModelForm):
                 )
             for error in setup.criteria_tree_errors(rows, total=criteria_set.total_points):
                 self.add_error("criteria_set", error)
-        if unit is not None and not setup.communes_under(unit, cleaned.get("opens_on")).exists():
-            self.add_error(
-                "unit",
-                _("%(unit)s không có đơn vị cấp xã nào đang hoạt động.")
-                % {"unit": unit.name},
-            )
-        elif unit is not None and cleaned.get("blocks_text"):
-            communes = setup.communes_under(unit, cleaned.get("opens_on"))
+        year = cleaned.get("year")
+        if unit is None or year is None:
+            return
+        as_of = cleaned.get("as_of") or setup.default_as_of(year)
+        communes = setup.communes_under(unit, as_of)
+        if not communes.exists():
+            self.add_error("unit", setup.no_communes_message(unit, as_of))
+        elif cleaned.get("blocks_text"):
             self._check_blocks(cleaned["blocks_text"], communes)
 
 
@@ -210,6 +222,7 @@ class PeriodAdmin(ScoringAdmin):
         "opens_on",
         "self_assessment_due",
         "appraisal_due",
+        "as_of",
         "bands_text",
         "blocks_text",
         "previous",
@@ -312,6 +325,7 @@ class PeriodAdmin(ScoringAdmin):
             bands=obj.band_list() if obj.bands else None,
             blocks=obj.block_list(),
             previous=obj.previous,
+            as_of=form.cleaned_data.get("as_of"),
             by=request.user,
         )
         obj.pk, obj.status, obj.created_at = created.pk, created.status, created.created_at

@@ -10,8 +10,9 @@ from tabular.commands import fail
 
 class Command(BaseCommand):
     help = (
-        "Mở kỳ đánh giá: tạo một hồ sơ tự đánh giá cho mọi đơn vị cấp xã đang hoạt động "
-        "thuộc đơn vị thẩm định (--unit). Ngày dạng dd/mm/yyyy; mặc định mở từ hôm nay, hạn tự "
+        "Mở kỳ đánh giá: tạo một hồ sơ tự đánh giá cho mọi đơn vị cấp xã thuộc đơn vị thẩm định "
+        "(--unit) hoạt động vào ngày --as-of (mặc định 31/12 của --year). Ngày dạng "
+        "dd/mm/yyyy; mặc định mở từ hôm nay, hạn tự "
         "đánh giá sau 30 ngày, hạn thẩm định sau đó 30 ngày. --bands: “TÊN:ĐIỂM;TÊN:ĐIỂM”, thứ "
         "tự bất kỳ (mặc định: xuất sắc 90, tốt 80, hoàn thành 70). --blocks: “TÊN:loại,loại;…”, "
         "khối xếp hạng theo loại đơn vị (mỗi đơn vị thuộc đúng một khối)."
@@ -35,6 +36,11 @@ class Command(BaseCommand):
         parser.add_argument("--opens-on", help="Ngày bắt đầu tự đánh giá (dd/mm/yyyy).")
         parser.add_argument("--self-assessment-due", help="Hạn tự đánh giá (dd/mm/yyyy).")
         parser.add_argument("--appraisal-due", help="Hạn thẩm định (dd/mm/yyyy).")
+        parser.add_argument(
+            "--as-of",
+            help="Lấy các xã, phường, đặc khu hoạt động vào ngày này (dd/mm/yyyy; mặc định "
+            "31/12 của năm đánh giá).",
+        )
         parser.add_argument("--name", default="", help="Tên kỳ đánh giá.")
 
     def handle(self, *args, **options):
@@ -55,7 +61,7 @@ class Command(BaseCommand):
             if previous is None:
                 errors.append(f"Không có kỳ đánh giá mã “{options['previous']}”.")
         dates = {}
-        for option in ("opens_on", "self_assessment_due", "appraisal_due"):
+        for option in ("opens_on", "self_assessment_due", "appraisal_due", "as_of"):
             if options[option]:
                 try:
                     dates[option] = rules.parse_date(options[option])
