@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from communes.models import Kind, Succession
 
-from .. import rules
+from .. import notices, rules
 from ..audit import record_event
 from ..models import (
     Assessment,
@@ -113,6 +113,7 @@ def publish_period(
         )
         if after_commit is not None:
             transaction.on_commit(lambda: after_commit(publication))
+        notices.after_commit(notices.period_published, publication.pk)
     period.status = Period.Status.PUBLISHED
     return publication
 

@@ -244,7 +244,8 @@ def test_page_query_count_does_not_grow_with_communes(
     """session, user, memberships, the period, counts per status, the waiting assessments
     with their communes; the preview refused (savepoint, the period locked, the provisional
     assessments to settle, the assessments locked, the drafts still open, rollback); the
-    latest publication, the stage (2) (parents of the unit come with the period)."""
+    latest publication, the stage (2), the bell's unread count (parents of the unit come with
+    the period)."""
     add_communes(units["district"], extra)
     today = datetime.date.today()
     period = make_period(
@@ -252,7 +253,7 @@ def test_page_query_count_does_not_grow_with_communes(
         self_assessment_due=today - datetime.timedelta(days=10),
     )
     appraise(period, {"A": SCORES["A"]})
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = as_appraiser.get(url(period))
     assert response.status_code == 200
     assert f"<strong>1/{2 + extra}</strong>" in response.content.decode()
@@ -261,8 +262,8 @@ def test_page_query_count_does_not_grow_with_communes(
 def test_page_query_count_of_a_published_period(as_appraiser, appraised, django_assert_num_queries):
     appraise_all(appraised)
     publish(as_appraiser, appraised, decision="1/QĐ")
-    # as above without a preview, and the stage reads no reply (published)
-    with django_assert_num_queries(9):
+    # as above without a preview, and the stage reads no reply (published), the bell
+    with django_assert_num_queries(10):
         assert as_appraiser.get(url(appraised)).status_code == 200
 
 
@@ -275,7 +276,7 @@ def test_the_preview_query_count_does_not_grow_with_communes(
     add_communes(units["district"], extra)
     period = make_period(units["district"])
     appraise_all(period)
-    with django_assert_max_num_queries(34):
+    with django_assert_max_num_queries(35):
         response = as_appraiser.get(url(period))
     assert response.status_code == 200
     page = response.content.decode()
