@@ -36,11 +36,10 @@ class ReplyConflict(WorkflowError):
 # --- the one hook for notifications -------------------------------------------------------
 
 
-def tell(event: str, **ids) -> None:
-    """After the commit, tell the people concerned: `event` is "provisional_announced"
-    (period=…, assessments=[…]) or "reply_received" (assessment=…, round=…).
-
-    The single place the reply round notifies through (scoring.notices, when present).
+def tell(event: str, *ids) -> None:
+    """After the commit, tell the people concerned (scoring.notices, in the app and by
+    e-mail): `event` is "provisional_announced" (the assessments' ids) or "reply_received"
+    (the assessment's id, the round's id). The single place the reply round notifies through.
     """
 
     def send():
@@ -50,7 +49,7 @@ def tell(event: str, **ids) -> None:
             return
         handler = getattr(notices, event, None)
         if handler is not None:
-            handler(**ids)
+            handler(*ids)
 
     transaction.on_commit(send, robust=True)  # telling nobody never undoes the step
 
@@ -184,7 +183,7 @@ def announce_provisional(
         by=by, period=period, action="provisional_announced", field_name="reply_due",
         new=rules.format_date(due), detail={"communes": [row[1] for row in rows]},
     )
-    tell("provisional_announced", period=period.pk, assessments=ids)
+    tell("provisional_announced", ids)
     return len(ids)
 
 
@@ -300,7 +299,7 @@ def send_reply(assessment: Assessment, *, by, today=None) -> ReplyRound:
         reason="Không đồng ý: " + ", ".join(codes) if codes else "Đồng ý toàn bộ kết quả dự kiến",
         detail={"round": round_.number, "disagreements": codes},
     )
-    tell("reply_received", assessment=assessment.pk, round=round_.pk)
+    tell("reply_received", assessment.pk, round_.pk)
     return round_
 
 

@@ -283,3 +283,22 @@ def test_preview_shows_what_publishing_would_and_writes_nothing(appraised, leade
     assert assessment("A").status == Status.APPRAISED
     appraised.refresh_from_db()
     assert appraised.status == Period.Status.OPEN
+
+
+# --- who is told --------------------------------------------------------------------------
+
+
+def test_the_commune_is_told_of_the_announcement_and_the_team_of_the_reply(
+    appraised, appraiser, officer, django_capture_on_commit_callbacks
+):
+    from notifications.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_provisional(appraised, by=appraiser)
+    told = Notification.objects.get(recipient=officer)
+    assert "kết quả thẩm định dự kiến" in told.text and told.link.endswith("/communes/A/")
+    with django_capture_on_commit_callbacks(execute=True):
+        save_reply(score("A", "1.2"), disagrees=True, explanation="Có báo cáo", by=officer)
+        send_reply(assessment("A"), by=officer)
+    reply = Notification.objects.get(recipient=appraiser)
+    assert "Xã Đồng Tâm đã gửi ý kiến" in reply.text
