@@ -302,3 +302,39 @@ def test_the_commune_is_told_of_the_announcement_and_the_team_of_the_reply(
         send_reply(assessment("A"), by=officer)
     reply = Notification.objects.get(recipient=appraiser)
     assert "Xã Đồng Tâm đã gửi ý kiến" in reply.text
+
+
+def test_the_publish_command_obeys_the_same_rule(announced):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    errors = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("publish", announced.code, "--no-pdf", stderr=errors)
+    assert "vòng phản hồi kết quả dự kiến còn mở" in errors.getvalue()
+    assert not Publication.objects.exists()
+
+
+def test_create_period_takes_a_reply_deadline(units):
+    import io
+
+    from django.core.management import call_command
+
+    from ..factories import make_criteria_set
+
+    make_criteria_set("CS-R")
+    out = io.StringIO()
+    call_command(
+        "create_period", "--code", "R-2024", "--year", "2024", "--criteria", "CS-R", "--unit",
+        "D1", "--opens-on", "01/01/2024", "--self-assessment-due", "31/01/2024",
+        "--reply-due", "15/03/2024", "--as-of", "01/01/2024", stdout=out,
+    )
+    assert Period.objects.get(code="R-2024").reply_due == datetime.date(2024, 3, 15)
+    assert "phản hồi kết quả dự kiến đến 15/03/2024" in out.getvalue()
+    assert Period.objects.get(code="R-2024").reply_due is not None
+    call_command(
+        "create_period", "--code", "R-2025", "--year", "2024", "--criteria", "CS-R", "--unit",
+        "D1", "--as-of", "01/01/2024", stdout=io.StringIO(),
+    )
+    assert Period.objects.get(code="R-2025").reply_due is None
