@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from .. import rules
 from ..audit import record_event
-from ..models import Assessment, Period, Reply, ReplyRound, Score
+from ..models import Assessment, Method, Period, Reply, ReplyRound, Score
 from ..permissions import reply_closed_reason
 from . import WorkflowError, locked_assessment, locked_score
 from .appraisal import _bump, write_appraisal
@@ -225,6 +225,11 @@ def save_reply(
     round_ = _open_round(assessment, today)
     explanation = (explanation or "").strip()
     code = score.criterion.code
+    if score.criterion.method != Method.SELF_ASSESSED:
+        raise WorkflowError(
+            f"Tiêu chí {code} lấy điểm từ tệp số liệu ({score.criterion.get_method_display()}); "
+            "ý kiến về số liệu gửi Phòng/Sở Nội vụ bằng văn bản."
+        )
     if disagrees and not explanation:
         raise WorkflowError(f"Tiêu chí {code}: không đồng ý thì cần nêu ý kiến, giải trình.")
     # Its own row only, unordered: Meta.ordering joins the round and the assessment, which
