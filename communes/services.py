@@ -454,35 +454,74 @@ def _succession_lines(
         first_row.setdefault(pair, row.number)
         if len(errors) > before:
             continue
-        if predecessor.level != successor.level:
-            errors.append(
-                row.error(
-                    "successor_code",
-                    f"{successor.label()} thuộc {Level(successor.level).label.lower()}, còn "
-                    f"{predecessor.label()} thuộc {Level(predecessor.level).label.lower()}: "
-                    "đơn vị cũ và đơn vị mới phải cùng cấp.",
-                )
-            )
-        if not successor.active_on(day):
-            errors.append(
-                row.error(
-                    "effective_date",
-                    f"{successor.label()} không hoạt động vào ngày {format_date(day)} "
-                    f"({_span(successor)}).",
-                )
-            )
-        if predecessor.active_from is not None and predecessor.active_from >= day:
-            errors.append(
-                row.error(
-                    "effective_date",
-                    f"{predecessor.label()} bắt đầu hoạt động từ ngày "
-                    f"{format_date(predecessor.active_from)}, không thể được kế thừa vào ngày "
-                    f"{format_date(day)}.",
-                )
-            )
-        if len(errors) == before:
+        problems = _pair_problems(predecessor, successor, day)
+        errors += [row.error(column, message) for column, message in problems]
+        if not problems:
             lines.append(_SuccessionLine(row, predecessor, successor, day))
     return lines, errors
+
+
+def _pair_problems(
+    predecessor: _UnitDates, successor: _UnitDates, day: datetime.date
+) -> list[tuple[str, str]]:
+    """(column, message) for each rule of design.md §6 a pair breaks, cycles apart: the same
+    level, the successor active on the day, the predecessor begun before it."""
+    problems = []
+    if predecessor.level != successor.level:
+        problems.append(
+            (
+                "successor_code",
+                f"{successor.label()} thuộc {Level(successor.level).label.lower()}, còn "
+                f"{predecessor.label()} thuộc {Level(predecessor.level).label.lower()}: "
+                "đơn vị cũ và đơn vị mới phải cùng cấp.",
+            )
+        )
+    if not successor.active_on(day):
+        problems.append(
+            (
+                "effective_date",
+                f"{successor.label()} không hoạt động vào ngày {format_date(day)} "
+                f"({_span(successor)}).",
+            )
+        )
+    if predecessor.active_from is not None and predecessor.active_from >= day:
+        problems.append(
+            (
+                "effective_date",
+                f"{predecessor.label()} bắt đầu hoạt động từ ngày "
+                f"{format_date(predecessor.active_from)}, không thể được kế thừa vào ngày "
+                f"{format_date(day)}.",
+            )
+        )
+    return problems
+
+
+def succession_problems(succession: Succession) -> dict[str, list[str]]:
+    """What the admin's form refuses in one succession, by model field, with the rules and
+    messages of import_successions (the pair rules and cycles through the stored lineage)."""
+    if not (succession.predecessor_id and succession.successor_id and succession.effective_date):
+        return {}
+    if succession.predecessor_id == succession.successor_id:
+        return {"successor": ["Đơn vị mới phải khác đơn vị cũ."]}
+    ends = [
+        _UnitDates(unit.pk, unit.code, unit.name, unit.level, unit.active_from, unit.active_to)
+        for unit in (succession.predecessor, succession.successor)
+    ]
+    field = {"successor_code": "successor", "effective_date": "effective_date"}
+    problems: dict[str, list[str]] = {}
+    for column, message in _pair_problems(*ends, succession.effective_date):
+        problems.setdefault(field[column], []).append(message)
+    following: dict[int, set[int]] = {}
+    for predecessor_id, successor_id in Succession.objects.exclude(pk=succession.pk).values_list(
+        "predecessor_id", "successor_id"
+    ):
+        following.setdefault(predecessor_id, set()).add(successor_id)
+    path = _path(following, ends[1].pk, ends[0].pk)
+    if path is not None:
+        codes = dict(Unit.objects.filter(pk__in=path).values_list("pk", "code"))
+        chain = " → ".join(codes[pk] for pk in [ends[0].pk, *path])
+        problems.setdefault("successor", []).append(f"Vòng lặp kế thừa: {chain}.")
+    return problems
 
 
 def _span(unit: _UnitDates) -> str:
