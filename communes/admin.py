@@ -34,8 +34,8 @@ from import_export.forms import ExportForm
 
 from tabular import ImportFailed, formats, read_table
 
-from . import services
-from .services import format_date
+from . import services, successions
+from .dates import format_date
 from .models import LEVEL_OF_KIND, Commune, District, Kind, Membership, Province, Succession, Unit
 from .resources import SuccessionResource, UnitResource, UserResource
 
@@ -453,7 +453,7 @@ class CommuneAdmin(UnitAdmin):
 
 
 class SuccessionForm(forms.ModelForm):
-    """A pair entered by hand obeys the rules of import_successions (services)."""
+    """A pair entered by hand obeys the rules of import_successions (communes/successions.py)."""
 
     class Meta:
         model = Succession
@@ -474,7 +474,7 @@ class SuccessionForm(forms.ModelForm):
                 successor=cleaned["successor"],
                 effective_date=cleaned["effective_date"],
             )
-            for field, messages_ in services.succession_problems(pair).items():
+            for field, messages_ in successions.succession_problems(pair).items():
                 for message in messages_:
                     self.add_error(field, message)
         return cleaned
@@ -491,7 +491,7 @@ class SuccessionAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
     autocomplete_fields = ("predecessor", "successor")
     resource_classes = [SuccessionResource]
     export_basename = "ke-thua"
-    import_columns = (services.SUCCESSION_COLUMNS, ())
+    import_columns = (successions.SUCCESSION_COLUMNS, ())
     import_help = _(
         "Mỗi dòng là một cặp đơn vị cũ → đơn vị mới (xã mới hình thành từ ba xã cũ có ba dòng); "
         "effective_date là ngày hiệu lực, dd/mm/yyyy, đơn vị mới phải đang hoạt động vào ngày "
@@ -502,7 +502,7 @@ class SuccessionAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
         return super().get_queryset(request).select_related("predecessor", "successor")
 
     def run_import(self, request, table, data) -> str:
-        counts = services.import_successions(table, by=request.user)
+        counts = successions.import_successions(table, by=request.user)
         return (
             _(
                 "Đã nhập tệp kế thừa: thêm mới %(created)d, sửa ngày %(updated)d, "
