@@ -18,6 +18,7 @@ use autocomplete widgets instead of <select>s listing every unit or user.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AdminDateWidget
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -451,8 +452,37 @@ class CommuneAdmin(UnitAdmin):
     levels = ("commune",)
 
 
+class SuccessionForm(forms.ModelForm):
+    """A pair entered by hand obeys the rules of import_successions (services)."""
+
+    class Meta:
+        model = Succession
+        fields = ("predecessor", "successor", "effective_date")
+        widgets = {"effective_date": AdminDateWidget(format="%d/%m/%Y")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["effective_date"].input_formats = ["%d/%m/%Y"]
+        self.fields["effective_date"].help_text = _("Ngày/tháng/năm, ví dụ 01/07/2025.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            pair = Succession(
+                pk=self.instance.pk,
+                predecessor=cleaned["predecessor"],
+                successor=cleaned["successor"],
+                effective_date=cleaned["effective_date"],
+            )
+            for field, messages_ in services.succession_problems(pair).items():
+                for message in messages_:
+                    self.add_error(field, message)
+        return cleaned
+
+
 @admin.register(Succession)
 class SuccessionAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
+    form = SuccessionForm
     list_display = ("predecessor", "successor", "effective_date_display")
     list_select_related = ("predecessor", "successor")
     search_fields = ("predecessor__code", "predecessor__name", "successor__code", "successor__name")

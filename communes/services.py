@@ -7,6 +7,7 @@ Each import checks the whole table first and reports every problem with its row 
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import deque
 from dataclasses import dataclass
 
@@ -162,8 +163,10 @@ def _unit_lines(table: Table) -> tuple[list[_UnitLine], list[RowError]]:
     return lines, errors
 
 
+@functools.lru_cache(maxsize=4096)
 def _date(text: str) -> datetime.date | None:
-    """A dd/mm/yyyy date (what every import takes; XLSX date cells arrive so), "" → None."""
+    """A dd/mm/yyyy date (what every import takes; XLSX date cells arrive so), "" → None.
+    Cached: a file repeats a few dates thousands of times, and strptime is slow."""
     if not text:
         return None
     return datetime.datetime.strptime(text, "%d/%m/%Y").date()
@@ -390,10 +393,17 @@ def import_successions(table: Table, *, by=None) -> dict:
         )
     }
     lines, errors = _succession_lines(table, units)
-    errors += _succession_cycles(lines)
+    # The whole lineage, one row per pair: a country's is some 10,000 rows of four numbers.
+    stored = {
+        (predecessor_id, successor_id): (pk, effective_date)
+        for pk, predecessor_id, successor_id, effective_date in Succession.objects.values_list(
+            "pk", "predecessor_id", "successor_id", "effective_date"
+        )
+    }
+    errors += _succession_cycles(lines, stored)
     if errors:
         raise ImportFailed(errors)
-    return _save_successions(lines)
+    return _save_successions(lines, stored)
 
 
 def _lock_successions() -> None:
@@ -444,35 +454,74 @@ def _succession_lines(
         first_row.setdefault(pair, row.number)
         if len(errors) > before:
             continue
-        if predecessor.level != successor.level:
-            errors.append(
-                row.error(
-                    "successor_code",
-                    f"{successor.label()} thuộc {Level(successor.level).label.lower()}, còn "
-                    f"{predecessor.label()} thuộc {Level(predecessor.level).label.lower()}: "
-                    "đơn vị cũ và đơn vị mới phải cùng cấp.",
-                )
-            )
-        if not successor.active_on(day):
-            errors.append(
-                row.error(
-                    "effective_date",
-                    f"{successor.label()} không hoạt động vào ngày {format_date(day)} "
-                    f"({_span(successor)}).",
-                )
-            )
-        if predecessor.active_from is not None and predecessor.active_from >= day:
-            errors.append(
-                row.error(
-                    "effective_date",
-                    f"{predecessor.label()} bắt đầu hoạt động từ ngày "
-                    f"{format_date(predecessor.active_from)}, không thể được kế thừa vào ngày "
-                    f"{format_date(day)}.",
-                )
-            )
-        if len(errors) == before:
+        problems = _pair_problems(predecessor, successor, day)
+        errors += [row.error(column, message) for column, message in problems]
+        if not problems:
             lines.append(_SuccessionLine(row, predecessor, successor, day))
     return lines, errors
+
+
+def _pair_problems(
+    predecessor: _UnitDates, successor: _UnitDates, day: datetime.date
+) -> list[tuple[str, str]]:
+    """(column, message) for each rule of design.md §6 a pair breaks, cycles apart: the same
+    level, the successor active on the day, the predecessor begun before it."""
+    problems = []
+    if predecessor.level != successor.level:
+        problems.append(
+            (
+                "successor_code",
+                f"{successor.label()} thuộc {Level(successor.level).label.lower()}, còn "
+                f"{predecessor.label()} thuộc {Level(predecessor.level).label.lower()}: "
+                "đơn vị cũ và đơn vị mới phải cùng cấp.",
+            )
+        )
+    if not successor.active_on(day):
+        problems.append(
+            (
+                "effective_date",
+                f"{successor.label()} không hoạt động vào ngày {format_date(day)} "
+                f"({_span(successor)}).",
+            )
+        )
+    if predecessor.active_from is not None and predecessor.active_from >= day:
+        problems.append(
+            (
+                "effective_date",
+                f"{predecessor.label()} bắt đầu hoạt động từ ngày "
+                f"{format_date(predecessor.active_from)}, không thể được kế thừa vào ngày "
+                f"{format_date(day)}.",
+            )
+        )
+    return problems
+
+
+def succession_problems(succession: Succession) -> dict[str, list[str]]:
+    """What the admin's form refuses in one succession, by model field, with the rules and
+    messages of import_successions (the pair rules and cycles through the stored lineage)."""
+    if not (succession.predecessor_id and succession.successor_id and succession.effective_date):
+        return {}
+    if succession.predecessor_id == succession.successor_id:
+        return {"successor": ["Đơn vị mới phải khác đơn vị cũ."]}
+    ends = [
+        _UnitDates(unit.pk, unit.code, unit.name, unit.level, unit.active_from, unit.active_to)
+        for unit in (succession.predecessor, succession.successor)
+    ]
+    field = {"successor_code": "successor", "effective_date": "effective_date"}
+    problems: dict[str, list[str]] = {}
+    for column, message in _pair_problems(*ends, succession.effective_date):
+        problems.setdefault(field[column], []).append(message)
+    following: dict[int, set[int]] = {}
+    for predecessor_id, successor_id in Succession.objects.exclude(pk=succession.pk).values_list(
+        "predecessor_id", "successor_id"
+    ):
+        following.setdefault(predecessor_id, set()).add(successor_id)
+    path = _path(following, ends[1].pk, ends[0].pk)
+    if path is not None:
+        codes = dict(Unit.objects.filter(pk__in=path).values_list("pk", "code"))
+        chain = " → ".join(codes[pk] for pk in [ends[0].pk, *path])
+        problems.setdefault("successor", []).append(f"Vòng lặp kế thừa: {chain}.")
+    return problems
 
 
 def _span(unit: _UnitDates) -> str:
@@ -487,15 +536,13 @@ def _span(unit: _UnitDates) -> str:
     return f"thôi hoạt động từ ngày {format_date(unit.active_to)}"
 
 
-def _succession_cycles(lines: list[_SuccessionLine]) -> list[RowError]:
+def _succession_cycles(lines: list[_SuccessionLine], stored: dict) -> list[RowError]:
     """Rows whose successor leads back to their predecessor, through the file's rows and the
     successions already recorded: "A → B → A" (a unit never succeeds itself, even later)."""
     if not lines:
         return []
     following: dict[int, set[int]] = {}
-    for predecessor_id, successor_id in Succession.objects.values_list(
-        "predecessor_id", "successor_id"
-    ):
+    for predecessor_id, successor_id in stored:
         following.setdefault(predecessor_id, set()).add(successor_id)
     code_of = {}
     for line in lines:
@@ -539,18 +586,11 @@ def _path(following: dict[int, set[int]], start: int, goal: int) -> list[int] | 
     return None
 
 
-def _save_successions(lines: list[_SuccessionLine]) -> dict:
-    stored = {
-        (succession.predecessor_id, succession.successor_id): succession
-        for succession in Succession.objects.filter(
-            predecessor_id__in={line.predecessor.pk for line in lines},
-            successor_id__in={line.successor.pk for line in lines},
-        )
-    }
+def _save_successions(lines: list[_SuccessionLine], stored: dict) -> dict:
     new, changed = [], []
     for line in lines:
-        succession = stored.get((line.predecessor.pk, line.successor.pk))
-        if succession is None:
+        pk, effective_date = stored.get((line.predecessor.pk, line.successor.pk), (None, None))
+        if pk is None:
             new.append(
                 Succession(
                     predecessor_id=line.predecessor.pk,
@@ -558,9 +598,8 @@ def _save_successions(lines: list[_SuccessionLine]) -> dict:
                     effective_date=line.effective_date,
                 )
             )
-        elif succession.effective_date != line.effective_date:
-            succession.effective_date = line.effective_date
-            changed.append(succession)
+        elif effective_date != line.effective_date:
+            changed.append(Succession(pk=pk, effective_date=line.effective_date))
     Succession.objects.bulk_create(new, batch_size=2000)
     Succession.objects.bulk_update(changed, ["effective_date"], batch_size=500)
     return {
