@@ -619,6 +619,11 @@ def _reopen_one(assessment: Assessment, *, reason: str, by, until, today) -> str
             old=old, new=rules.format_date(until), reason=reason, detail=detail,
         )
         return "self_assessment"
+    if assessment.status in (Status.PROVISIONAL, Status.REPLIED):
+        raise WorkflowError(
+            f"hồ sơ đang “{assessment.get_status_display()}”: vòng phản hồi kết quả dự kiến kết "
+            "thúc khi đơn vị gửi ý kiến (hoặc hết hạn) và tổ thẩm định trả lời mọi ý kiến"
+        )
     raise WorkflowError(
         f"hồ sơ đang “{assessment.get_status_display()}”; nếu cần xã bổ sung, hãy trả lại tiêu chí"
     )

@@ -16,10 +16,16 @@ from tests.evidence.builders import pdf_bytes
 from tests.scoring.publish_data import appraise
 
 from .steps import row
+from .test_content_security_policy import RECORD_VIOLATIONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TODAY = datetime.date.today()
+
+
+def no_violations(page) -> None:
+    """The page now shown ran under the Content-Security-Policy without a violation."""
+    assert page.evaluate("window.__cspViolations || []") == [], page.url
 
 
 def pdf_text(content: bytes) -> str:
@@ -51,6 +57,7 @@ def test_a_disagreement_accepted_changes_the_score_the_minutes_and_the_publicati
     due = (TODAY + datetime.timedelta(days=5)).strftime("%d/%m/%Y")
 
     # The team sets the reply deadline and announces the provisional results.
+    page.add_init_script(RECORD_VIOLATIONS)
     log_in(page, "thamdinh")
     page.goto(f"{live_server.url}/periods/{period.code}/")
     expect(page.locator("#stage [aria-current=step]")).to_have_text("Sẵn sàng công bố")
@@ -63,14 +70,17 @@ def test_a_disagreement_accepted_changes_the_score_the_minutes_and_the_publicati
         "Đã thông báo kết quả thẩm định dự kiến cho 2 đơn vị."
     )
     expect(page.locator("#stage [aria-current=step]")).to_have_text("Phản hồi")
+    no_violations(page)
 
     # The commune sees its appraised scores and notes, disagrees on 1.2 with a new PDF, sends.
     commune = page.context.browser.new_context(base_url=live_server.url)
     other = commune.new_page()
+    other.add_init_script(RECORD_VIOLATIONS)
     log_in(other, "canbo_a")
     other.goto(f"{live_server.url}/periods/{period.code}/communes/A/")
     expect(other.locator("h1")).to_have_text("Kết quả thẩm định dự kiến: Xã Đồng Tâm")
     expect(other.locator("#provisional-total")).to_have_text("8")
+    no_violations(other)
     criterion = row(other, "1.2")
     expect(criterion.locator(".appraisal-note")).to_have_text("Thiếu báo cáo quý IV")
     criterion.get_by_label("Không đồng ý", exact=True).check()
@@ -92,6 +102,7 @@ def test_a_disagreement_accepted_changes_the_score_the_minutes_and_the_publicati
     item = page.locator("[id='reply-1.2']")
     expect(item).to_contain_text("Báo cáo quý IV đã gửi ngày 10/01")
     expect(item.get_by_role("link", name="bao-cao-quy-IV.pdf")).to_be_visible()
+    no_violations(page)
     item.get_by_label("Chấp nhận: sửa điểm thẩm định").check()
     item.get_by_label("Điểm thẩm định mới").fill("4")
     item.get_by_label("Giải trình của tổ thẩm định").fill("Đã có báo cáo quý IV")
@@ -111,12 +122,14 @@ def test_a_disagreement_accepted_changes_the_score_the_minutes_and_the_publicati
     # The leader previews the ranking and publishes by typing the decision number.
     boss = page.context.browser.new_context(base_url=live_server.url)
     lead = boss.new_page()
+    lead.add_init_script(RECORD_VIOLATIONS)
     log_in(lead, "lanhdao")
     lead.goto(f"{live_server.url}/periods/{period.code}/publish/")
     preview = lead.locator("#preview table.ranking-grid tbody tr")
     expect(preview).to_have_count(2)
     expect(preview.nth(0)).to_contain_text("Xã Đồng Tâm")  # 9 now, ahead of B's 8,5
     expect(preview.nth(0)).to_contain_text("9")
+    no_violations(lead)
     lead.get_by_label("Số quyết định", exact=True).fill("766/QĐ-UBND")
     lead.get_by_label("Xác nhận: gõ lại số quyết định để công bố").fill("766")
     lead.get_by_role("button", name="Công bố kết quả lần 1").click()
@@ -133,6 +146,7 @@ def test_a_disagreement_accepted_changes_the_score_the_minutes_and_the_publicati
     expect(other.locator("#published-classification")).to_have_text("Hoàn thành xuất sắc nhiệm vụ")  # index 90
     expect(row(other, "1.2").locator(".appraisal-note")).to_have_text("Đã có báo cáo quý IV")
     expect(row(other, "1.2").locator(".appraised-score")).to_have_text("4")
+    no_violations(other)
     report = other.get_by_role("link", name="Tải báo cáo kết quả của đơn vị (PDF)")
     assert other.request.get(f"{live_server.url}{report.get_attribute('href')}").ok
     commune.close()

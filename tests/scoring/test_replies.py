@@ -338,3 +338,25 @@ def test_create_period_takes_a_reply_deadline(units):
         "D1", "--as-of", "01/01/2024", stdout=io.StringIO(),
     )
     assert Period.objects.get(code="R-2025").reply_due is None
+
+
+def test_an_assessment_in_its_reply_round_is_not_reopened(announced, appraiser):
+    from scoring.services.appraisal import reopen_assessment
+
+    with pytest.raises(WorkflowError, match="vòng phản hồi kết quả dự kiến kết thúc khi"):
+        reopen_assessment(assessment("A"), reason="Sửa điểm", by=appraiser)
+    assert assessment("A").status == Status.PROVISIONAL
+
+
+def test_import_scores_does_not_write_into_a_reply_round(announced, tmp_path):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "diem.csv"
+    path.write_text("commune_code,criterion_code,self_score,appraised_score\nA,1.1,2,1\n")
+    errors = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_scores", str(path), "--period", announced.code, stderr=errors)
+    assert "đang trong vòng phản hồi kết quả dự kiến" in errors.getvalue()
+    assert score("A", "1.1").appraised_score == D(2)
