@@ -12,6 +12,9 @@ EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMA
 EMAIL_TIMEOUT, DEFAULT_FROM_EMAIL   notification e-mail over SMTP; without EMAIL_HOST the
                console backend prints every e-mail instead
 SITE_URL       the address users open the app at, for links in e-mails (http://127.0.0.1:8000)
+CELERY_BROKER_URL  redis://127.0.0.1:6379/0 sends long work (reports, ZIPs) to Celery workers;
+               without it the same tasks run in-process (cchc/celery.py)
+JOB_STALE_MINUTES  a job that reported no progress for this long is marked failed (30)
 """
 
 import os
@@ -96,6 +99,7 @@ INSTALLED_APPS = [
     "evidence",
     "reports",
     "notifications",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +241,24 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Chỉ số CCHC <no-r
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"SITE_URL must start with http:// or https://, not {SITE_URL!r}")
+
+# Long work off the request (design.md §9 ◆ CELERY_BROKER_URL, cchc/celery.py). Outcomes are
+# kept in the database (jobs.Job), so the broker holds nothing but messages. A task is
+# acknowledged only once it finished: a worker that dies mid-way leaves its message to be
+# delivered again after the visibility timeout (the tasks skip what is already stored), and a
+# job that reports nothing for JOB_STALE_MINUTES is marked failed, never "running" forever.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+}
+CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+JOB_STALE_MINUTES = env_int("JOB_STALE_MINUTES", 30)
 
 # Content-Security-Policy on every page (django-csp): scripts and styles only from the app's
 # own static files, so injected markup can run nothing. Evidence downloads set their own

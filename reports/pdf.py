@@ -2,9 +2,10 @@
 commune's report (A4 portrait).
 
 Laying out a 170-row ranking takes seconds, so each publication version's ranking is
-rendered once and kept in `Publication.ranking_pdf`: after the publish command's commit
-(`store_ranking_pdf`, passed to publish_period as its after_commit hook) or on the first
-download (`stored_ranking_pdf`).
+rendered once and kept in `Publication.ranking_pdf`, and each commune's report in
+`Result.report_pdf`: by the job started after the publication commits (reports.tasks,
+`store_publication_pdfs`), or on the first download when that job has not got there yet
+(`stored_ranking_pdf`, `stored_commune_report`). Files go through the storage API only.
 """
 
 from __future__ import annotations
@@ -14,11 +15,21 @@ import logging
 from django.core.files.base import ContentFile
 
 from printing import render_pdf
-from scoring.models import Publication
+from scoring.models import FrozenError, Publication, Result
 
 from .selectors import commune_report, ranking
 
 logger = logging.getLogger(__name__)
+
+
+def ranking_filename(publication) -> str:
+    return f"xep-hang-{publication.period.code}-lan-{publication.version}.pdf"
+
+
+def report_filename(publication, commune_code: str) -> str:
+    """A commune's report as downloaded and inside reports.zip: with the commune's code."""
+    return f"bao-cao-{publication.period.code}-{commune_code}-lan-{publication.version}.pdf"
+
 
 def ranking_pdf(publication) -> bytes:
     """The ranking of one publication version (A4 landscape), as PDF bytes."""
@@ -65,3 +76,66 @@ def stored_ranking_pdf(publication):
         stored = Publication.objects.values_list("ranking_pdf", flat=True).get(pk=publication.pk)
         publication.ranking_pdf.name = stored
     return publication.ranking_pdf if has_stored_ranking_pdf(publication) else None
+
+
+def has_stored_report(result) -> bool:
+    file = result.report_pdf
+    return bool(file.name) and file.storage.exists(file.name)
+
+
+def store_commune_report(result: Result) -> None:
+    """Render the commune's report and store it on its result, once. Pass a Result with
+    `publication__period` and `commune` loaded. Raises when rendering or storing fails."""
+    if result.report_pdf.name:
+        return
+    data = commune_report_pdf(result)
+    publication = result.publication
+    name = f"{publication.period.code}-lan-{publication.version}-{result.commune.code}.pdf"
+    result.report_pdf.save(name, ContentFile(data), save=False)
+    try:
+        result.save(update_fields=["report_pdf"])
+    except FrozenError:  # stored meanwhile by another worker: keep theirs
+        result.report_pdf.storage.delete(result.report_pdf.name)
+        result.report_pdf.name = Result.objects.values_list("report_pdf", flat=True).get(
+            pk=result.pk
+        )
+
+
+def stored_commune_report(result):
+    """The commune's stored report (a FieldFile), rendered and stored first when the job has
+    not got to it yet; None when it cannot be stored (the caller renders it on the fly)."""
+    if not result.report_pdf.name:
+        try:
+            store_commune_report(result)
+        except Exception:
+            logger.exception("Không lưu được báo cáo PDF của kết quả %s", result.pk)
+    return result.report_pdf if has_stored_report(result) else None
+
+
+def publication_results(publication) -> list[Result]:
+    """The publication's results in ranking order, each with its publication and commune."""
+    results = list(
+        publication.results.select_related("commune").order_by("block", "rank", "commune__code")
+    )
+    for result in results:
+        result.publication = publication
+    return results
+
+
+def store_publication_pdfs(publication, report=lambda done, total: None, extra_steps=0) -> list:
+    """Render and store the ranking PDF and every commune report of the version that is not
+    stored yet (each once), calling report(done, total) as it goes; returns the results.
+    Raises RuntimeError when the ranking cannot be stored."""
+    results = publication_results(publication)
+    total = len(results) + 1 + extra_steps
+    report(0, total)
+    if not store_ranking_pdf(publication):
+        raise RuntimeError("ranking PDF not stored")
+    publication.ranking_pdf.name = Publication.objects.values_list("ranking_pdf", flat=True).get(
+        pk=publication.pk
+    )
+    report(1, total)
+    for done, result in enumerate(results, start=2):
+        store_commune_report(result)
+        report(done, total)
+    return results

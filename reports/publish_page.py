@@ -12,8 +12,9 @@ the same rules refuse it, the same computation ranks, and the same template as t
 else 403. The rules stay in the publish service; this page only shows them and reports
 refusals.
 
-The ranking PDF is not rendered in the request (≈ 5 s for a 170-commune ranking): the
-results page renders and stores it on its first download (reports.pdf.stored_ranking_pdf).
+Once the publication commits, a job (reports.tasks.start_rendering) renders and stores the
+ranking PDF and every commune report: in a Celery worker when CELERY_BROKER_URL is set, else
+in-process before the redirect.
 """
 
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from scoring.services.publishing import (
 from scoring.views.period import get_period
 
 from .selectors import ranking
+from .tasks import start_rendering
 
 Status = Assessment.Status
 
@@ -162,6 +164,7 @@ def publish(request, period):
                     decision_date=data["decision_date"],
                     reason=data["reason"],
                     exclusions=exclusions,
+                    after_commit=lambda p: start_rendering(p, by=request.user),
                 )
             except WorkflowError as refusal:
                 error = str(refusal)

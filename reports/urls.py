@@ -16,6 +16,7 @@ urlpatterns = [
         views.commune_report,
         name="commune_report",
     ),
+    path("periods/<str:period>/reports.zip", views.reports_zip, name="reports_zip"),
     path("periods/<str:period>/lost-points/", views.lost_points_view, name="lost_points"),
     # Publishing (issue 6, 12): readiness, the ranking as it will be printed, publish after
     # typing the decision number, reopen for correction.

@@ -8,11 +8,13 @@ unpublished period, an unknown version or another commune's report → 404; a wr
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from jobs.services import can_view_job, pending
 from scoring.permissions import (
+    can_read_all_reports,
     can_read_lost_points,
     can_read_results,
     visible_periods,
@@ -20,7 +22,7 @@ from scoring.permissions import (
 )
 from scoring.selectors import published_publication
 
-from . import pdf
+from . import archive, pdf, tasks
 from .excel import ranking_xlsx
 from .exports import results_csv
 from .selectors import lost_points, ranking
@@ -129,9 +131,35 @@ def commune_report(request, period, commune):
         visible_results(request.user, publication).select_related("commune"), commune__code=commune
     )
     result.publication = publication
-    period_code, version = publication.period.code, publication.version
-    filename = f"bao-cao-{period_code}-{result.commune.code}-lan-{version}.pdf"
-    return _download(pdf.commune_report_pdf(result), filename, "application/pdf")
+    filename = pdf.report_filename(publication, result.commune.code)
+    stored = pdf.stored_commune_report(result)
+    if stored is None:
+        return _download(pdf.commune_report_pdf(result), filename, "application/pdf")
+    with stored.open("rb") as file:  # a report is tens of kilobytes
+        return _download(file.read(), filename, "application/pdf")
+
+
+@require_GET
+@login_required
+def reports_zip(request, period):
+    """Every commune report + the ranking PDF + the XLSX of a version in one ZIP, built once by
+    a job: served from storage once built; until then the job's page shows its progress and
+    comes back here when it is done."""
+    publication = _publication(request, period)
+    if not can_read_all_reports(request.user, publication.period):
+        raise PermissionDenied
+    built = archive.built_archive(publication)
+    if built is not None:
+        return FileResponse(
+            built.result.open("rb"),
+            as_attachment=True,
+            filename=archive.archive_filename(publication),
+            content_type="application/zip",
+        )
+    job = pending(archive.archive_key(publication))
+    if job is None or not can_view_job(request.user, job):
+        job = tasks.start_archive(publication, by=request.user)
+    return redirect("jobs:job", job=job.pk)
 
 
 @require_GET

@@ -951,6 +951,12 @@ class Result(FrozenModel):
     #   "score": "1.500", "note": "…"}, …], "total": "12.253", "count": 14}.
     # Null for a version published before it was kept: the report then reads the scores.
     lost_criteria = models.JSONField(_("tiêu chí bị mất điểm"), null=True, blank=True)
+    # The commune's report (PDF), rendered once after the publication commits (reports.tasks)
+    # and stored like Publication.ranking_pdf: the one field set once on a frozen result.
+    # db_default: publishing inserts results with raw SQL that does not name it.
+    report_pdf = models.FileField(
+        _("tệp PDF báo cáo"), blank=True, upload_to="reports/", db_default=""
+    )
 
     class Meta:
         verbose_name = _("kết quả")
@@ -962,6 +968,13 @@ class Result(FrozenModel):
 
     def __str__(self):
         return f"{self.commune}: {rules.format_total(self.total)}"
+
+    def _may_update(self, update_fields) -> bool:
+        return (
+            update_fields is not None
+            and set(update_fields) == {"report_pdf"}
+            and Result.objects.filter(pk=self.pk, report_pdf="").exists()
+        )
 
     def field_scores(self) -> dict[str, "FieldScore"]:
         """Field code → FieldScore (exact Decimals), decoded from `field_results`."""

@@ -287,6 +287,12 @@ def visible_results(user, publication) -> QuerySet:
     return publication.results.filter(commune__in=units_in_scope(user))
 
 
+def can_read_all_reports(user, period) -> bool:
+    """reports.zip holds every commune's report: for those whose scope holds the appraising
+    unit (visible_results is then every result). Ask can_read_results first."""
+    return units_in_scope(user).filter(pk=period.unit_id).exists()
+
+
 def can_read_lost_points(user, period) -> bool:
     """The criteria where communes lose most points: the appraising unit only."""
     return can_view_period_overview(user, period)

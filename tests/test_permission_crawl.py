@@ -29,6 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from communes.models import Membership, Role, Unit
 from evidence.models import Evidence
+from jobs.models import Job
 from notifications.models import Kind, Notification, Preference
 from notifications.services import Message, notify
 from scoring.models import (
@@ -93,6 +94,8 @@ STAGED = {
     "h302": "403/302/302/302",  # 403 until handed in, then sent back to the assessment
     "pub": "404/404/404/200",  # nothing before publication
     # The team's answer to a disagreement: only once the commune replied (none before: 404).
+    "zip": "404/404/404/302",  # reports.zip: to the job building it (its staff see the job)
+    "z403": "404/404/404/403",  # a commune's people: the ZIP holds every commune's report
     "rA": "404/404/302/403",  # the appraisers of D1
     "r403": "404/404/403/403",  # anyone else who sees A
 }
@@ -151,6 +154,10 @@ TABLE = {
     "reports:results_csv":  "GET  302  pub  pub  pub    pub    pub    pub    404  404  pub",
     "reports:commune_report": "GET 302 pub  404  pub    pub    pub    pub    404  404  pub",
     "reports:lost_points":  "GET  302  403  403  403    200    200    200    404  404  200",
+    "reports:reports_zip":  "GET  302  z403 z403 z403   zip    zip    zip    404  404  zip",
+    # A job (reports.zip of D1, started by D1's appraiser): its starter and D1's staff.
+    "jobs:job":             "GET  302  404  404  404    200    200    200    404  404  200",
+    "jobs:status":          "GET  302  404  404  404    200    200    200    404  404  200",
     # Notifications: everyone their own list and settings; one notification of officer A's is
     # a 404 to every other user, the superuser included.
     "notifications:list":   "GET  302  200  200  200    200    200    200    200  200  200",
@@ -266,7 +273,12 @@ def build(state: str):
         [Message(officer.pk, Kind.RETURNED, "Hồ sơ được trả lại", assessment.get_absolute_url())],
         email=False,
     )[0]
+    job = Job.objects.create(
+        kind="reports.build_reports_zip", title="Đóng gói báo cáo", key="reports.zip:0",
+        started_by=users["appraiser"], unit=units["district"],
+    )
     values = {
+        "job": job.pk,
         "notification": notice,
         "period": period.code,
         "commune": units["commune"].code,
@@ -297,6 +309,7 @@ def fingerprint() -> tuple:
         Unit.objects.count(),
         list(Notification.objects.order_by("pk").values()),
         list(Preference.objects.order_by("pk").values()),
+        Job.objects.count(),
     )
 
 

@@ -14,7 +14,7 @@ from scoring.services import WorkflowError
 from scoring.services.publishing import publish_period
 from tabular.commands import fail
 
-from ...pdf import store_ranking_pdf
+from ...tasks import start_rendering
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         "Công bố kết quả kỳ đánh giá P: tổng điểm, chỉ số, xếp hạng từng lĩnh vực, xếp hạng "
         "chung và xếp loại được lưu cố định thành một lần công bố (lần 1, 2, …). Mọi hồ sơ phải "
         "đã thẩm định, trừ các đơn vị nêu ở --exclude MÃ:lý do. Kỳ đã công bố không công bố "
-        "lại được: cần mở lại để điều chỉnh trước; công bố lần 2 trở đi cần --reason. Sau khi công bố, tệp PDF xếp hạng được tạo sẵn (trừ khi có --no-pdf)."
+        "lại được: cần mở lại để điều chỉnh trước; công bố lần 2 trở đi cần --reason. Sau khi công bố, tệp PDF xếp hạng và báo cáo từng xã được tạo sẵn (trừ khi có --no-pdf)."
     )
 
     def add_arguments(self, parser):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-pdf",
             action="store_true",
-            help="Không tạo sẵn tệp PDF xếp hạng sau khi công bố (tệp được tạo khi tải lần đầu); "
+            help="Không tạo sẵn tệp PDF xếp hạng và báo cáo từng xã sau khi công bố (tệp được tạo khi tải lần đầu); "
             "nên dùng khi có hàng nghìn đơn vị.",
         )
 
@@ -79,7 +79,7 @@ class Command(BaseCommand):
                 decision_date=decision_date or None,
                 reason=reason,
                 exclusions=exclusions,
-                after_commit=None if no_pdf else store_ranking_pdf,
+                after_commit=None if no_pdf else (lambda p: start_rendering(p, by=by)),
             )
         except WorkflowError as error:
             raise fail(self, [str(error)]) from None

@@ -1,0 +1,134 @@
+"""Starting a job and running it (in a Celery worker, or in-process without a broker).
+
+    job = start(render_task, title="…", key="…", by=user, unit=unit, args=(publication.pk,))
+
+creates the Job and sends the task once the surrounding transaction commits (design.md §10:
+slow side effects after the commit); the task body is `run(job_id, work)`, where
+`work(report)` does the work and calls `report(done, total)` as it goes. `run` marks the job
+running, then done (with `work`'s result file, if any) or failed with a Vietnamese message.
+A message delivered again after its worker died runs the work again (the tasks skip what is
+already stored), at most MAX_ATTEMPTS times.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from communes.access import has_any_role
+from communes.models import Role
+
+from .models import STALE_MESSAGE, Job
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+SYSTEM_ERROR = "Lỗi hệ thống khi xử lý tác vụ; quản trị viên đã được ghi nhận lỗi. Hãy thử lại sau."
+
+
+class JobError(Exception):
+    """A refusal the user should read (Vietnamese), shown on the job page."""
+
+
+def can_view_job(user, job: Job) -> bool:
+    """The one who started the job, and the staff of the unit it works for."""
+    if not user.is_authenticated:
+        return False
+    if job.started_by_id is not None and job.started_by_id == user.pk:
+        return True
+    return job.unit is not None and has_any_role(user, job.unit, Role.values)
+
+
+def start(task, *, title: str, key: str, by=None, unit=None, next_url: str = "", args=()) -> Job:
+    """A new Job for `task(job.pk, *args)`, sent once the transaction commits."""
+    by = by if by is not None and getattr(by, "is_authenticated", False) else None
+    job = Job.objects.create(
+        kind=task.name, title=title, key=key, started_by=by, unit=unit, next_url=next_url
+    )
+    transaction.on_commit(lambda: task.delay(job.pk, *args))
+    return job
+
+
+def pending(key: str) -> Job | None:
+    """The job queued or running for `key` (the newest), after failing stale ones."""
+    fail_stale(key)
+    return (
+        Job.objects.filter(key=key, state__in=[Job.State.QUEUED, Job.State.RUNNING])
+        .select_related("unit")
+        .first()
+    )
+
+
+def fail_stale(key: str | None = None) -> int:
+    """Mark failed every queued or running job that reported nothing for JOB_STALE_MINUTES
+    (its worker died and the message was not delivered again)."""
+    cutoff = timezone.now() - timedelta(minutes=settings.JOB_STALE_MINUTES)
+    jobs = Job.objects.filter(
+        state__in=[Job.State.QUEUED, Job.State.RUNNING], updated_at__lt=cutoff
+    )
+    if key is not None:
+        jobs = jobs.filter(key=key)
+    return jobs.update(
+        state=Job.State.FAILED, error=STALE_MESSAGE, finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+
+
+def refreshed(job: Job) -> Job:
+    """The job as stored now, failed first if it is stale."""
+    if job.is_stale():
+        fail_stale(job.key)
+        job.refresh_from_db()
+    return job
+
+
+def _report(job_id: int) -> Callable[[int, int], None]:
+    def report(done: int, total: int) -> None:
+        Job.objects.filter(pk=job_id).update(done=done, total=total, updated_at=timezone.now())
+
+    return report
+
+
+def run(job_id: int, work: Callable[[Callable[[int, int], None]], tuple[str, File] | None]) -> None:
+    """Run `work` for the job: it returns None or (file name, File) to keep as the result."""
+    now = timezone.now()
+    claimed = Job.objects.filter(
+        pk=job_id, state__in=[Job.State.QUEUED, Job.State.RUNNING]
+    ).update(state=Job.State.RUNNING, attempts=F("attempts") + 1, started_at=now, updated_at=now)
+    if not claimed:
+        return  # done, failed, or gone: a message delivered twice does nothing
+    job = Job.objects.get(pk=job_id)
+    if job.attempts > MAX_ATTEMPTS:
+        _finish(job, Job.State.FAILED, error=f"Tác vụ đã thử {MAX_ATTEMPTS} lần mà không xong.")
+        return
+    try:
+        outcome = work(_report(job_id))
+    except JobError as refusal:
+        _finish(job, Job.State.FAILED, error=str(refusal))
+    except Exception:
+        logger.exception("Tác vụ %s (%s) thất bại", job_id, job.kind)
+        _finish(job, Job.State.FAILED, error=SYSTEM_ERROR)
+    else:
+        _finish(job, Job.State.DONE, outcome=outcome)
+
+
+def _finish(job: Job, state: str, *, error: str = "", outcome=None) -> None:
+    job.refresh_from_db()
+    if outcome is not None:
+        name, content = outcome
+        # Written under a new name first; the job points at it only once it is whole, so a
+        # reader never gets a half-written file.
+        job.result.save(name, content, save=False)
+    job.state = state
+    job.error = error
+    if state == Job.State.DONE:
+        job.done = job.total = max(job.total, job.done)
+    job.finished_at = timezone.now()
+    job.save()
