@@ -46,9 +46,12 @@ APPRAISAL_WORK = (Status.SUBMITTED, Status.UNDER_REVIEW)
 
 
 def after_commit(event: Callable, *args) -> None:
-    """Run `event(*args)` once the current transaction commits (at once outside one); an
-    error is logged, never raised into the committed step."""
-    transaction.on_commit(partial(event, *args), robust=True)
+    """Run `event(*args)` once the current transaction commits (at once outside one), as a
+    task (scoring.tasks.send_notice: on a Celery worker when a broker is set); an error is
+    logged, never raised into the committed step."""
+    from .tasks import send_notice
+
+    transaction.on_commit(partial(send_notice.delay, event.__name__, *args), robust=True)
 
 
 def _assessment_link(period_code: str, commune_code: str) -> str:

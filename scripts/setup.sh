@@ -15,6 +15,7 @@ APT_PACKAGES=(
   libpangoft2-1.0-0
   poppler-utils       # pdftotext, to read PDFs back in tests
   postgresql          # the production database; the test suite runs on it too
+  redis-server        # the Celery broker (CELERY_BROKER_URL); the tests run a real worker on it
 )
 
 missing=()

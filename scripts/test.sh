@@ -8,6 +8,16 @@ bash scripts/setup.sh
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
 PYTEST=(.venv/bin/pytest -q "$@")
 
+# Redis for the tests with a real Celery worker (tests/jobs): started if installed but down.
+# Without it those tests are skipped, except on CI (CI=true), where that is a failure.
+if REDIS=$(bash scripts/redis.sh "${REDIS_URL:-}"); then
+  export REDIS_URL="$REDIS"
+elif [ "${CI:-}" = true ]; then
+  exit 1
+else
+  echo "CẢNH BÁO: không có Redis; bỏ qua các kiểm thử cần Celery worker thật." >&2
+fi
+
 echo "==> Kiểm thử trên SQLite"
 env -u DATABASE_URL "${PYTEST[@]}"
 

@@ -42,11 +42,17 @@ def home(request):
 @never_cache
 @require_GET
 def healthz(request):
-    """200 "ok" when the database answers (for load balancers and monitors)."""
+    """200 "ok" when the database answers (for load balancers and monitors); with ?full=1
+    also the Celery broker (when configured) and the file storage."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    if request.GET.get("full") == "1":
+        from jobs.health import problems  # the broker and the storage too
+
+        if found := problems():
+            return HttpResponse("\n".join(found), status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")

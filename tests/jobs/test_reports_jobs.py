@@ -16,6 +16,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from jobs.models import STALE_MESSAGE, Job
+from notifications.models import Kind, Notification
 from reports import tasks
 from scoring.models import FrozenError, Result
 
@@ -70,7 +71,7 @@ def pdf_text(data: bytes) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_publishing_from_the_page_stores_every_report_once(
-    mode, renders, client, units, appraiser
+    mode, renders, client, units, appraiser, officer
 ):
     from datetime import date
 
@@ -92,6 +93,8 @@ def test_publishing_from_the_page_stores_every_report_once(
     job = wait_for(Job.objects.get(kind="reports.render_publication"))
     assert (job.state, job.done, job.total, job.error) == ("done", 3, 3, "")
     assert job.started_by == appraiser and job.unit == units["district"]
+    # The notice went out as a task too (sent before the rendering: one queue, in order).
+    assert Notification.objects.filter(recipient=officer, kind=Kind.PUBLISHED).count() == 1
     # Rendered once each, by the worker's thread with a broker, in the request without one.
     assert sorted(code for code, _ in renders) == ["A", "B", "ranking"]
     assert {main for _, main in renders} == {mode == "in-process"}
@@ -241,3 +244,27 @@ def test_a_stored_report_is_never_replaced(publication):
         result.save(update_fields=["report_pdf"])
     with pytest.raises(FrozenError):
         result.save(update_fields=["total"])
+
+
+def test_healthz_full_checks_the_broker_and_the_storage(client, settings, tmp_path):
+    assert client.get("/healthz?full=1").content == b"ok"  # no broker configured: storage only
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    from cchc.celery import app
+
+    saved = app.conf.broker_url
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    try:
+        response = client.get("/healthz?full=1")
+    finally:
+        app.conf.broker_url = saved
+    assert response.status_code == 503 and b"broker unavailable" in response.content
+    assert client.get("/healthz").content == b"ok"  # the plain check stays "database answers"
+    settings.MEDIA_ROOT = tmp_path / "file"
+    (tmp_path / "file").write_text("not a folder")
+    response = client.get("/healthz?full=1")
+    assert response.status_code == 503 and b"storage unavailable" in response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthz_full_with_a_live_broker(worker, client):
+    assert client.get("/healthz?full=1").content == b"ok"
