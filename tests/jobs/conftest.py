@@ -26,6 +26,16 @@ def redis_answers(url: str) -> str:
     return ""
 
 
+def fresh_connections() -> None:
+    """Close the app's broker connections and forget its pools, so the next task sent builds
+    them for the broker configured now (what celery does after a fork)."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def broker(settings):
     """Celery sends tasks to Redis (a queue of this test's own) instead of running them."""
@@ -47,11 +57,10 @@ def broker(settings):
         task_default_queue=queue,
         worker_hijack_root_logger=False,
     )
-    app.pool.force_close_all() if hasattr(app, "_pool") and app._pool else None
+    fresh_connections()
     yield queue
     app.conf.update(saved)
-    if hasattr(app, "_pool") and app._pool:
-        app.pool.force_close_all()
+    fresh_connections()
     import redis
 
     redis.Redis.from_url(REDIS_URL).delete(queue)

@@ -246,7 +246,7 @@ def test_a_stored_report_is_never_replaced(publication):
         result.save(update_fields=["total"])
 
 
-def test_healthz_full_checks_the_broker_and_the_storage(client, settings, tmp_path):
+def test_healthz_full_checks_the_broker_and_the_storage(db, client, settings, tmp_path):
     assert client.get("/healthz?full=1").content == b"ok"  # no broker configured: storage only
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     from cchc.celery import app
