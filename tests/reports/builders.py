@@ -134,7 +134,7 @@ def snapshot(
         per_field[field_id] += appraised or D(0)
     maximum = sum((f.max_points for f in fields), D(0))
     standings = rules.standings(sums, dict.fromkeys(sums, maximum), period.band_list())
-    previous = {}
+    previous, last = {}, None
     if period.previous_id:
         last = Publication.objects.filter(period_id=period.previous_id).order_by("-version").first()
         if last:
@@ -149,6 +149,7 @@ def snapshot(
         decision_date=decision_date,
         reason=reason,
         lost_points=_plain(lost_points_by_criterion(period, texts)),
+        compared_with=last,
     )
     commune_of = dict(period.assessments.values_list("pk", "commune_id"))
     scores = Score.objects.filter(assessment__period=period)
