@@ -34,6 +34,7 @@ from django.db.models import DecimalField, F, Subquery, Sum
 from django.utils import timezone
 
 from communes.lineage import earlier_units
+from communes.models import Kind
 
 from .. import rules
 from ..audit import record_event
@@ -177,11 +178,13 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
     lost = lost_criteria_of(Score.objects.filter(assessment__period_id=period.pk), texts)
     adjustments = adjustments_by_assessment(period)
     procedures = _procedure_figures(period)
+    blocks = period.block_list()
     standings = rules.standings(
         field_scores,
         applicable_max,
         period.band_list(),
         {pk: sum((points for points, _ in rows), ZERO) for pk, rows in adjustments.items()},
+        _blocks_of(period, blocks, ranked),
     )
     compared_with = previous_publication_id(period)
     previous = _previous_results(compared_with, [row[1] for row in ranked])
@@ -197,8 +200,14 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
         exclusions=exclusions,
         lost_points=_lost_points_document(period, texts, compared_with),
         compared_with_id=compared_with,
+        blocks=[block.label for block in blocks],
     )
-    ranked.sort(key=lambda row: (standings[row[0]].rank, row[2]))
+    position = {block.label: i for i, block in enumerate(blocks)}
+    ranked.sort(
+        key=lambda row: (
+            position.get(standings[row[0]].block, 0), standings[row[0]].rank, row[2]
+        )
+    )
     results = []
     for pk, commune, *_ in ranked:
         standing = standings[pk]
@@ -217,6 +226,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
                 standing.index,
                 standing.rank,
                 standing.rank_of,
+                standing.block,
                 standing.classification,
                 *previous.get(commune, NO_PREVIOUS),
                 document,
@@ -237,7 +247,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
 
 
 RESULT_COLUMNS = (
-    "commune_id", "total", "applicable_max", "index", "rank", "rank_of", "classification",
+    "commune_id", "total", "applicable_max", "index", "rank", "rank_of", "block", "classification",
     "previous_total", "previous_index", "previous_rank", "previous_units", "field_results",
     "adjustment",
     "adjustments", "procedure", "lost_criteria",
@@ -264,6 +274,23 @@ def _insert_results(publication, results) -> None:
             f"VALUES (%s, {', '.join(['%s'] * len(RESULT_COLUMNS))})",
             [(publication.pk, *values) for values in results],
         )
+
+
+def _blocks_of(period, blocks, ranked) -> dict[int, str] | None:
+    """assessment → the label of its commune's ranking block; None without blocks. Refuses a
+    commune in no block (its kind was added to the period after the blocks were set)."""
+    if not blocks:
+        return None
+    errors = rules.block_errors(
+        blocks, [(name, kind) for _pk, _c, _code, name, kind, _s in ranked], dict(Kind.choices)
+    )
+    if errors:
+        raise WorkflowError(
+            f"Chưa công bố được kỳ {period.code}: " + " ".join(errors)
+            + " Hãy sửa khối xếp hạng của kỳ đánh giá."
+        )
+    of_kind = rules.block_of_kind(blocks)
+    return {pk: of_kind[kind] for pk, _c, _code, _name, kind, _s in ranked}
 
 
 def _check_ready(period, assessments, exclusions: dict[str, str]) -> None:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0009_snapshot_lost_points'),
+        ('scoring', '0011_ranking_blocks'),
     ]
 
     operations = [
