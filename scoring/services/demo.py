@@ -226,8 +226,7 @@ def load_demo(*, stdout=None) -> dict:
             code=LAST_PERIOD,
             year=2022,
             criteria=CRITERIA_SET,
-            unit=DISTRICT,
-            name="Chỉ số CCHC năm 2022 của UBND các xã, thị trấn huyện Ninh Giang",
+            unit=DISTRICT,  # named "… của UBND các xã, thị trấn huyện Ninh Giang"
             opens_on="01/12/2022",
             self_assessment_due="31/12/2022",
             appraisal_due="28/02/2023",
@@ -298,7 +297,6 @@ def load_demo(*, stdout=None) -> dict:
             unit=PROVINCE,
             previous=PROVINCE_PERIOD,
             blocks=BLOCKS,
-            name=f"Chỉ số CCHC năm {this_year} của UBND các xã, phường, đặc khu thành phố Hải Phòng",
             opens_on=(today - datetime.timedelta(days=7)).strftime("%d/%m/%Y"),
             self_assessment_due=(today + datetime.timedelta(days=23)).strftime("%d/%m/%Y"),
             appraisal_due=(today + datetime.timedelta(days=60)).strftime("%d/%m/%Y"),

@@ -36,7 +36,7 @@ from django.utils import timezone
 from communes.lineage import earlier_units
 from communes.models import Kind
 
-from .. import rules
+from .. import notices, rules
 from ..audit import record_event
 from ..last_year import lost_points_last_year, previous_publication_id
 from ..models import (
@@ -115,6 +115,7 @@ def publish_period(
         )
         if after_commit is not None:
             transaction.on_commit(lambda: after_commit(publication))
+        notices.after_commit(notices.period_published, publication.pk)
     period.status = Period.Status.PUBLISHED
     return publication
 

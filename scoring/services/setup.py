@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from communes.models import Kind, Unit
+from communes.wording import Wording
 from tabular import ImportFailed, RowError, Table, choice_lookup
 
-from .. import rules
+from .. import notices, rules
 from ..audit import record_event
 from ..models import Assessment, CriteriaSet, Criterion, Method, NaPolicy, Period, Score
 
@@ -489,10 +490,16 @@ def create_period(
     opens_on = opens_on or timezone.localdate()
     self_assessment_due = self_assessment_due or opens_on + datetime.timedelta(days=30)
     appraisal_due = appraisal_due or self_assessment_due + datetime.timedelta(days=30)
+    as_of = as_of or default_as_of(year)
+    communes = list(communes_under(unit, as_of))
+    if not communes:
+        raise SetupError(no_communes_message(unit, as_of))
+    # Unnamed: "Chỉ số CCHC năm 2025 của UBND các xã, phường, đặc khu thành phố Hải Phòng".
+    wording = Wording(unit, {commune.kind for commune in communes})
     period = Period(
         code=code,
         year=year,
-        name=name or f"Chỉ số CCHC năm {year} – {unit.name}",
+        name=name or f"Chỉ số CCHC năm {year} của UBND {wording.communes_of_unit}",
         criteria_set=criteria_set,
         unit=unit,
         opens_on=opens_on,
@@ -505,10 +512,6 @@ def create_period(
     period.set_blocks(blocks or [])
     period.full_clean()
     period.save()
-    as_of = as_of or default_as_of(year)
-    communes = list(communes_under(unit, as_of))
-    if not communes:
-        raise SetupError(no_communes_message(unit, as_of))
     errors = blocks_errors(period.block_list(), communes)
     if errors:
         raise SetupError(errors)
@@ -536,4 +539,8 @@ def create_period(
             "as_of": as_of.isoformat(),
         },
     )
+    if opens_on == timezone.localdate():
+        # Opening today: tell the communes now (send_reminders tells them on a later opens_on;
+        # the notices' keys keep a same-day run from telling them twice).
+        notices.after_commit(notices.period_opened, period.pk)
     return period
