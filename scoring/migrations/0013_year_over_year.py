@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0011_ranking_blocks'),
+        ('scoring', '0012_reply_round'),
     ]
 
     operations = [
