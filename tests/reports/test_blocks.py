@@ -273,7 +273,8 @@ def test_the_results_page_shows_one_table_per_block(city, city_leader, client,
         ["3/4", "Xã Vĩnh Bảo", "5 2/3", "3 3/4", "8"],
         ["4/4", "Xã Tiên Lãng", "3 3/3", "2 4/4", "5"],
     ]
-    counts = [texts(block, "li") for block in re.findall(r'<ul class="counts">(.*?)</ul>', page, flags=re.S)]
+    lists = re.findall(r'<ul class="counts">(.*?)</ul>', page, flags=re.S)
+    counts = [texts(block, "li") for block in lists]
     assert counts == [
         ["2 đơn vị hoàn thành xuất sắc nhiệm vụ", "1 đơn vị hoàn thành tốt nhiệm vụ",
          "0 đơn vị hoàn thành nhiệm vụ", "1 đơn vị chưa hoàn thành nhiệm vụ"],
