@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,7 +29,7 @@ from ..permissions import (
     can_withdraw,
     is_officer_of,
     self_assessment_closed_reason,
-    visible_assessments,
+    visible_assessment,
 )
 from ..services import WorkflowError
 from ..services.self_assessment import (
@@ -130,13 +130,13 @@ def _fragments(request, assessment, states, fields, score, *, status=200, error=
 @login_required
 def save_score(request, period, commune, score):
     """Save one criterion (self score, explanation, "không áp dụng") on its own."""
-    # The assessment with what the checks read, then its scores as plain values (the score
-    # saved as a model): joining the assessment's chain to each of ~90 score rows, or building
-    # them as models, cost most of a save's time (bench/load.py).
-    # Only visible_assessments' own joins: a save reads no unit above the period's.
-    assessment = get_object_or_404(
-        visible_assessments(request.user), period__code=period, commune__code=commune
-    )
+    # The assessment with what the checks read, its scope checked on the row, then its
+    # scores as plain values (the score saved as a model): joining the assessment's chain to
+    # each of ~90 score rows, or building them as models, cost most of a save's time
+    # (bench/load.py).
+    assessment = visible_assessment(request.user, period, commune)
+    if assessment is None:
+        raise Http404
     sheet = selectors.save_sheet(assessment, score)
     score = sheet.score
     if score is None:
