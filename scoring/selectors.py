@@ -332,6 +332,8 @@ class SaveSheet:
     score: Score | None
     states: dict[int, LeafState]  # by score id
     fields: list[Criterion]
+    # Every score's own columns as plain values, by score id (the appraisal's totals read them).
+    rows: dict[int, SimpleNamespace] = field(default_factory=dict)
 
     def set_state(self, score: Score) -> None:
         """The score's state after a save changed it."""
@@ -408,6 +410,7 @@ def save_sheet(assessment: Assessment, score_id: int) -> SaveSheet:
         if field_values[0] is not None and field_values[0] not in fields:
             fields[field_values[0]] = _partial_model(Criterion, _FIELD_COLUMNS, field_values)
         sheet.states[score.id] = leaf_state(criterion, score, row[-1])
+        sheet.rows[score.id] = score
         if score.id == score_id:
             sheet.score = Score.from_db("default", score_columns, row[: ends[0]])
             criterion_values = (score.criterion_id, *row[ends[0] : ends[1]])

@@ -113,9 +113,12 @@ def locked_score(score: Score) -> Score:
     (locked_assessment): the order of every workflow step, so two never wait on each other.
 
     Its `assessment` is the locked one and its criterion is read with it. A racing save of the
-    same criterion waits for this transaction, then finds a new version.
+    same criterion waits for this transaction, then finds a new version. A score read through
+    its loaded assessment (a save) has it re-locked without the joins (locked_assessment's
+    `related=False`).
     """
-    assessment = locked_assessment(score.assessment_id)
+    loaded = score.assessment if Score.assessment.is_cached(score) else score.assessment_id
+    assessment = locked_assessment(loaded, related=False)
     locked = (
         Score.objects.select_for_update(of=("self",))
         .select_related("criterion")

@@ -107,6 +107,9 @@ def score_fragments(request, assessment, scores, score, *, status=200, error="",
 def _fragments(request, assessment, states, fields, score, *, status=200, error="", **extra):
     """score_fragments from leaf states and fields (selectors.save_sheet gives them)."""
     progress = selectors.progress_of(states)
+    # Only the criterion's own field: the other fields' totals did not change.
+    field_id = score.criterion.field_id
+    blocks = selectors.field_blocks_of([f for f in fields if f.pk == field_id], progress)
     return render(
         request,
         "scoring/_score_response.html",
@@ -116,7 +119,7 @@ def _fragments(request, assessment, states, fields, score, *, status=200, error=
             "score": score,
             "state": score.state,
             "progress": progress,
-            "field_blocks": selectors.field_blocks_of(fields, progress),
+            "block": blocks[0] if blocks else None,
             "deadline": _deadline(assessment),
             "error": error,
             "oob": True,
