@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("evidence/", include("evidence.urls")),
+    path("", include("notifications.urls")),
     path("", include("reports.urls")),
     path("", include("scoring.urls")),
 ]

@@ -143,7 +143,7 @@ class LeafState:
         if not self.applies:
             return "na", "Không áp dụng"
         if self.imported:
-            return "imported", "Do Phòng Nội vụ nhập"
+            return "imported", "Do đơn vị thẩm định nhập"
         if self.revision_request.strip():
             return "returned", "Cần bổ sung"
         if self.claimed_na:

@@ -29,6 +29,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from communes.models import Membership, Role, Unit
 from evidence.models import Evidence
+from notifications.models import Kind, Notification, Preference
+from notifications.services import Message, notify
 from scoring.models import Adjustment, Assessment, AuditEvent, Period, Publication, Result, Score
 from scoring.services.adjustments import add_adjustment
 from scoring.services.publishing import publish_period
@@ -121,6 +123,12 @@ TABLE = {
     "reports:results_csv":  "GET  302  pub  pub  pub    pub    pub    pub    404  404  pub",
     "reports:commune_report": "GET 302 pub  404  pub    pub    pub    pub    404  404  pub",
     "reports:lost_points":  "GET  302  403  403  403    200    200    200    404  404  200",
+    # Notifications: everyone their own list and settings; one notification of officer A's is
+    # a 404 to every other user, the superuser included.
+    "notifications:list":   "GET  302  200  200  200    200    200    200    200  200  200",
+    "notifications:settings": "GET 302 200  200  200    200    200    200    200  200  200",
+    "notifications:read":   "POST 302  302  404  404    404    404    404    404  404  404",
+    "notifications:read_all": "POST 302 302 302  302    302    302    302    302  302  302",
 }
 # fmt: on
 
@@ -214,7 +222,12 @@ def build(state: str):
         "submitted": Assessment.Status.SUBMITTED,
         "published": Assessment.Status.PUBLISHED,
     }[state]
+    notice = notify(
+        [Message(officer.pk, Kind.RETURNED, "Hồ sơ được trả lại", assessment.get_absolute_url())],
+        email=False,
+    )[0]
     values = {
+        "notification": notice,
         "period": period.code,
         "commune": units["commune"].code,
         "score": scores[0].pk,
@@ -239,6 +252,8 @@ def fingerprint() -> tuple:
         list(get_user_model().objects.order_by("pk").values("pk", "password", "is_active")),
         list(Membership.objects.order_by("pk").values()),
         Unit.objects.count(),
+        list(Notification.objects.order_by("pk").values()),
+        list(Preference.objects.order_by("pk").values()),
     )
 
 

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import rules
+from .. import notices, rules
 from ..audit import record_changes, record_event
 from ..models import Assessment, AuditEvent, Method, NaPolicy, Score
 from ..permissions import APPRAISABLE_STATES
@@ -406,6 +406,7 @@ def return_criteria(assessment: Assessment, requests: Mapping[int, str], *, by) 
             field_name="appraised_score", old=old, new=None,
             reason=f"Trả lại để bổ sung (lần {number}); thẩm định lại sau khi xã nộp lại.",
         )
+    notices.after_commit(notices.assessment_returned, assessment.pk, number)
     return number
 
 

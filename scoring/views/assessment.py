@@ -137,7 +137,8 @@ def save_score(request, period, commune, score):
     # scores as plain values (the score saved as a model): joining the assessment's chain to
     # each of ~90 score rows, or building them as models, cost most of a save's time
     # (bench/load.py).
-    assessment = visible_assessment(request.user, period, commune)
+    # The period's unit for its wording ("do Phòng Nội vụ nhập").
+    assessment = visible_assessment(request.user, period, commune, "period__unit")
     if assessment is None:
         raise Http404
     sheet = selectors.save_sheet(assessment, score)

@@ -229,11 +229,12 @@ def test_page_query_count_does_not_grow_with_communes(
     as_appraiser, units, extra, django_assert_num_queries
 ):
     """session, user, memberships, the period, counts per status, the waiting assessments
-    with their communes, the latest publication (parents of the unit come with the period)."""
+    with their communes, the latest publication (parents of the unit come with the period),
+    the bell's unread count."""
     add_communes(units["district"], extra)
     period = make_period(units["district"])
     appraise(period, {"A": SCORES["A"]})
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = as_appraiser.get(url(period))
     assert response.status_code == 200
     assert f"<strong>1/{2 + extra}</strong>" in response.content.decode()
@@ -242,5 +243,5 @@ def test_page_query_count_does_not_grow_with_communes(
 def test_page_query_count_of_a_published_period(as_appraiser, appraised, django_assert_num_queries):
     appraise_all(appraised)
     publish(as_appraiser, appraised, decision="1/QĐ")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert as_appraiser.get(url(appraised)).status_code == 200
