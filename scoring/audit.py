@@ -37,14 +37,16 @@ def record_event(
     return event
 
 
-def record_changes(assessment, *, by, action: str, criterion, changes) -> list[AuditEvent]:
+def record_changes(
+    assessment, *, by, action: str, criterion, changes, reason: str = ""
+) -> list[AuditEvent]:
     """One event per changed field of one criterion, `changes` being (field name, old, new)
     in order, written in one INSERT (a save that changes a score and its explanation writes
     two; call inside the transaction of the change)."""
     return AuditEvent.objects.bulk_create(
         [
             _event(assessment, by=by, action=action, criterion=criterion, field_name=name,
-                   old=old, new=new)
+                   old=old, new=new, reason=reason)
             for name, old, new in changes
         ]
     )
