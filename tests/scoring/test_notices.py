@@ -295,9 +295,10 @@ def test_provisional_results_and_replies_reach_their_side(cast, dated, units, dj
     a = start_review(submitted(dated, units["commune"]), by=cast["appraiser"])
     b = submitted(dated, units["other_commune"])
     with django_capture_on_commit_callbacks(execute=True):
-        notices.provisional_announced([a.pk, b.pk])
-        notices.reply_received(a.pk, a.version, disagreements=2)
-        notices.reply_received(b.pk, b.version, disagreements=0)
+        notices.provisional_announced(period=dated.pk, assessments=[a.pk, b.pk])
+        notices.reply_received(assessment=a.pk, round=1, disagreements=2)
+        notices.reply_received(assessment=b.pk, round=2, disagreements=0)
+        notices.reply_received(assessment=b.pk, round=2, disagreements=0)  # told once
     assert sorted(told(Kind.PROVISIONAL)) == ["officer_a", "officer_b"]
     replies = told(Kind.REPLY_RECEIVED)
     assert replies["appraiser"] == [
@@ -315,3 +316,16 @@ def test_inactive_users_are_not_told(cast, dated, django_capture_on_commit_callb
     cast["officer_b"].save()
     remind(DUE - datetime.timedelta(days=7), django_capture_on_commit_callbacks)
     assert list(told()) == ["officer_a"]
+
+
+def test_a_reply_counts_its_disagreements_from_its_audit_event(
+    cast, dated, units, django_capture_on_commit_callbacks
+):
+    from scoring.audit import record_event
+
+    a = start_review(submitted(dated, units["commune"]), by=cast["appraiser"])
+    record_event(a, by=cast["officer_a"], action="reply_sent", detail={"round": 1,
+                 "disagreements": ["1.1", "2.1", "1.2"]})
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.reply_received(assessment=a.pk, round=7)
+    assert "không đồng ý 3 tiêu chí" in told(Kind.REPLY_RECEIVED)["appraiser"][0]
