@@ -18,6 +18,7 @@ use autocomplete widgets instead of <select>s listing every unit or user.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AdminDateWidget
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -33,8 +34,8 @@ from import_export.forms import ExportForm
 
 from tabular import ImportFailed, formats, read_table
 
-from . import services
-from .services import format_date
+from . import services, successions
+from .dates import format_date
 from .models import LEVEL_OF_KIND, Commune, District, Kind, Membership, Province, Succession, Unit
 from .resources import SuccessionResource, UnitResource, UserResource
 
@@ -451,8 +452,37 @@ class CommuneAdmin(UnitAdmin):
     levels = ("commune",)
 
 
+class SuccessionForm(forms.ModelForm):
+    """A pair entered by hand obeys the rules of import_successions (communes/successions.py)."""
+
+    class Meta:
+        model = Succession
+        fields = ("predecessor", "successor", "effective_date")
+        widgets = {"effective_date": AdminDateWidget(format="%d/%m/%Y")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["effective_date"].input_formats = ["%d/%m/%Y"]
+        self.fields["effective_date"].help_text = _("Ngày/tháng/năm, ví dụ 01/07/2025.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            pair = Succession(
+                pk=self.instance.pk,
+                predecessor=cleaned["predecessor"],
+                successor=cleaned["successor"],
+                effective_date=cleaned["effective_date"],
+            )
+            for field, messages_ in successions.succession_problems(pair).items():
+                for message in messages_:
+                    self.add_error(field, message)
+        return cleaned
+
+
 @admin.register(Succession)
 class SuccessionAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
+    form = SuccessionForm
     list_display = ("predecessor", "successor", "effective_date_display")
     list_select_related = ("predecessor", "successor")
     search_fields = ("predecessor__code", "predecessor__name", "successor__code", "successor__name")
@@ -461,7 +491,7 @@ class SuccessionAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
     autocomplete_fields = ("predecessor", "successor")
     resource_classes = [SuccessionResource]
     export_basename = "ke-thua"
-    import_columns = (services.SUCCESSION_COLUMNS, ())
+    import_columns = (successions.SUCCESSION_COLUMNS, ())
     import_help = _(
         "Mỗi dòng là một cặp đơn vị cũ → đơn vị mới (xã mới hình thành từ ba xã cũ có ba dòng); "
         "effective_date là ngày hiệu lực, dd/mm/yyyy, đơn vị mới phải đang hoạt động vào ngày "
@@ -472,7 +502,7 @@ class SuccessionAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
         return super().get_queryset(request).select_related("predecessor", "successor")
 
     def run_import(self, request, table, data) -> str:
-        counts = services.import_successions(table, by=request.user)
+        counts = successions.import_successions(table, by=request.user)
         return (
             _(
                 "Đã nhập tệp kế thừa: thêm mới %(created)d, sửa ngày %(updated)d, "

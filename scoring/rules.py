@@ -403,6 +403,17 @@ def _label(printed: Decimal, bands_highest_first: Iterable[tuple[str, Decimal]])
     return ""
 
 
+def classification_counts(
+    classifications: Iterable[str], labels: Iterable[str]
+) -> list[tuple[str, int]]:
+    """(label, how many) for every band label in order (0 included), then any other label
+    met, in the order met: the "tổng hợp xếp loại" of a table or of one block."""
+    counts = {label: 0 for label in labels}
+    for label in classifications:
+        counts[label] = counts.get(label, 0) + 1
+    return list(counts.items())
+
+
 def is_weak(score: Decimal, max_points: Decimal, threshold: Decimal = Decimal("0.75")) -> bool:
     """A field below `threshold` of its maximum is weak (docs/design.md §5: "dưới 75%")."""
     return max_points > 0 and score < max_points * threshold

@@ -248,7 +248,10 @@ def load_demo(*, stdout=None) -> dict:
             year=2024,
             criteria=CRITERIA_SET,
             unit=OLD_PROVINCE,
-            name="Chỉ số CCHC năm 2024 của UBND các xã, phường, thị trấn tỉnh Hải Dương (minh họa)",
+            name=(
+                "Chỉ số CCHC năm 2024 của UBND các xã, phường, thị trấn tỉnh Hải Dương "
+                "(minh họa)"
+            ),
             opens_on="01/12/2024",
             self_assessment_due="31/12/2024",
             appraisal_due="28/02/2025",
@@ -272,7 +275,10 @@ def load_demo(*, stdout=None) -> dict:
             unit=PROVINCE,
             previous=OLD_PROVINCE_PERIOD,
             blocks=BLOCKS,
-            name="Chỉ số CCHC năm 2025 của UBND các xã, phường, đặc khu thành phố Hải Phòng (minh họa)",
+            name=(
+                "Chỉ số CCHC năm 2025 của UBND các xã, phường, đặc khu thành phố Hải Phòng "
+                "(minh họa)"
+            ),
             opens_on="01/12/2025",
             self_assessment_due="31/12/2025",
             appraisal_due="28/02/2026",

@@ -372,3 +372,39 @@ def test_successions_import_page_and_export_round_trip(admin_client, tmp_path):
     assert response.status_code == 200
     assert "Dòng 2, cột successor_code: Không có đơn vị mã “MH-ZZ” (hãy nhập đơn vị trước)." in page
     assert Succession.objects.count() == 5
+
+
+def test_a_succession_entered_by_hand_obeys_the_import_rules(admin_client, tmp_path):
+    from .reform import load_reform
+
+    load_reform(tmp_path)
+    pk = dict(Unit.objects.values_list("code", "pk"))
+
+    def add(old, new, day):
+        return admin_client.post(
+            "/admin/communes/succession/add/",
+            {"predecessor": pk[old], "successor": pk[new], "effective_date": day},
+        )
+
+    errors = add("MH-B", "MH-02", "30/06/2025").context["adminform"].form.errors
+    assert errors["effective_date"] == [
+        "Xã Đông Hòa (mã MH-02) không hoạt động vào ngày 30/06/2025 (hoạt động từ ngày 01/07/2025)."
+    ]
+    errors = add("MH-01", "MH-A", "01/07/2025").context["adminform"].form.errors
+    assert errors["successor"] == ["Vòng lặp kế thừa: MH-01 → MH-A → MH-01."]
+    assert "Xã An Lạc (mã MH-A) không hoạt động vào ngày 01/07/2025" in errors["effective_date"][0]
+    errors = add("MH-H1", "MH-01", "01/07/2025").context["adminform"].form.errors
+    assert "đơn vị cũ và đơn vị mới phải cùng cấp" in errors["successor"][0]
+    assert Succession.objects.count() == 5
+    response = add("MH-B", "MH-02", "01/07/2025")
+    assert response.status_code == 302
+    assert Succession.objects.filter(predecessor__code="MH-B").count() == 2
+    # Editing a stored pair checks the lineage without the pair itself: no false cycle.
+    succession = Succession.objects.get(predecessor__code="MH-A")
+    response = admin_client.post(
+        f"/admin/communes/succession/{succession.pk}/change/",
+        {"predecessor": pk["MH-A"], "successor": pk["MH-01"], "effective_date": "02/07/2025"},
+    )
+    assert response.status_code == 302
+    succession.refresh_from_db()
+    assert f"{succession.effective_date:%d/%m/%Y}" == "02/07/2025"
