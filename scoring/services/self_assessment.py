@@ -32,6 +32,7 @@ FIELD_LABELS = {
     "not_applicable": "Không áp dụng",
     "not_applicable_reason": "Lý do không áp dụng",
     "status": "Trạng thái",
+    "reply": "Ý kiến về kết quả dự kiến",
 }
 
 

@@ -409,6 +409,7 @@ def create_period(
     opens_on: datetime.date | None = None,
     self_assessment_due: datetime.date | None = None,
     appraisal_due: datetime.date | None = None,
+    reply_due: datetime.date | None = None,
     bands: Sequence[tuple[str, Decimal]] | None = None,
     previous: Period | None = None,
     as_of: datetime.date | None = None,
@@ -421,7 +422,8 @@ def create_period(
 
     Defaults (design.md §6): opens today, self-assessment due 30 days later, appraisal due
     30 days after that; the bands of design.md §5; one ranking block unless `blocks` (each
-    commune must fall in one: else SetupError naming the communes left out).
+    commune must fall in one: else SetupError naming the communes left out); no reply round
+    unless `reply_due` is given (design.md §4).
     """
     if Period.objects.filter(code=code).exists():
         raise SetupError(f"Mã kỳ đánh giá {code} đã tồn tại.")
@@ -445,6 +447,7 @@ def create_period(
         opens_on=opens_on,
         self_assessment_due=self_assessment_due,
         appraisal_due=appraisal_due,
+        reply_due=reply_due,
         status=Period.Status.OPEN,
         previous=previous,
     )
