@@ -233,7 +233,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
         reason=reason,
         exclusions=exclusions,
         lost_points=_lost_points_document(period, texts),
-        blocks=[block.label for block in blocks],
+        blocks=_ranked_blocks(blocks, standings),
     )
     position = {block.label: i for i, block in enumerate(blocks)}
     ranked.sort(
@@ -307,6 +307,12 @@ def _insert_results(publication, results) -> None:
             f"VALUES (%s, {', '.join(['%s'] * len(RESULT_COLUMNS))})",
             [(publication.pk, *values) for values in results],
         )
+
+
+def _ranked_blocks(blocks, standings) -> list[str]:
+    """The labels of the blocks with a ranked commune, in the period's order."""
+    used = {standing.block for standing in standings.values()} if blocks else set()
+    return [block.label for block in blocks if block.label in used]
 
 
 def _check_stage(period, assessments, today) -> None:

@@ -452,8 +452,9 @@ def test_change_vs_the_previous_year_follows_mergers(units, leader):
                          criterion__code="2.1").update(appraised_score=D("2"))
     publish_period(period_2023, by=leader, reason="Điều chỉnh điểm X02")  # X02: 5
 
-    # 2024: A and B merged into M; X01 renamed Y; X02 unchanged; N is new.
-    day = datetime.date.today() - datetime.timedelta(days=1)
+    # 2024: A and B merged into M; X01 renamed Y; X02 unchanged; N is new (from 01/07/2024,
+    # so the 2024 period, taken as of 31/12/2024, covers the new units only).
+    day = datetime.date(2024, 7, 1)
     for unit in (units["commune"], units["other_commune"], units_2023[0]):
         unit.active_to = day
         unit.save()
