@@ -489,6 +489,7 @@ class Row:
     state: LeafState | None = None
     evidence: list[EvidenceItem] = field(default_factory=list)
     editable: bool = False
+    last_year: object = None  # scoring.last_year.LastYear, set by with_last_year
 
     @property
     def is_leaf(self) -> bool:

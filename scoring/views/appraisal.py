@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from printing import render_pdf
 
 from .. import rules, selectors
+from ..last_year import with_last_year
 from ..models import Assessment
 from ..overview import (
     AdjustmentLine,
@@ -85,7 +86,7 @@ def appraisal_page(request, assessment):
     if refused:
         return refused
     user = request.user
-    sheet = selectors.assessment_sheet(assessment)
+    sheet = with_last_year(selectors.assessment_sheet(assessment))
     rounds = services.review_rounds(assessment)
     latest = _latest_items(rounds)
     for row in sheet.leaf_rows():

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import rules, selectors
+from ..last_year import with_last_year
 from ..forms import SelfScoreForm
 from ..models import Assessment
 from ..permissions import (
@@ -75,8 +76,10 @@ def self_assessment_page(request, assessment):
     if can_view_provisional(user, assessment):
         return commune_result_page(request, assessment, published=False)
     officer = is_officer_of(user, assessment)
-    sheet = selectors.assessment_sheet(
-        assessment, can_edit=lambda score: can_edit_score(user, assessment, score)
+    sheet = with_last_year(
+        selectors.assessment_sheet(
+            assessment, can_edit=lambda score: can_edit_score(user, assessment, score)
+        )
     )
     closed = self_assessment_closed_reason(assessment) if officer else ""
     editing = any(row.editable for row in sheet.leaf_rows())

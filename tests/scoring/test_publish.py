@@ -475,11 +475,23 @@ def test_change_vs_the_previous_year_follows_mergers(units, leader):
         )
     }
     assert previous == {
-        "M": (D("8.5"), D(85), None),  # mean of A (10) and B (7); no rank after a merger
+        "M": (None, None, None),  # a merger: no figures to compare, no rank change
         "Y": (D(9), D(90), 2),  # its one predecessor X01
         "X02": (D(5), D(50), 4),  # its own, from the corrected version 2
         "N": (None, None, None),
     }
+    units_used = {
+        result.commune.code: [(u.code, u.index, u.rank, u.rank_of) for u in result.predecessors()]
+        for result in Result.objects.filter(publication__period=period_2024).select_related("commune")
+    }
+    assert units_used == {
+        "M": [("B", D(70), 3, 4), ("A", D(100), 1, 4)],  # by name: "Thị trấn …" < "Xã …"
+        "Y": [("X01", D(90), 2, 4)],
+        "X02": [],
+        "N": [],
+    }
+    latest_2023 = Publication.objects.get(period=period_2023, version=2)
+    assert Publication.objects.get(period=period_2024).compared_with == latest_2023
 
 
 # --- queries ------------------------------------------------------------------------------
