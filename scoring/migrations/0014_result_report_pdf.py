@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0012_reply_round'),
+        ('scoring', '0013_year_over_year'),
     ]
 
     operations = [
