@@ -3,7 +3,7 @@ request; without it the same tasks run in-process (the settings' default: no bro
 
 REDIS_URL (default redis://127.0.0.1:6379/15) names the Redis; scripts/test.sh starts a local
 one that is installed but down. Unreachable: these tests are skipped on a developer's machine
-and fail with CI=true (the CI machine has Redis)."""
+and fail with CI=true (the CI machine has Redis). The worker runs on PostgreSQL only."""
 
 import os
 import uuid
@@ -27,10 +27,11 @@ def redis_answers(url: str) -> str:
 
 
 def fresh_connections() -> None:
-    """Close the app's broker connections and forget its pools, so the next task sent builds
-    them for the broker configured now (what celery does after a fork)."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Close every broker connection and forget the pools (kombu keeps them per URL, closed
+    ones included), so the next task sent connects to the broker configured now."""
+    import kombu.pools
+
+    kombu.pools.reset()
     app._pool = None
     if "amqp" in app.__dict__:
         app.amqp._producer_pool = None
@@ -69,7 +70,14 @@ def broker(settings):
 @pytest.fixture
 def worker(broker, transactional_db):
     """One worker thread consuming this test's queue; its tasks use their own database
-    connection, so the test's data must be committed (transactional_db)."""
+    connection, so the test's data must be committed (transactional_db). PostgreSQL only:
+    SQLite's in-memory test database, shared between threads, locks whole tables and answers
+    "database table is locked" instead of waiting (and the embedded SQLite default runs its
+    tasks in-process: no broker)."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("Celery worker thật chỉ kiểm thử trên PostgreSQL (SQLite chạy tác vụ tại chỗ).")
     with start_worker(
         app,
         pool="solo",

@@ -265,6 +265,5 @@ def test_healthz_full_checks_the_broker_and_the_storage(db, client, settings, tm
     assert response.status_code == 503 and b"storage unavailable" in response.content
 
 
-@pytest.mark.django_db(transaction=True)
-def test_healthz_full_with_a_live_broker(worker, client):
+def test_healthz_full_with_a_live_broker(broker, db, client):
     assert client.get("/healthz?full=1").content == b"ok"
