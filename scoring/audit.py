@@ -1,6 +1,6 @@
 """The append-only audit log: every transition and every score change writes one event."""
 
-from .models import AuditEvent
+from .models import AuditAction, AuditEvent, AuditField
 
 
 def _text(value) -> str:
@@ -28,7 +28,15 @@ def record_event(
     reason: str = "",
     detail: dict | None = None,
 ) -> AuditEvent:
-    """Write one audit event (call inside the transaction of the change it records)."""
+    """Write one audit event (call inside the transaction of the change it records).
+
+    Refuses (ValueError) an action or field without a Vietnamese label in AuditAction /
+    AuditField: every page and export prints those labels, never the code.
+    """
+    if action not in AuditAction.values:
+        raise ValueError(f"Audit action {action!r} has no label in AuditAction.")
+    if field_name and field_name not in AuditField.values:
+        raise ValueError(f"Audit field {field_name!r} has no label in AuditField.")
     return AuditEvent.objects.create(
         user=by if by is not None and by.is_authenticated else None,
         period=period or (assessment.period if assessment is not None else None),

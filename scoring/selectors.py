@@ -674,28 +674,12 @@ WORKFLOW_ACTIONS = (
 APPRAISAL_FIELDS = ("appraised_score", "appraisal_note", "not_applicable_confirmed")
 
 
-ACTION_LABELS = {
-    "score_changed": "Sửa",
-    "evidence_added": "Thêm tài liệu kiểm chứng",
-    "evidence_linked": "Dùng lại tài liệu kiểm chứng",
-    "evidence_removed": "Gỡ tài liệu kiểm chứng",
-    "submitted": "Nộp hồ sơ",
-    "resubmitted": "Nộp lại hồ sơ",
-    "withdrawn": "Rút lại hồ sơ",
-    "returned": "Trả lại để bổ sung",
-    "reopened": "Mở lại hồ sơ",
-    "locked": "Khóa hồ sơ",
-    "unlocked": "Mở khóa hồ sơ",
-    "review_started": "Bắt đầu thẩm định",
-}
-
-
 @dataclass
 class EventLine:
-    """One audit event as the history page prints it."""
+    """One audit event as the history pages print it, in the labels of AuditEvent.Action and
+    AuditEvent.Field (the one place they live)."""
 
     event: object
-    field_labels: dict
 
     @property
     def when(self) -> str:
@@ -708,24 +692,24 @@ class EventLine:
 
     @property
     def what(self) -> str:
+        """The action, with what it changed where one action changes several things
+        ("Sửa: điểm tự chấm", "Chấm điểm thẩm định: ý kiến thẩm định")."""
         event = self.event
-        action = ACTION_LABELS.get(event.action, event.action)
-        if event.action == "score_changed":
-            return f"{action} {self.field_labels.get(event.field_name, event.field_name).lower()}"
-        return action
-
-    def _value(self, value: str) -> str:
-        if self.event.field_name == "status" and value in Assessment.Status.values:
-            return Assessment.Status(value).label
-        return value
+        if event.action in FIELD_ACTIONS and event.field_name:
+            return f"{event.action_label}: {event.field_label.lower()}"
+        return event.action_label
 
     @property
     def old(self) -> str:
-        return self._value(self.event.old_value)
+        return self.event.old_text
 
     @property
     def new(self) -> str:
-        return self._value(self.event.new_value)
+        return self.event.new_text
+
+
+# Actions written once per changed field: the history names the field.
+FIELD_ACTIONS = ("score_changed", "appraised_score", "score_imported", "score_changed_in_admin")
 
 
 # --- publications -------------------------------------------------------------------------

@@ -82,6 +82,7 @@ TABLE = {
     "password_change":      "GET  302  200  200  200    200    200    200    200  200  200",
     "password_change_done": "GET  302  200  200  200    200    200    200    200  200  200",
     "healthz":              "GET  200  200  200  200    200    200    200    200  200  200",
+    "favicon":              "GET  200  200  200  200    200    200    200    200  200  200",
     "scoring:home":         "GET  302  200  200  200    200    200    200    200  200  200",
     # The period table and its tools: the appraising unit (appraisers act, leaders read).
     "scoring:period":       "GET  302  403  403  403    200    200    200    404  404  200",

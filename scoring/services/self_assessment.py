@@ -26,13 +26,6 @@ from . import WorkflowError, locked_assessment
 
 # The fields a commune writes on a Score, in the order the history shows them.
 SELF_FIELDS = ("self_score", "self_note", "not_applicable", "not_applicable_reason")
-FIELD_LABELS = {
-    "self_score": "Điểm tự chấm",
-    "self_note": "Giải trình",
-    "not_applicable": "Không áp dụng",
-    "not_applicable_reason": "Lý do không áp dụng",
-    "status": "Trạng thái",
-}
 
 
 class ConflictError(WorkflowError):

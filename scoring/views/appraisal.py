@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from printing import render_pdf
 
 from .. import rules, selectors
-from ..models import Assessment
+from ..models import Assessment, AuditAction, label_of
 from ..overview import (
     AdjustmentLine,
     LeafAppraisal,
@@ -43,7 +43,7 @@ from ..permissions import (
 )
 from ..services import WorkflowError, adjustments
 from ..services import appraisal as services
-from ..services.self_assessment import FIELD_LABELS, ConflictError
+from ..services.self_assessment import ConflictError
 from .shared import get_assessment, is_partial, refusal
 
 Status = Assessment.Status
@@ -432,36 +432,6 @@ def minutes_context(assessment) -> dict:
 
 # --- audit history ------------------------------------------------------------------------
 
-ACTION_LABELS = {
-    **selectors.ACTION_LABELS,
-    "appraised_score": "Chấm điểm thẩm định",
-    "revision_requested": "Yêu cầu bổ sung tiêu chí",
-    "appraised": "Hoàn thành thẩm định",
-    "assignee_changed": "Đổi người thẩm định",
-    "survey_imported": "Nhập số liệu khảo sát",
-}
-HISTORY_FIELDS = {
-    **FIELD_LABELS,
-    "appraised_score": "Điểm thẩm định",
-    "appraisal_note": "Ý kiến thẩm định",
-    "not_applicable_confirmed": "Xác nhận không áp dụng",
-    "revision_request": "Yêu cầu bổ sung",
-    "reopened_until": "Mở lại đến ngày",
-    "locked": "Khóa",
-    "assignee": "Người thẩm định",
-}
-
-
-class HistoryLine(selectors.EventLine):
-    @property
-    def what(self) -> str:
-        event = self.event
-        label = ACTION_LABELS.get(event.action, event.action)
-        if event.action in ("score_changed", "appraised_score") and event.field_name:
-            return f"{label}: {self.field_labels.get(event.field_name, event.field_name).lower()}"
-        return label
-
-
 @login_required
 def history(request, period, commune):
     """Every audit event of the assessment, newest first, filterable by action, criterion and
@@ -499,8 +469,8 @@ def history(request, period, commune):
             "assessment": assessment,
             "period": assessment.period,
             "page": page,
-            "lines": [HistoryLine(event, HISTORY_FIELDS) for event in page.object_list],
-            "actions": [(value, ACTION_LABELS.get(value, value)) for value in actions],
+            "lines": [selectors.EventLine(event) for event in page.object_list],
+            "actions": [(value, label_of(AuditAction, value)) for value in actions],
             "users": [(u.pk, _user_name(u)) for u in users],
             "criteria": criteria,
             "filters": {"action": action, "criterion": criterion, "user": user},

@@ -424,11 +424,11 @@ def test_history_shows_own_changes_but_not_appraisal_before_publication(
     post_score(client, assessment, score, "2", "Có kế hoạch")
     record_event(assessment, by=appraiser, action="appraised_score", criterion=score.criterion,
                  field_name="appraised_score", old=None, new=Decimal("1.25"))
-    record_event(assessment, by=appraiser, action="appraisal_note", criterion=score.criterion,
+    record_event(assessment, by=appraiser, action="appraised_score", criterion=score.criterion,
                  field_name="appraisal_note", new="Ý kiến nội bộ của tổ")
     url = reverse("scoring:history", args=[assessment.period.code, assessment.commune.code])
     page = client.get(url).content.decode()
-    assert "Sửa điểm tự chấm" in page and "Có kế hoạch" in page
+    assert "Sửa: điểm tự chấm" in page and "Có kế hoạch" in page
     assert "1,25" not in page and "Ý kiến nội bộ của tổ" not in page
     assessment.period.status = "published"
     assessment.period.save()
