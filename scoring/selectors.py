@@ -115,6 +115,12 @@ class LeafState:
             and self.evidence_count == 0
         )
 
+    @property
+    def unexplained(self) -> bool:
+        """Missing evidence and no explanation either: the only case called "thiếu tài liệu"
+        (an explanation may stand in for evidence, docs/design.md §5)."""
+        return self.missing_evidence and not self.self_note.strip()
+
     def gaps(self) -> list[str]:
         """What stops submitting, in Vietnamese (docs/design.md §4, §5: explain what has
         no evidence)."""
@@ -128,7 +134,7 @@ class LeafState:
             return []
         if self.self_score is None:
             return ["Chưa chấm điểm."]
-        if self.missing_evidence and not self.self_note.strip():
+        if self.unexplained:
             return ["Có điểm nhưng chưa có tài liệu kiểm chứng: tải tài liệu lên hoặc giải trình."]
         return []
 
@@ -163,13 +169,21 @@ class Progress:
 
     scored: int = 0
     to_score: int = 0
+    # Leaves with points, no evidence and no explanation ("thiếu tài liệu"); and those with
+    # no evidence whose explanation stands in for it (not missing anything).
     evidence_missing: int = 0
+    explained_without_evidence: int = 0
     self_total: Decimal = ZERO
     applicable_max: Decimal = ZERO
     imported_max: Decimal = ZERO
     field_totals: dict[int, Decimal] = field(default_factory=dict)
     field_maxima: dict[int, Decimal] = field(default_factory=dict)
     gaps: list[Gap] = field(default_factory=list)
+
+    @property
+    def criteria_to_complete(self) -> int:
+        """How many criteria still stop submitting (a criterion counts once)."""
+        return len({gap.code for gap in self.gaps})
 
     @property
     def percent_scored(self) -> int:
@@ -203,7 +217,8 @@ def progress_of(leaves: Iterable[LeafState]) -> Progress:
         if leaf.to_score:
             progress.to_score += 1
             progress.scored += leaf.scored
-            progress.evidence_missing += leaf.missing_evidence
+            progress.evidence_missing += leaf.unexplained
+            progress.explained_without_evidence += leaf.missing_evidence and not leaf.unexplained
         progress.gaps.extend(Gap(leaf.code, message) for message in leaf.gaps())
     return progress
 

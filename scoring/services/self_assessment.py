@@ -47,7 +47,8 @@ class IncompleteError(WorkflowError):
 
     def __init__(self, gaps: list[selectors.Gap]):
         self.gaps = gaps
-        super().__init__(f"Hồ sơ còn {len(gaps)} điểm cần hoàn thiện trước khi nộp.")
+        count = len({gap.code for gap in gaps})
+        super().__init__(f"Hồ sơ còn {count} tiêu chí cần hoàn thiện trước khi nộp.")
 
 
 def _audit_text(name: str, value) -> str | Decimal | None:
