@@ -127,6 +127,33 @@ def format_date(value: datetime.date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
+# Words that open a unit's name but are not its proper name (Nghị định 30/2020/NĐ-CP, Phụ lục
+# I: the place of a document is the proper name of the administrative unit the issuing body
+# sits in: "UBND thành phố Hải Phòng" writes "Hải Phòng, ngày …").
+UNIT_NAME_PREFIXES = (
+    "thành phố", "tỉnh", "huyện", "quận", "thị xã", "thị trấn", "xã", "phường", "đặc khu",
+    "tp.",
+)
+
+
+def place_name(unit_name: str) -> str:
+    """ "Thành phố Hải Phòng" → "Hải Phòng", "Huyện Ninh Giang" → "Ninh Giang"."""
+    name = " ".join((unit_name or "").split())
+    lowered = name.lower()
+    for prefix in UNIT_NAME_PREFIXES:
+        if lowered.startswith(prefix + " ") or (prefix.endswith(".") and lowered.startswith(prefix)):
+            return name[len(prefix):].strip() or name
+    return name
+
+
+def format_place_date(place: str, value: datetime.date) -> str:
+    """ "Hải Phòng, ngày 01 tháng 12 năm 2026" (Nghị định 30/2020/NĐ-CP, Phụ lục I: a day
+    below 10 and the months 1 and 2 take a leading zero, so no digit can be added later)."""
+    month = f"{value.month:02d}" if value.month < 3 else str(value.month)
+    date = f"ngày {value.day:02d} tháng {month} năm {value.year}"
+    return f"{place}, {date}" if place else date[0].upper() + date[1:]
+
+
 def parse_date(text: str) -> datetime.date:
     """dd/mm/yyyy (or ISO yyyy-mm-dd)."""
     raw = (text or "").strip()

@@ -783,6 +783,9 @@ class PublicationInfo:
     reason: str
     superseded: bool
     latest_version: int
+    # "Ninh Giang, ngày 16 tháng 3 năm 2023": the appraising unit's place and the decision's
+    # date (the publication's when none), as a document heading prints them.
+    place_date: str = ""
 
     @property
     def decision_text(self) -> str:
@@ -811,7 +814,17 @@ def publication_info(publication) -> PublicationInfo:
         reason=publication.reason,
         superseded=is_superseded(publication),
         latest_version=getattr(publication, "latest_version", None) or publication.version,
+        place_date=document_place_date(
+            publication.period.unit,
+            publication.decision_date or timezone.localtime(publication.published_at).date(),
+        ),
     )
+
+
+def document_place_date(unit, day) -> str:
+    """The place and date line of a document issued by `unit` (its proper name, from the data):
+    "Hải Phòng, ngày 01 tháng 12 năm 2026"."""
+    return rules.format_place_date(rules.place_name(unit.name), day)
 
 
 def procedure_figures(assessment) -> ProcedureFigures | None:

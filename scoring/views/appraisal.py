@@ -425,7 +425,9 @@ def minutes_context(assessment) -> dict:
         "adjustments": [AdjustmentLine(adjustment) for adjustment in adjusted],
         "team": team,
         "date": rules.format_date(timezone.localtime(when).date()),
-        "date_parts": timezone.localtime(when).date(),
+        "place_date": selectors.document_place_date(
+            assessment.period.unit, timezone.localtime(when).date()
+        ),
         "final": assessment.status in (Status.APPRAISED, Status.PUBLISHED),
     }
 
