@@ -318,6 +318,9 @@ class Assessment(models.Model):
     # Set when the appraising unit reopens self-assessment after the deadline (audited).
     reopened_until = models.DateField(_("mở lại đến ngày"), null=True, blank=True)
     locked = models.BooleanField(_("khóa chỉnh sửa"), default=False)
+    # Opened by the appraising unit after the self-assessment deadline without the commune
+    # having submitted ("không nộp hồ sơ"): appraised as it stands, unscored criteria 0.
+    not_submitted = models.BooleanField(_("không nộp hồ sơ"), default=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("người thẩm định"),

@@ -101,6 +101,8 @@ TABLE = {
     # Appraisal actions: the appraisers of D1 only; an appraised score once handed in.
     "scoring:appraise_score": "POST 302 403 404  403    h302   403    403    404  404  302",
     "scoring:claim":        "POST 302  403  404  403    302    403    403    404  404  302",
+    # Before the self-assessment deadline a no-show cannot be opened: refused, back to the page.
+    "scoring:open_not_submitted": "POST 302 403 404 403 302    403    403    404  404  302",
     "scoring:accept_self":  "POST 302  403  404  403    302    403    403    404  404  302",
     "scoring:return_criteria": "POST 302 403 404 403    302    403    403    404  404  302",
     "scoring:mark_appraised": "POST 302 403 404  403    302    403    403    404  404  302",

@@ -261,6 +261,22 @@ def claim(request, period, commune):
 
 @require_POST
 @login_required
+def open_not_submitted(request, period, commune):
+    """After the deadline, open a commune that did not submit to appraise it ("không nộp hồ
+    sơ"); the appraisers of the period's unit only (another unit's: 404, anyone else: 403)."""
+    assessment = _appraiser_assessment(request, period, commune)
+    success = (
+        f"Đã mở hồ sơ của {assessment.commune.name} để thẩm định (không nộp hồ sơ): tiêu chí "
+        "không được chấm tính 0 điểm khi hoàn thành thẩm định."
+    )
+    return _act(
+        request, assessment, success, services.open_not_submitted, assessment,
+        reason=request.POST.get("reason", ""),
+    )
+
+
+@require_POST
+@login_required
 def accept_self(request, period, commune):
     assessment = _appraiser_assessment(request, period, commune)
     success = "Đã lấy điểm tự chấm làm điểm thẩm định cho {result} tiêu chí chưa thẩm định."
