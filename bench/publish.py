@@ -68,8 +68,8 @@ FROM totals
 # removed afterwards (untimed).
 BASELINE_INTO_TABLES = """
 INSERT INTO scoring_result (publication_id, commune_id, total, applicable_max, index, rank,
-                            rank_of, classification, field_results, adjustment, adjustments)
-SELECT %s, a.commune_id, r.total, r.applicable_max, r.index, r.rank, r.rank_of, r.classification,
+                            rank_of, block, classification, field_results, adjustment, adjustments)
+SELECT %s, a.commune_id, r.total, r.applicable_max, r.index, r.rank, r.rank_of, '', r.classification,
        f.document, 0, '[]'::jsonb
 FROM baseline_result r
 JOIN scoring_assessment a ON a.id = r.assessment_id
@@ -135,7 +135,8 @@ def baseline_into_tables(period) -> float:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO scoring_publication (period_id, version, published_at, decision, reason, "
-            "exclusions, ranking_pdf) VALUES (%s, 1000, %s, '', '', '{}', '') RETURNING id",
+            "exclusions, ranking_pdf, blocks) VALUES (%s, 1000, %s, '', '', '{}', '', '[]') "
+            "RETURNING id",
             [period.pk, timezone.now()],
         )
         publication = cursor.fetchone()[0]

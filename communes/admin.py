@@ -26,6 +26,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export import admin as import_export_admin
 from import_export.forms import ExportForm
@@ -33,15 +34,11 @@ from import_export.forms import ExportForm
 from tabular import ImportFailed, formats, read_table
 
 from . import services
+from .services import format_date
 from .models import LEVEL_OF_KIND, Commune, District, Kind, Membership, Province, Succession, Unit
-from .resources import UnitResource, UserResource
+from .resources import SuccessionResource, UnitResource, UserResource
 
 User = get_user_model()
-
-
-def format_date(value) -> str:
-    """dd/mm/yyyy, as every date the app prints (design.md §5)."""
-    return value.strftime("%d/%m/%Y") if value else ""
 
 
 def format_datetime(value) -> str:
@@ -336,6 +333,51 @@ class ActiveFilter(admin.SimpleListFilter):
         return queryset
 
 
+def unit_link(unit) -> str:
+    """A unit's name and code, linking to its admin page."""
+    url = reverse("admin:communes_unit_change", args=[unit.pk])
+    return format_html('<a href="{}">{} ({})</a>', url, unit.name, unit.code)
+
+
+class LineageInline(ReadOnlyInline):
+    """A unit's predecessors or successors with the date, each linking to its page; the
+    lineage itself is loaded with import_successions (or the Succession pages)."""
+
+    model = Succession
+    other = ""  # "predecessor" or "successor": the unit shown on each row
+    ordering = ("effective_date",)
+
+    def get_queryset(self, request):
+        # Both ends: the row's title prints the succession ("A → B (01/07/2025)").
+        return super().get_queryset(request).select_related("predecessor", "successor")
+
+    @admin.display(description=_("đơn vị"))
+    def other_unit(self, obj):
+        return unit_link(getattr(obj, self.other))
+
+    @admin.display(description=_("thời gian hoạt động"))
+    def other_dates(self, obj):
+        unit = getattr(obj, self.other)
+        return f"{format_date(unit.active_from) or '…'} – {format_date(unit.active_to) or '…'}"
+
+    effective_date_display = column(format_date, "effective_date", _("ngày hiệu lực"))
+    fields = readonly_fields = ("other_unit", "other_dates", "effective_date_display")
+
+
+class PredecessorInline(LineageInline):
+    fk_name = "successor"
+    other = "predecessor"
+    verbose_name = _("đơn vị tiền thân")
+    verbose_name_plural = _("hình thành từ (đơn vị tiền thân)")
+
+
+class SuccessorInline(LineageInline):
+    fk_name = "predecessor"
+    other = "successor"
+    verbose_name = _("đơn vị kế thừa")
+    verbose_name_plural = _("sáp nhập, chuyển thành (đơn vị kế thừa)")
+
+
 @admin.register(Unit)
 class UnitAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
     list_display = ("code", "name", "kind", "parent", "active_from_display", "active_to_display")
@@ -347,14 +389,21 @@ class UnitAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
     autocomplete_fields = ("parent",)
     readonly_fields = ("level",)
     fields = ("code", "name", "kind", "level", "parent", "active_from", "active_to")
-    inlines = (UnitMembershipListInline, UnitMembershipAddInline)
+    inlines = (
+        PredecessorInline,
+        SuccessorInline,
+        UnitMembershipListInline,
+        UnitMembershipAddInline,
+    )
     list_per_page = 50
     resource_classes = [UnitResource]
     export_basename = "don-vi"
-    import_columns = (services.UNIT_COLUMNS, ())
+    import_columns = (services.UNIT_COLUMNS, services.UNIT_DATES)
     import_help = _(
         "Đơn vị cấp trên có thể nằm ở dòng sau trong cùng tệp hoặc đã có sẵn. Cột kind là "
-        "mã loại (xa, phuong, thi_tran, huyen, ...) hoặc tên loại (“Xã”, “Thị trấn”, “Huyện”)."
+        "mã loại (xa, phuong, thi_tran, huyen, ...) hoặc tên loại (“Xã”, “Thị trấn”, “Huyện”). "
+        "Cột active_from, active_to (không bắt buộc): ngày bắt đầu và ngày thôi hoạt động, "
+        "dd/mm/yyyy; để trống là không giới hạn."
     )
     # The kinds offered on this page: a proxy (Province, District, Commune) narrows them.
     levels: tuple[str, ...] = ()
@@ -403,16 +452,34 @@ class CommuneAdmin(UnitAdmin):
 
 
 @admin.register(Succession)
-class SuccessionAdmin(ModelAdmin):
+class SuccessionAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
     list_display = ("predecessor", "successor", "effective_date_display")
     list_select_related = ("predecessor", "successor")
     search_fields = ("predecessor__code", "predecessor__name", "successor__code", "successor__name")
     search_help_text = _("Tìm theo mã hoặc tên đơn vị cũ, đơn vị mới.")
     list_filter = ("effective_date",)
     autocomplete_fields = ("predecessor", "successor")
+    resource_classes = [SuccessionResource]
+    export_basename = "ke-thua"
+    import_columns = (services.SUCCESSION_COLUMNS, ())
+    import_help = _(
+        "Mỗi dòng là một cặp đơn vị cũ → đơn vị mới (xã mới hình thành từ ba xã cũ có ba dòng); "
+        "effective_date là ngày hiệu lực, dd/mm/yyyy, đơn vị mới phải đang hoạt động vào ngày "
+        "đó. Nhập lại cùng tệp không thay đổi gì."
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("predecessor", "successor")
+
+    def run_import(self, request, table, data) -> str:
+        counts = services.import_successions(table, by=request.user)
+        return (
+            _(
+                "Đã nhập tệp kế thừa: thêm mới %(created)d, sửa ngày %(updated)d, "
+                "không đổi %(unchanged)d."
+            )
+            % counts
+        )
 
     effective_date_display = column(format_date, "effective_date", _("ngày hiệu lực"))
 

@@ -119,6 +119,13 @@ class Unit(models.Model):
         if self.active_from and self.active_to and self.active_to <= self.active_from:
             raise ValidationError({"active_to": _("Ngày hết hiệu lực phải sau ngày hiệu lực.")})
 
+    @property
+    def kind_word(self) -> str:
+        """The unit's kind inside a sentence: "xã", "phường", "đặc khu" (communes/wording.py)."""
+        from .wording import kind_word
+
+        return kind_word(self.kind)
+
     def ancestor_ids(self) -> list[int]:
         """Ids of this unit and the units above it, nearest first (no query for loaded parents)."""
         ids, unit = [], self
@@ -166,8 +173,8 @@ class Commune(Unit):
 
     class Meta:
         proxy = True
-        verbose_name = _("xã, phường, thị trấn")
-        verbose_name_plural = _("xã, phường, thị trấn")
+        verbose_name = _("đơn vị cấp xã")
+        verbose_name_plural = _("đơn vị cấp xã (xã, phường, thị trấn, đặc khu)")
 
 
 class Succession(models.Model):

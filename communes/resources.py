@@ -8,20 +8,41 @@ exported file therefore has exactly the columns the import expects and imports b
 from import_export import fields, resources
 
 from . import services
-from .models import Membership, Unit
+from .models import Membership, Succession, Unit
+
+
+class DateField(fields.Field):
+    """A date as the imports read it: dd/mm/yyyy, empty when open."""
+
+    def get_value(self, obj):
+        return services.format_date(super().get_value(obj))
 
 
 class UnitResource(resources.ModelResource):
-    """code,name,kind,parent_code (import_units)."""
+    """code,name,kind,parent_code,active_from,active_to (import_units)."""
 
     code = fields.Field(attribute="code", column_name="code")
     name = fields.Field(attribute="name", column_name="name")
     kind = fields.Field(attribute="kind", column_name="kind")
     parent_code = fields.Field(attribute="parent__code", column_name="parent_code")
+    active_from = DateField(attribute="active_from", column_name="active_from")
+    active_to = DateField(attribute="active_to", column_name="active_to")
 
     class Meta:
         model = Unit
-        fields = services.UNIT_COLUMNS
+        fields = services.UNIT_COLUMNS + services.UNIT_DATES
+
+
+class SuccessionResource(resources.ModelResource):
+    """predecessor_code,successor_code,effective_date (import_successions)."""
+
+    predecessor_code = fields.Field(attribute="predecessor__code", column_name="predecessor_code")
+    successor_code = fields.Field(attribute="successor__code", column_name="successor_code")
+    effective_date = DateField(attribute="effective_date", column_name="effective_date")
+
+    class Meta:
+        model = Succession
+        fields = services.SUCCESSION_COLUMNS
 
 
 class UserResource(resources.ModelResource):

@@ -67,7 +67,7 @@ def _ranking_sheet(sheet, table) -> None:
     info = table.info
     sheet.append([f"BẢNG XẾP HẠNG CHỈ SỐ CẢI CÁCH HÀNH CHÍNH – {period.name}"])
     sheet["A1"].font = TITLE
-    sheet.append([f"Đơn vị thẩm định: {period.unit.name}"])
+    sheet.append([f"Đơn vị thẩm định: {period.wording.appraising_office}"])
     sheet.append([info.line])
     notes = f"Ngày xuất: {rules.format_date(timezone.localdate())}"
     if info.reason:

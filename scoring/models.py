@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from communes.models import Kind, Level, Unit
+from communes.wording import Wording
 
 from . import rules
 
@@ -225,7 +226,7 @@ class Period(models.Model):
         verbose_name=_("đơn vị thẩm định"),
         on_delete=models.PROTECT,
         related_name="periods",
-        help_text=_("Mọi xã, phường, thị trấn đang hoạt động thuộc đơn vị này được đánh giá."),
+        help_text=_("Mọi đơn vị cấp xã đang hoạt động thuộc đơn vị này được đánh giá."),
     )
     opens_on = models.DateField(_("ngày bắt đầu tự đánh giá"))
     self_assessment_due = models.DateField(_("hạn tự đánh giá"))
@@ -235,6 +236,9 @@ class Period(models.Model):
     )
     # Ordered classification bands: [["Hoàn thành tốt nhiệm vụ", "80"], ...], highest first.
     bands = models.JSONField(_("mức xếp loại"), default=list, blank=True)
+    # Ranking blocks (khối xếp hạng), in order: [{"label": "Phường", "kinds": ["phuong"]}, …];
+    # empty: one block of every commune (design.md §5 Blocks).
+    blocks = models.JSONField(_("khối xếp hạng"), default=list, blank=True)
     previous = models.ForeignKey(
         "self",
         verbose_name=_("kỳ trước (để so sánh)"),
@@ -265,6 +269,16 @@ class Period(models.Model):
     def set_bands(self, bands) -> None:
         self.bands = [[label, str(minimum)] for label, minimum in rules.check_bands(bands)]
 
+    def block_list(self) -> list[rules.Block]:
+        """The period's ranking blocks, in order; [] when it ranks all its communes together."""
+        return [rules.Block(block["label"], tuple(block["kinds"])) for block in self.blocks or []]
+
+    def set_blocks(self, blocks) -> None:
+        self.blocks = [
+            {"label": block.label, "kinds": list(block.kinds)}
+            for block in rules.check_blocks(blocks, Kind.values)
+        ]
+
     def clean(self):
         errors = {}
         if self.opens_on and self.self_assessment_due and self.self_assessment_due < self.opens_on:
@@ -280,6 +294,11 @@ class Period(models.Model):
                 self.band_list()
             except (rules.RuleError, TypeError, ValueError) as error:
                 errors["bands"] = str(error)
+        if self.blocks:
+            try:
+                rules.check_blocks(self.block_list(), Kind.values)
+            except (rules.RuleError, KeyError, TypeError, ValueError) as error:
+                errors["blocks"] = str(error)
         if self.previous_id and self.previous_id == self.pk:
             errors["previous"] = _("Kỳ trước không thể là chính kỳ này.")
         if errors:
@@ -288,6 +307,16 @@ class Period(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @functools.cached_property
+    def wording(self) -> Wording:
+        """The words for this period's appraising unit and communes (communes/wording.py):
+        `office`, `unit`, `appraising_office` need the unit only; `communes` reads the kinds of
+        the period's communes in one query, when used."""
+        return Wording(
+            self.unit,
+            lambda: self.assessments.order_by().values_list("commune__kind", flat=True).distinct(),
+        )
 
 
 class AssessmentQuerySet(models.QuerySet):
@@ -862,6 +891,9 @@ class Publication(FrozenModel):
     # strings). Null for a version published before it was kept: the page then reads the
     # scores, as it did.
     lost_points = models.JSONField(_("tiêu chí dễ mất điểm"), null=True, blank=True)
+    # The labels of the period's ranking blocks as published, in order (Result.block names
+    # one); empty: one block. Kept here so a version prints the blocks it ranked in.
+    blocks = models.JSONField(_("khối xếp hạng"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("lần công bố")
@@ -895,6 +927,9 @@ class Result(FrozenModel):
     index = models.DecimalField(_("chỉ số (%)"), max_digits=9, decimal_places=4)
     rank = models.PositiveIntegerField(_("xếp thứ"))
     rank_of = models.PositiveIntegerField(_("trên tổng số"))
+    # The label of the ranking block `rank`/`rank_of` and the field ranks are within ("" when
+    # the period ranks all its communes together).
+    block = models.CharField(_("khối xếp hạng"), max_length=200, blank=True, default="")
     classification = models.CharField(_("xếp loại"), max_length=200, blank=True)
     previous_total = models.DecimalField(
         _("tổng điểm năm trước"), max_digits=9, decimal_places=3, null=True, blank=True

@@ -114,7 +114,7 @@ def self_assessment_closed_reason(assessment, today=None, *, status=None) -> str
         return ""
     return (
         f"Đã hết hạn tự đánh giá ({rules.format_date(period.self_assessment_due)}). "
-        "Liên hệ Phòng Nội vụ nếu cần mở lại."
+        f"Liên hệ {period.wording.office} nếu cần mở lại."
     )
 
 
@@ -155,7 +155,10 @@ def can_edit_self(user, assessment) -> bool:
 def score_closed_reason(assessment, score) -> str:
     """Why this criterion may not be changed by the commune now; "" when it may."""
     if score.criterion.method != Method.SELF_ASSESSED:
-        return f"Tiêu chí {score.criterion.code} do Phòng Nội vụ nhập; xã không tự chấm."
+        return (
+            f"Tiêu chí {score.criterion.code} do {assessment.period.wording.office} nhập; "
+            f"{assessment.commune.kind_word} không tự chấm."
+        )
     reason = self_assessment_closed_reason(assessment)
     if reason:
         return reason

@@ -127,28 +127,10 @@ def format_date(value: datetime.date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-# Words that open a unit's name but are not its proper name (Nghị định 30/2020/NĐ-CP, Phụ lục
-# I: the place of a document is the proper name of the administrative unit the issuing body
-# sits in: "UBND thành phố Hải Phòng" writes "Hải Phòng, ngày …").
-UNIT_NAME_PREFIXES = (
-    "thành phố", "tỉnh", "huyện", "quận", "thị xã", "thị trấn", "xã", "phường", "đặc khu",
-    "tp.",
-)
-
-
-def place_name(unit_name: str) -> str:
-    """ "Thành phố Hải Phòng" → "Hải Phòng", "Huyện Ninh Giang" → "Ninh Giang"."""
-    name = " ".join((unit_name or "").split())
-    lowered = name.lower()
-    for prefix in UNIT_NAME_PREFIXES:
-        if lowered.startswith(prefix + " ") or (prefix.endswith(".") and lowered.startswith(prefix)):
-            return name[len(prefix):].strip() or name
-    return name
-
-
 def format_place_date(place: str, value: datetime.date) -> str:
-    """ "Hải Phòng, ngày 01 tháng 12 năm 2026" (Nghị định 30/2020/NĐ-CP, Phụ lục I: a day
-    below 10 and the months 1 and 2 take a leading zero, so no digit can be added later)."""
+    """ "Hải Phòng, ngày 01 tháng 12 năm 2026": a document's place (communes.wording.place)
+    and date (Nghị định 30/2020/NĐ-CP, Phụ lục I: a day below 10 and the months 1 and 2 take
+    a leading zero, so no digit can be added later)."""
     month = f"{value.month:02d}" if value.month < 3 else str(value.month)
     date = f"ngày {value.day:02d} tháng {month} năm {value.year}"
     return f"{place}, {date}" if place else date[0].upper() + date[1:]
@@ -435,6 +417,114 @@ def is_weak(score: Decimal, max_points: Decimal, threshold: Decimal = Decimal("0
     return max_points > 0 and score < max_points * threshold
 
 
+# --- ranking blocks (khối xếp hạng) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """One ranking block of a period: its label ("Phường") and the unit kinds it ranks
+    together (slugs of communes.models.Kind: "phuong")."""
+
+    label: str
+    kinds: tuple[str, ...]
+
+
+def parse_blocks(text: str, known_kinds: Iterable[str] | None = None) -> list[Block]:
+    """Read "Phường:phuong;Xã, đặc khu:xa,dac_khu" (LABEL:KINDS pairs separated by ";",
+    KINDS comma-separated slugs) into blocks, in the order given; empty text: no blocks.
+
+    Refuses (RuleError, naming the part) a pair without ":", an empty label or kind list, and
+    what check_blocks refuses.
+    """
+    blocks: list[Block] = []
+    for part in (p.strip() for p in (text or "").split(";")):
+        if not part:
+            continue
+        label, sep, kinds = part.rpartition(":")
+        label = label.strip()
+        if not sep or not label:
+            raise RuleError(f"Khối xếp hạng “{part}” phải có dạng TÊN_KHỐI:loại,loại.")
+        slugs = tuple(kind.strip() for kind in kinds.split(",") if kind.strip())
+        if not slugs:
+            raise RuleError(f"Khối xếp hạng “{label}” chưa có loại đơn vị nào.")
+        blocks.append(Block(label, slugs))
+    return check_blocks(blocks, known_kinds)
+
+
+def check_blocks(blocks: Iterable[Block], known_kinds: Iterable[str] | None = None) -> list[Block]:
+    """The blocks, in order; refuses a repeated label, a kind listed twice (in one block or
+    two) and, given `known_kinds`, a kind that is not one of them."""
+    blocks = list(blocks)
+    known = None if known_kinds is None else list(known_kinds)
+    labels: set[str] = set()
+    owner: dict[str, str] = {}
+    for block in blocks:
+        if block.label.casefold() in labels:
+            raise RuleError(f"Khối xếp hạng “{block.label}” bị lặp lại.")
+        labels.add(block.label.casefold())
+        for kind in block.kinds:
+            if known is not None and kind not in known:
+                raise RuleError(
+                    f"Khối “{block.label}”: “{kind}” không phải là loại đơn vị "
+                    f"(dùng: {', '.join(known)})."
+                )
+            if kind in owner and owner[kind] == block.label:
+                raise RuleError(f"Khối “{block.label}”: loại đơn vị “{kind}” được ghi hai lần.")
+            if kind in owner:
+                raise RuleError(
+                    f"Loại đơn vị “{kind}” có trong cả khối “{owner[kind]}” và khối "
+                    f"“{block.label}”; mỗi loại chỉ thuộc một khối."
+                )
+            owner[kind] = block.label
+    return blocks
+
+
+def format_blocks(blocks: Iterable[Block]) -> str:
+    """The inverse of parse_blocks (for forms and the admin)."""
+    return ";".join(f"{block.label}:{','.join(block.kinds)}" for block in blocks)
+
+
+def block_of_kind(blocks: Iterable[Block]) -> dict[str, str]:
+    """kind → the label of its block."""
+    return {kind: block.label for block in blocks for kind in block.kinds}
+
+
+def block_errors(
+    blocks: Iterable[Block],
+    units: Iterable[tuple[str, str]],
+    kind_labels: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Every unit (name, kind) of a period that falls in no block, in Vietnamese; empty when
+    each falls in one (check_blocks keeps a kind in at most one block). No blocks: one block
+    holds every unit."""
+    blocks = list(blocks)
+    if not blocks:
+        return []
+    of_kind = block_of_kind(blocks)
+    labels = kind_labels or {}
+    missing: dict[str, list[str]] = {}
+    for name, kind in units:
+        if kind not in of_kind:
+            missing.setdefault(kind, []).append(name)
+    return [
+        f"{', '.join(names)} ({f'loại “{labels[kind]}”, ' if kind in labels else ''}{kind}) "
+        f"không thuộc khối xếp hạng nào; thêm “{kind}” vào một khối."
+        for kind, names in missing.items()
+    ]
+
+
+def block_phrase(label: str) -> str:
+    """How a sentence names a block: "Phường" → "khối phường", "Xã, đặc khu" → "khối xã,
+    đặc khu", "Khối phường" → "khối phường". Only a leading capital is lowered: an acronym
+    ("TP Hạ Long") and later words (names) keep theirs."""
+    label = label.strip()
+    if label.casefold().startswith("khối "):
+        label = label[5:]
+    if label[:1].isupper() and not label[1:2].isupper():
+        label = label[:1].lower() + label[1:]
+    return f"khối {label}"
+
+
 # --- publishing ---------------------------------------------------------------------------
 
 
@@ -450,6 +540,7 @@ class Standing:
     classification: str
     field_ranks: dict[object, tuple[int, int]]  # field → (r, N) of "xếp hạng r/N hạng"
     adjustment: Decimal = Decimal(0)  # bonus (+) / deduction (−) points outside the tree
+    block: str = ""  # the label of its ranking block ("" when the period has none)
 
 
 def standings(
@@ -457,6 +548,7 @@ def standings(
     applicable_max: Mapping[object, Decimal],
     bands: Iterable[tuple[str, Decimal]] = DEFAULT_BANDS,
     adjustments: Mapping[object, Decimal] | None = None,
+    blocks: Mapping[object, str] | None = None,
 ) -> dict[object, Standing]:
     """The published figures of every ranked commune, keyed like `field_scores`.
 
@@ -469,6 +561,9 @@ def standings(
     the tree's: a bonus may lift the index above 100); overall rank = competition rank of
     the printed index; field rank = dense rank of the field score (adjustments belong to no
     field); classification by the printed index.
+    `blocks` maps each commune to the label of its ranking block (design.md §5 Blocks): the
+    overall and field ranks, and their N, are then computed within each block; the bands
+    are the same for every block. None: one block of every commune.
     """
     bands = check_bands(bands)
     zero = Decimal(0)
@@ -481,13 +576,19 @@ def standings(
     indices = {key: index_of(total, applicable_max[key]) for key, total in totals.items()}
     # Rank and classify on the printed (2-decimal) index so readers can check from the table.
     printed = {key: round_printed(index) for key, index in indices.items()}
-    overall = competition_ranks(printed)
-    by_field = [
-        dense_ranks(
-            {key: scores[field] for key, scores in field_scores.items() if field in scores}
-        )
-        for field in fields
-    ]
+    groups: dict[str, list] = {}
+    for key in field_scores:
+        groups.setdefault(blocks[key] if blocks else "", []).append(key)
+    overall: dict[object, tuple[int, int]] = {}
+    by_field: list[dict[object, tuple[int, int]]] = [{} for _ in fields]
+    for members in groups.values():
+        overall.update(competition_ranks({key: printed[key] for key in members}))
+        for field, ranks in zip(fields, by_field):
+            ranks.update(
+                dense_ranks(
+                    {key: field_scores[key][field] for key in members if field in field_scores[key]}
+                )
+            )
     return {
         key: Standing(
             total=totals[key],
@@ -500,6 +601,7 @@ def standings(
                 field: ranks[key] for field, ranks in zip(fields, by_field) if key in ranks
             },
             adjustment=adjustments.get(key, zero),
+            block=blocks[key] if blocks else "",
         )
         for key in field_scores
     }

@@ -29,6 +29,8 @@ from django.db.models.functions import RowNumber
 from django.db import connection
 from django.utils import timezone
 
+from communes import wording
+
 from . import rules
 from .display import format_datetime
 from .models import (
@@ -143,7 +145,7 @@ class LeafState:
         if not self.applies:
             return "na", "Không áp dụng"
         if self.imported:
-            return "imported", "Do Phòng Nội vụ nhập"
+            return "imported", "Do đơn vị thẩm định nhập"
         if self.revision_request.strip():
             return "returned", "Cần bổ sung"
         if self.claimed_na:
@@ -824,7 +826,7 @@ def publication_info(publication) -> PublicationInfo:
 def document_place_date(unit, day) -> str:
     """The place and date line of a document issued by `unit` (its proper name, from the data):
     "Hải Phòng, ngày 01 tháng 12 năm 2026"."""
-    return rules.format_place_date(rules.place_name(unit.name), day)
+    return rules.format_place_date(wording.place(unit), day)
 
 
 def procedure_figures(assessment) -> ProcedureFigures | None:

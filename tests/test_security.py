@@ -86,7 +86,7 @@ def test_fifty_wrong_passwords_lock_the_account_and_the_right_one_is_refused(cli
     assert "đã nhập sai mật khẩu\n    5 lần liên tiếp" in page
     assert "trong\n    15 phút" in page
     assert re.search(r"đăng nhập lại sau <strong>\d\d:\d\d ngày \d\d/\d\d/\d{4}</strong>", page)
-    assert "liên hệ người quản trị hệ thống của Phòng Nội vụ" in page
+    assert "liên hệ người quản trị hệ thống của cơ quan nội vụ" in page
     assert AccessFailureLog.objects.filter(username="canbo_khoa").count() == 51
 
 

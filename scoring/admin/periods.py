@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from communes.admin import column, format_date
+from communes.models import Kind, Unit
 
 from .. import rules
 from ..audit import record_event
@@ -35,6 +36,29 @@ class PeriodForm(forms.ModelForm):
         ),
     )
 
+    # Which communes a new period covers (design.md §6, create_period --as-of).
+    as_of = forms.DateField(
+        label=_("Tính các đơn vị hoạt động vào ngày"),
+        required=False,
+        input_formats=["%d/%m/%Y"],
+        widget=AdminDateWidget(format="%d/%m/%Y"),
+        help_text=_(
+            "Kỳ đánh giá gồm các xã, phường, đặc khu thuộc đơn vị thẩm định hoạt động vào ngày "
+            "này. Để trống: 31/12 của năm đánh giá."
+        ),
+    )
+
+    blocks_text = forms.CharField(
+        label=_("Khối xếp hạng"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text=_(
+            "Dạng TÊN_KHỐI:loại,loại, ngăn cách bằng dấu chấm phẩy, ví dụ "
+            "“Phường:phuong;Xã, đặc khu:xa,dac_khu” (loại: xa, phuong, thi_tran, dac_khu). "
+            "Mỗi đơn vị của kỳ phải thuộc đúng một khối. Để trống: xếp hạng chung một bảng."
+        ),
+    )
+
     # The status the page showed: a publication or reopening committed after it is never
     # written over by a page that did not see it.
     seen_status = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -44,7 +68,7 @@ class PeriodForm(forms.ModelForm):
 
     class Meta:
         model = Period
-        exclude = ("bands",)
+        exclude = ("bands", "blocks")
         widgets = {
             name: AdminDateWidget(format="%d/%m/%Y")
             for name in ("opens_on", "self_assessment_due", "appraisal_due")
@@ -53,6 +77,7 @@ class PeriodForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["bands_text"].initial = rules.format_bands(self.instance.band_list())
+        self.fields["blocks_text"].initial = rules.format_blocks(self.instance.block_list())
         for name in ("opens_on", "self_assessment_due", "appraisal_due"):
             if name in self.fields:
                 self.fields[name].input_formats = ["%d/%m/%Y"]
@@ -82,6 +107,12 @@ class PeriodForm(forms.ModelForm):
         except rules.RuleError as error:
             raise ValidationError(str(error)) from None
 
+    def clean_blocks_text(self):
+        try:
+            return rules.parse_blocks(self.cleaned_data["blocks_text"], Kind.values)
+        except rules.RuleError as error:
+            raise ValidationError(str(error)) from None
+
     def clean(self):
         cleaned = super().clean()
         bands = cleaned.get("bands_text")
@@ -89,11 +120,22 @@ class PeriodForm(forms.ModelForm):
             self.instance.set_bands(bands)
         elif bands is not None:
             self.instance.bands = []
+        blocks = cleaned.get("blocks_text")
+        if blocks is not None:
+            self.instance.set_blocks(blocks)
         if self.instance.pk is None:
             self._check_can_open(cleaned)
         else:
+            if blocks and "blocks_text" in self.changed_data:
+                communes = Unit.objects.filter(assessments__period_id=self.instance.pk)
+                self._check_blocks(blocks, communes)
             self.edited = self._check_stored(cleaned)
         return cleaned
+
+    def _check_blocks(self, blocks, communes) -> None:
+        """Every commune of the period in one block: setup.blocks_errors, as create_period."""
+        for error in setup.blocks_errors(blocks, communes.only("name", "kind").order_by("code")):
+            self.add_error("blocks_text", error)
 
     def _check_stored(self, cleaned) -> list[str]:
         """The fields to write, checked against the period as stored now, locked until the
@@ -122,7 +164,7 @@ class PeriodForm(forms.ModelForm):
                 % {"status": stored.get_status_display()}
             )
         edited = [
-            "bands" if name == "bands_text" else name
+            {"bands_text": "bands", "blocks_text": "blocks"}.get(name, name)
             for name in self.changed_data
             if name not in ("seen_status", "status")
         ]
@@ -140,12 +182,15 @@ class PeriodForm(forms.ModelForm):
                 )
             for error in setup.criteria_tree_errors(rows, total=criteria_set.total_points):
                 self.add_error("criteria_set", error)
-        if unit is not None and not setup.communes_under(unit, cleaned.get("opens_on")).exists():
-            self.add_error(
-                "unit",
-                _("%(unit)s không có xã, phường, thị trấn nào đang hoạt động.")
-                % {"unit": unit.name},
-            )
+        year = cleaned.get("year")
+        if unit is None or year is None:
+            return
+        as_of = cleaned.get("as_of") or setup.default_as_of(year)
+        communes = setup.communes_under(unit, as_of)
+        if not communes.exists():
+            self.add_error("unit", setup.no_communes_message(unit, as_of))
+        elif cleaned.get("blocks_text"):
+            self._check_blocks(cleaned["blocks_text"], communes)
 
 
 @admin.register(Period)
@@ -177,7 +222,9 @@ class PeriodAdmin(ScoringAdmin):
         "opens_on",
         "self_assessment_due",
         "appraisal_due",
+        "as_of",
         "bands_text",
+        "blocks_text",
         "previous",
     )
     change_fields = (
@@ -191,6 +238,7 @@ class PeriodAdmin(ScoringAdmin):
         "self_assessment_due",
         "appraisal_due",
         "bands_text",
+        "blocks_text",
         "previous",
         "seen_status",
     )
@@ -205,6 +253,7 @@ class PeriodAdmin(ScoringAdmin):
         "self_assessment_due_display",
         "appraisal_due_display",
         "bands_display",
+        "blocks_display",
         "previous",
     )
 
@@ -240,6 +289,10 @@ class PeriodAdmin(ScoringAdmin):
     def bands_display(self, obj):
         return rules.format_bands(obj.band_list())
 
+    @admin.display(description=_("khối xếp hạng"))
+    def blocks_display(self, obj):
+        return rules.format_blocks(obj.block_list()) or _("một bảng chung")
+
     def object_tools(self, request, obj):
         query = urlencode({"period__id__exact": obj.pk})
         return [(reverse("admin:scoring_assessment_changelist") + "?" + query, _("Hồ sơ đánh giá"))]
@@ -270,7 +323,9 @@ class PeriodAdmin(ScoringAdmin):
             self_assessment_due=obj.self_assessment_due,
             appraisal_due=obj.appraisal_due,
             bands=obj.band_list() if obj.bands else None,
+            blocks=obj.block_list(),
             previous=obj.previous,
+            as_of=form.cleaned_data.get("as_of"),
             by=request.user,
         )
         obj.pk, obj.status, obj.created_at = created.pk, created.status, created.created_at

@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.db.models import DecimalField, F, Subquery, Sum
 from django.utils import timezone
 
-from communes.models import Succession
+from communes.models import Kind, Succession
 
 from .. import rules
 from ..audit import record_event
@@ -176,11 +176,13 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
     lost = lost_criteria_of(Score.objects.filter(assessment__period_id=period.pk), texts)
     adjustments = adjustments_by_assessment(period)
     procedures = _procedure_figures(period)
+    blocks = period.block_list()
     standings = rules.standings(
         field_scores,
         applicable_max,
         period.band_list(),
         {pk: sum((points for points, _ in rows), ZERO) for pk, rows in adjustments.items()},
+        _blocks_of(period, blocks, ranked),
     )
     previous = _previous_results(period, [row[1] for row in ranked])
 
@@ -194,8 +196,14 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
         reason=reason,
         exclusions=exclusions,
         lost_points=_lost_points_document(period, texts),
+        blocks=[block.label for block in blocks],
     )
-    ranked.sort(key=lambda row: (standings[row[0]].rank, row[2]))
+    position = {block.label: i for i, block in enumerate(blocks)}
+    ranked.sort(
+        key=lambda row: (
+            position.get(standings[row[0]].block, 0), standings[row[0]].rank, row[2]
+        )
+    )
     no_previous = (None, None, None)
     results = []
     for pk, commune, *_ in ranked:
@@ -215,6 +223,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
                 standing.index,
                 standing.rank,
                 standing.rank_of,
+                standing.block,
                 standing.classification,
                 *previous.get(commune, no_previous),
                 document,
@@ -235,7 +244,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
 
 
 RESULT_COLUMNS = (
-    "commune_id", "total", "applicable_max", "index", "rank", "rank_of", "classification",
+    "commune_id", "total", "applicable_max", "index", "rank", "rank_of", "block", "classification",
     "previous_total", "previous_index", "previous_rank", "field_results", "adjustment",
     "adjustments", "procedure", "lost_criteria",
 )
@@ -261,6 +270,23 @@ def _insert_results(publication, results) -> None:
             f"VALUES (%s, {', '.join(['%s'] * len(RESULT_COLUMNS))})",
             [(publication.pk, *values) for values in results],
         )
+
+
+def _blocks_of(period, blocks, ranked) -> dict[int, str] | None:
+    """assessment → the label of its commune's ranking block; None without blocks. Refuses a
+    commune in no block (its kind was added to the period after the blocks were set)."""
+    if not blocks:
+        return None
+    errors = rules.block_errors(
+        blocks, [(name, kind) for _pk, _c, _code, name, kind, _s in ranked], dict(Kind.choices)
+    )
+    if errors:
+        raise WorkflowError(
+            f"Chưa công bố được kỳ {period.code}: " + " ".join(errors)
+            + " Hãy sửa khối xếp hạng của kỳ đánh giá."
+        )
+    of_kind = rules.block_of_kind(blocks)
+    return {pk: of_kind[kind] for pk, _c, _code, _name, kind, _s in ranked}
 
 
 def _check_ready(period, assessments, exclusions: dict[str, str]) -> None:

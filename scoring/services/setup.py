@@ -370,8 +370,31 @@ def _max_points(row, errors: list[RowError]) -> Decimal | None:
 
 
 def communes_under(unit: Unit, on: datetime.date | None = None):
-    """The active communes assessed by `unit` (its communes, and its districts' communes)."""
+    """The communes assessed by `unit` that are active on `on` (default: not dissolved):
+    those directly under it (a province after 1/7/2025) and those under its districts, the
+    districts dissolved since included (a 2024 period of a province over its old communes)."""
     return Unit.objects.communes().active(on).under([unit.pk])
+
+
+def no_communes_message(unit: Unit, as_of: datetime.date) -> str:
+    return (
+        f"{unit.name} không có đơn vị cấp xã nào hoạt động vào ngày "
+        f"{rules.format_date(as_of)}."
+    )
+
+
+def default_as_of(year: int) -> datetime.date:
+    """The day whose communes a period of `year` covers when none is given: 31/12 of the year
+    (design.md §6, `create_period --as-of`)."""
+    return datetime.date(year, 12, 31)
+
+
+def blocks_errors(blocks: Sequence[rules.Block], communes: Iterable[Unit]) -> list[str]:
+    """Every commune the ranking blocks leave out, named, in Vietnamese (rules.block_errors);
+    create_period and the admin's period form both check blocks with it."""
+    return rules.block_errors(
+        blocks, [(unit.name, unit.kind) for unit in communes], dict(Kind.choices)
+    )
 
 
 @transaction.atomic
@@ -387,13 +410,17 @@ def create_period(
     appraisal_due: datetime.date | None = None,
     bands: Sequence[tuple[str, Decimal]] | None = None,
     previous: Period | None = None,
+    as_of: datetime.date | None = None,
+    blocks: Sequence[rules.Block] | None = None,
     by=None,
 ) -> Period:
     """Open a period: one draft assessment, with an empty score per applicable leaf, for every
-    active commune under `unit`.
+    commune under `unit` active on `as_of` (default 31/12 of `year`), so that a 2024 period
+    over the old communes and a 2025 one over the new units can both be opened any day.
 
     Defaults (design.md §6): opens today, self-assessment due 30 days later, appraisal due
-    30 days after that; the bands of design.md §5.
+    30 days after that; the bands of design.md §5; one ranking block unless `blocks` (each
+    commune must fall in one: else SetupError naming the communes left out).
     """
     if Period.objects.filter(code=code).exists():
         raise SetupError(f"Mã kỳ đánh giá {code} đã tồn tại.")
@@ -415,11 +442,16 @@ def create_period(
         previous=previous,
     )
     period.set_bands(bands or rules.DEFAULT_BANDS)
+    period.set_blocks(blocks or [])
     period.full_clean()
     period.save()
-    communes = list(communes_under(unit, opens_on))
+    as_of = as_of or default_as_of(year)
+    communes = list(communes_under(unit, as_of))
     if not communes:
-        raise SetupError(f"{unit.name} không có xã, phường, thị trấn nào đang hoạt động.")
+        raise SetupError(no_communes_message(unit, as_of))
+    errors = blocks_errors(period.block_list(), communes)
+    if errors:
+        raise SetupError(errors)
     assessments = Assessment.objects.bulk_create(
         Assessment(period=period, commune=commune) for commune in communes
     )
@@ -438,6 +470,10 @@ def create_period(
         by=by,
         action="period_created",
         period=period,
-        detail={"communes": len(assessments), "criteria_set": criteria_set.code},
+        detail={
+            "communes": len(assessments),
+            "criteria_set": criteria_set.code,
+            "as_of": as_of.isoformat(),
+        },
     )
     return period

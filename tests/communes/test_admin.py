@@ -34,14 +34,15 @@ def add_communes(district, count):
 # also reads the listed users' memberships with their units (+1). An add page reads nothing
 # more (2); Group's reads the permission choices (+1). A change page reads the object with its
 # joins (+1), its read-only membership inline with joins (+1), the selected value of its
-# parent autocomplete (+1); a user's page reads the user's groups and permissions and the
+# parent autocomplete (+1); a unit's page also reads its predecessors and its successors, each
+# with the other unit joined (+2); a user's page reads the user's groups and permissions and the
 # group and permission choices instead (+4).
 PAGES = {
     # page: (changelist, add page, change page, the object to open)
-    "unit": (5, 2, 5, "commune"),
-    "province": (5, 2, 4, "province"),  # no parent
-    "district": (5, 2, 5, "district"),
-    "commune": (5, 2, 5, "commune"),
+    "unit": (5, 2, 7, "commune"),
+    "province": (5, 2, 6, "province"),  # no parent
+    "district": (5, 2, 7, "district"),
+    "commune": (5, 2, 7, "commune"),
     "succession": (5, 2, 5, "succession"),  # two autocompletes, no inline
     "membership": (5, 2, 5, "membership"),  # user and unit autocompletes, no inline
     "user": (6, 2, 8, "user"),
@@ -214,8 +215,9 @@ def upload(name, text):
 
 def test_units_export_has_the_import_columns_and_imports_back(admin_client, units):
     rows = csv_rows(export(admin_client, "/admin/communes/unit/export/", 0))
-    assert rows[0] == ["code", "name", "kind", "parent_code"]
-    assert ["A", "Xã Đồng Tâm", "xa", "D1"] in rows and ["P", "Tỉnh Hải Dương", "tinh", ""] in rows
+    assert rows[0] == ["code", "name", "kind", "parent_code", "active_from", "active_to"]
+    assert ["A", "Xã Đồng Tâm", "xa", "D1", "", ""] in rows
+    assert ["P", "Tỉnh Hải Dương", "tinh", "", "", ""] in rows
     # Only what the changelist shows (filters and search apply).
     rows = csv_rows(export(admin_client, "/admin/communes/unit/export/?level__exact=district", 0))
     assert [row[0] for row in rows[1:]] == ["D1", "D2"]
@@ -231,8 +233,8 @@ def test_units_export_to_xlsx(admin_client, units):
     response = export(admin_client, "/admin/communes/unit/export/", 1)
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert rows[0] == ["code", "name", "kind", "parent_code"]
-    assert ["B", "Thị trấn Ninh Giang", "thi_tran", "D1"] in rows
+    assert rows[0] == ["code", "name", "kind", "parent_code", "active_from", "active_to"]
+    assert ["B", "Thị trấn Ninh Giang", "thi_tran", "D1", None, None] in rows
     # The workbook imports back as it is.
     workbook = SimpleUploadedFile("don-vi.xlsx", response.content)
     response = admin_client.post("/admin/communes/unit/import/", {"file": workbook}, follow=True)
@@ -320,3 +322,53 @@ def test_every_registered_model_has_its_pages_tested():
     tested |= {"axes.accessattempt", "axes.accessfailurelog", "axes.accesslog"}  # test_security.py
     tested |= {f"scoring.{name}" for name in SCORING_PAGES}
     assert tested == {model._meta.label_lower for model in admin.site._registry}
+
+
+def test_a_unit_page_lists_its_predecessors_and_successors_with_links(admin_client, tmp_path):
+    from .reform import load_reform
+
+    load_reform(tmp_path)
+    units = dict(Unit.objects.values_list("code", "pk"))
+    page = admin_client.get(f"/admin/communes/unit/{units['MH-01']}/change/").content.decode()
+    formed = page[page.index("Hình thành từ (đơn vị tiền thân)") :]
+    for code, name in (("MH-A", "Xã An Lạc"), ("MH-B", "Xã Bình Minh")):
+        assert f'<a href="/admin/communes/unit/{units[code]}/change/">{name} ({code})</a>' in formed
+    assert "… – 01/07/2025" in formed and "01/07/2025" in formed
+    assert "Xã Bình Minh (MH-C)" not in page and "Thị trấn Đông Hòa" not in page
+    # The old commune's page (on the proxy admin too) names what it became.
+    page = admin_client.get(f"/admin/communes/commune/{units['MH-C']}/change/").content.decode()
+    became = page[page.index("Sáp nhập, chuyển thành (đơn vị kế thừa)") :]
+    link = f'<a href="/admin/communes/unit/{units["MH-02"]}/change/">Xã Đông Hòa (MH-02)</a>'
+    assert link in became
+    assert "01/07/2025 – …" in became
+    # Read-only: no field to add or edit lineage rows on the unit's page.
+    response = admin_client.get(f"/admin/communes/unit/{units['MH-01']}/change/")
+    lineage = [
+        inline
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.model is Succession
+    ]
+    assert len(lineage) == 2
+    assert not any(inline.has_add_permission or inline.has_change_permission for inline in lineage)
+
+
+def test_successions_import_page_and_export_round_trip(admin_client, tmp_path):
+    from .reform import load_reform
+
+    load_reform(tmp_path)
+    text = export(admin_client, "/admin/communes/succession/export/", 0).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["predecessor_code", "successor_code", "effective_date"]
+    assert ["MH-A", "MH-01", "01/07/2025"] in rows and len(rows) == 6
+    response = admin_client.post(
+        "/admin/communes/succession/import/", {"file": upload("ke-thua.csv", text)}, follow=True
+    )
+    assert "thêm mới 0, sửa ngày 0, không đổi 5" in response.content.decode()
+    bad = "predecessor_code,successor_code,effective_date\nMH-A,MH-ZZ,01/07/2025\n"
+    response = admin_client.post(
+        "/admin/communes/succession/import/", {"file": upload("sai.csv", bad)}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Dòng 2, cột successor_code: Không có đơn vị mã “MH-ZZ” (hãy nhập đơn vị trước)." in page
+    assert Succession.objects.count() == 5

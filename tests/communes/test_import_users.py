@@ -118,7 +118,7 @@ def test_every_error_is_reported_and_nothing_saved(tmp_path, officer, units):
         "Dòng 3, cột role: “chủ tịch” không phải là vai trò hợp lệ (dùng commune_officer, "
         "appraiser, leader hoặc “Công chức cấp xã”, “Thành viên tổ thẩm định”, “Lãnh đạo”).",
         "Dòng 4, cột email: “khong-phai-email” không phải là địa chỉ e-mail hợp lệ.",
-        "Dòng 4, cột role: Công chức cấp xã phải thuộc một xã, phường, thị trấn; "
+        "Dòng 4, cột role: Công chức cấp xã phải thuộc một đơn vị cấp xã; "
         "Huyện Ninh Giang là cấp huyện.",
         "Dòng 5, cột username: Tên đăng nhập “co dau cach” không hợp lệ (tối đa 150 ký tự: "
         "chữ, số và các ký tự @ . + - _).",

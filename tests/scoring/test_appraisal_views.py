@@ -223,9 +223,9 @@ def test_the_minutes_pdf_reads_back(client, appraiser, assessment, tmp_path):
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
     place_date = f"Ninh Giang, ngày {day.day:02d} tháng {month} năm {day.year}"
     assert place_date in flat
-    assert "UBND HUYỆN NINH GIANG" in text and "TỔ THẨM ĐỊNH" in text and "Số: /BB-TTĐ" in flat
+    assert "PHÒNG NỘI VỤ HUYỆN NINH GIANG" in text and "TỔ THẨM ĐỊNH" in text and "Số: /BB-TTĐ" in flat
     assert "Thẩm định kết quả tự đánh giá, chấm điểm Chỉ số cải cách hành chính" in flat
-    assert "Nơi nhận: - UBND Xã Đồng Tâm; - UBND Huyện Ninh Giang (để báo cáo); - Lưu: VT, Tổ thẩm định." in flat
+    assert "Nơi nhận: - UBND Xã Đồng Tâm; - UBND huyện Ninh Giang (để báo cáo); - Lưu: VT, Tổ thẩm định." in flat
     assert "ĐẠI DIỆN XÃ ĐỒNG TÂM" in text and flat.count("(Ký, ghi rõ họ tên)") == 2
     assert "3,5" in text and "2,75" in text and "Thiếu báo cáo quý III" in text
     assert "9,5" in text and "8,75" in text  # totals: self 2 + 3,5 + 4, appraised 2 + 2,75 + 4

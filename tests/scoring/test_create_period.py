@@ -44,7 +44,10 @@ def test_every_active_commune_under_the_unit_gets_a_draft_assessment(units, crit
         f"{today + datetime.timedelta(days=60):%d/%m/%Y}."
     )
     event = AuditEvent.objects.get(period=period)
-    assert (event.action, event.detail) == ("period_created", {"communes": 2, "criteria_set": "CS"})
+    assert (event.action, event.detail) == (
+        "period_created",
+        {"communes": 2, "criteria_set": "CS", "as_of": "2024-12-31"},
+    )
 
 
 def test_a_province_period_with_dates_bands_and_previous(units, criteria_set):
@@ -134,6 +137,6 @@ def test_a_unit_without_active_communes_is_refused(units, criteria_set):
     make_unit("GONE", "Xã Đã Giải Thể", "xa", empty, active_to=datetime.date(2020, 1, 1))
     before = database_state()
     assert run_failing("create_period", code="K", year=2024, criteria="CS", unit="D3") == [
-        "Huyện Trống không có xã, phường, thị trấn nào đang hoạt động."
+        "Huyện Trống không có đơn vị cấp xã nào hoạt động vào ngày 31/12/2024."
     ]
     assert database_state() == before

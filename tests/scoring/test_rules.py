@@ -557,15 +557,6 @@ def test_dong_tam_ninth_of_twenty():
     assert result["Đồng Tâm"].classification == GOOD
 
 
-def test_place_is_the_units_proper_name():
-    assert rules.place_name("Thành phố Hải Phòng") == "Hải Phòng"
-    assert rules.place_name("Huyện Ninh Giang") == "Ninh Giang"
-    assert rules.place_name("Tỉnh  Hải Dương") == "Hải Dương"
-    assert rules.place_name("Thị xã Kinh Môn") == "Kinh Môn"
-    assert rules.place_name("Xã Đồng Tâm") == "Đồng Tâm"
-    assert rules.place_name("Hà Nội") == "Hà Nội"
-
-
 def test_place_and_date_in_the_administrative_format():
     """Nghị định 30/2020/NĐ-CP: a day below 10 and the months 1 and 2 take a leading zero."""
     assert rules.format_place_date("Hải Phòng", datetime.date(2026, 12, 1)) == (

@@ -80,7 +80,7 @@ def test_points_without_evidence_need_an_explanation():
 
 def test_badges():
     assert leaf(applies=False).badge() == ("na", "Không áp dụng")
-    assert leaf(method=Method.SIPAS).badge() == ("imported", "Do Phòng Nội vụ nhập")
+    assert leaf(method=Method.SIPAS).badge() == ("imported", "Do đơn vị thẩm định nhập")
     assert leaf().badge() == ("todo", "Chưa chấm")
     assert leaf(self_score=D(1), revision_request="Bổ sung").badge() == ("returned", "Cần bổ sung")
 

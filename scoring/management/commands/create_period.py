@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 
-from communes.models import Level, Unit
+from communes.models import Kind, Level, Unit
 from scoring import rules
 from scoring.models import CriteriaSet, Period
 from scoring.services.setup import SetupError, create_period
@@ -10,10 +10,12 @@ from tabular.commands import fail
 
 class Command(BaseCommand):
     help = (
-        "Mở kỳ đánh giá: tạo một hồ sơ tự đánh giá cho mọi xã, phường, thị trấn đang hoạt động "
-        "thuộc đơn vị thẩm định (--unit). Ngày dạng dd/mm/yyyy; mặc định mở từ hôm nay, hạn tự "
+        "Mở kỳ đánh giá: tạo một hồ sơ tự đánh giá cho mọi đơn vị cấp xã thuộc đơn vị thẩm định "
+        "(--unit) hoạt động vào ngày --as-of (mặc định 31/12 của --year). Ngày dạng "
+        "dd/mm/yyyy; mặc định mở từ hôm nay, hạn tự "
         "đánh giá sau 30 ngày, hạn thẩm định sau đó 30 ngày. --bands: “TÊN:ĐIỂM;TÊN:ĐIỂM”, thứ "
-        "tự bất kỳ (mặc định: xuất sắc 90, tốt 80, hoàn thành 70)."
+        "tự bất kỳ (mặc định: xuất sắc 90, tốt 80, hoàn thành 70). --blocks: “TÊN:loại,loại;…”, "
+        "khối xếp hạng theo loại đơn vị (mỗi đơn vị thuộc đúng một khối)."
     )
 
     def add_arguments(self, parser):
@@ -26,9 +28,19 @@ class Command(BaseCommand):
             "--bands",
             help="Mức xếp loại, ví dụ “Hoàn thành tốt nhiệm vụ:80;Hoàn thành nhiệm vụ:65”.",
         )
+        parser.add_argument(
+            "--blocks",
+            help="Khối xếp hạng, ví dụ “Phường:phuong;Xã, đặc khu:xa,dac_khu” (mặc định: một "
+            "khối gồm mọi đơn vị).",
+        )
         parser.add_argument("--opens-on", help="Ngày bắt đầu tự đánh giá (dd/mm/yyyy).")
         parser.add_argument("--self-assessment-due", help="Hạn tự đánh giá (dd/mm/yyyy).")
         parser.add_argument("--appraisal-due", help="Hạn thẩm định (dd/mm/yyyy).")
+        parser.add_argument(
+            "--as-of",
+            help="Lấy các xã, phường, đặc khu hoạt động vào ngày này (dd/mm/yyyy; mặc định "
+            "31/12 của năm đánh giá).",
+        )
         parser.add_argument("--name", default="", help="Tên kỳ đánh giá.")
 
     def handle(self, *args, **options):
@@ -49,7 +61,7 @@ class Command(BaseCommand):
             if previous is None:
                 errors.append(f"Không có kỳ đánh giá mã “{options['previous']}”.")
         dates = {}
-        for option in ("opens_on", "self_assessment_due", "appraisal_due"):
+        for option in ("opens_on", "self_assessment_due", "appraisal_due", "as_of"):
             if options[option]:
                 try:
                     dates[option] = rules.parse_date(options[option])
@@ -61,6 +73,15 @@ class Command(BaseCommand):
                 bands = rules.parse_bands(options["bands"])
             except rules.RuleError as error:
                 errors.append(f"--bands: {error}")
+        blocks = None
+        if options["blocks"] is not None:
+            try:
+                blocks = rules.parse_blocks(options["blocks"], Kind.values)
+            except rules.RuleError as error:
+                errors.append(f"--blocks: {error}")
+            else:
+                if not blocks:
+                    errors.append("--blocks: chưa có khối xếp hạng nào.")
         if errors:
             raise fail(self, errors)
         try:
@@ -72,6 +93,7 @@ class Command(BaseCommand):
                 name=options["name"],
                 bands=bands,
                 previous=previous,
+                blocks=blocks,
                 **dates,
             )
         except SetupError as error:
