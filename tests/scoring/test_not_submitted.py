@@ -15,8 +15,9 @@ from scoring.services import WorkflowError
 from scoring.services import appraisal as services
 from scoring.services.publishing import publish_period
 
-from ..factories import make_period
+from ..factories import make_period, make_unit, make_user
 from .appraisal_data import assessment_of, score_of
+from .test_concurrency import Attempt, postgres_only, race  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -155,3 +156,82 @@ def test_only_the_appraisers_of_the_periods_unit_may(
     assert "Mở hồ sơ để thẩm định" not in client.get(url(no_show, "assessment")).content.decode()
     assert assessment_of(no_show.period, no_show.commune).status == Status.DRAFT
     assert client.get(url(no_show, "open_not_submitted")).status_code == 405
+
+
+# --- races (PostgreSQL): the opening takes the lock order of every write -------------------
+
+ROUNDS = 20
+
+
+@pytest.fixture
+def many_no_shows(units):
+    """ROUNDS communes of D1 that never submitted, in a period past its deadline."""
+    for number in range(ROUNDS):
+        make_unit(f"R{number:02d}", f"Xã Thử {number}", "xa", units["district"])
+    period = make_period(
+        units["district"],
+        code="P-RACE",
+        opens_on=TODAY - datetime.timedelta(days=40),
+        self_assessment_due=TODAY - datetime.timedelta(days=5),
+    )
+    return [
+        Assessment.objects.get(period=period, commune__code=f"R{number:02d}")
+        for number in range(ROUNDS)
+    ]
+
+
+def fresh(assessment) -> Assessment:
+    return Assessment.objects.select_related("period__unit", "commune").get(pk=assessment.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_opening_racing_a_reopening_for_the_commune_lets_exactly_one_through(
+    postgres_only, many_no_shows, appraiser
+):
+    """The team opens a no-show while a colleague reopens it for the commune: one of them wins
+    each round, the other is refused, and the assessment and its audit say the same."""
+    results = race(ROUNDS, [
+        Attempt(
+            prepare=lambda n: fresh(many_no_shows[n]),
+            run=lambda n, a: services.open_not_submitted(a, by=appraiser),
+        ),
+        Attempt(
+            prepare=lambda n: fresh(many_no_shows[n]),
+            run=lambda n, a: services.reopen_assessment(
+                a, reason="Xã xin gia hạn", by=appraiser, until=TODAY + datetime.timedelta(days=3)
+            ),
+        ),
+    ])
+    for number, (opened, reopened) in enumerate(results):
+        assert [isinstance(r, WorkflowError) for r in (opened, reopened)].count(True) == 1, (
+            number, opened, reopened
+        )
+        stored = fresh(many_no_shows[number])
+        events = list(AuditEvent.objects.filter(assessment=stored).values_list("action", flat=True))
+        if isinstance(reopened, WorkflowError):
+            assert (stored.status, stored.not_submitted, stored.reopened_until) == (
+                Status.UNDER_REVIEW, True, None
+            )
+            assert events == ["not_submitted_appraisal"]
+        else:
+            assert (stored.status, stored.not_submitted) == (Status.DRAFT, False)
+            assert events == ["reopened"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_appraisers_opening_one_no_show_open_it_once(postgres_only, many_no_shows, appraiser, units):
+    colleague = make_user("thamdinh_2", unit=units["district"], role="appraiser")
+    results = race(ROUNDS, [
+        Attempt(
+            prepare=lambda n, who=who: fresh(many_no_shows[n]),
+            run=lambda n, a, who=who: services.open_not_submitted(a, by=who),
+        )
+        for who in (appraiser, colleague)
+    ])
+    for number, pair in enumerate(results):
+        assert [isinstance(r, WorkflowError) for r in pair].count(True) == 1, (number, pair)
+        stored = fresh(many_no_shows[number])
+        assert stored.status == Status.UNDER_REVIEW and stored.version == 2
+        assert AuditEvent.objects.filter(
+            assessment=stored, action="not_submitted_appraisal"
+        ).count() == 1
