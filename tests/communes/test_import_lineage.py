@@ -2,11 +2,14 @@
 import_successions (design.md §6): good files, re-imports, and bad files refused whole."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 
 from communes.models import Succession, Unit
+from scoring.models import Period
 
+from ..factories import make_criteria_set
 from ..files import database_state, run, run_failing, write_csv, write_xlsx
 from .reform import (
     NEW_COMMUNES,
@@ -282,3 +285,28 @@ def test_missing_columns_are_refused(tmp_path, units):
         "successor_code, effective_date)."
     ]
     assert not Succession.objects.exists()
+
+
+def readme_example(name: str) -> str:
+    """The example file `name` printed in the README (its first code block after the name)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    after = readme[readme.index(f"Ví dụ `{name}`") :]
+    return after.split("```\n", 2)[1]
+
+
+def test_the_readme_examples_load_and_open_both_years(tmp_path):
+    for name in ("don-vi.csv", "ke-thua.csv"):
+        (tmp_path / name).write_text(readme_example(name), encoding="utf-8")
+    run("import_units", str(tmp_path / "don-vi.csv"))
+    assert run("import_successions", str(tmp_path / "ke-thua.csv")).endswith(
+        "tạo mới 3, sửa ngày 0, không thay đổi 0."
+    )
+    make_criteria_set("BTC", tree="flat")
+    run("create_period", code="MH-2024", year=2024, criteria="BTC", unit="T01")
+    run("create_period", code="MH-2025", year=2025, criteria="BTC", unit="T01", previous="MH-2024")
+    assert sorted(
+        Period.objects.get(code="MH-2024").assessments.values_list("commune__code", flat=True)
+    ) == ["X001", "X002", "X003"]
+    assert sorted(
+        Period.objects.get(code="MH-2025").assessments.values_list("commune__code", flat=True)
+    ) == ["X101", "X102"]
