@@ -8,6 +8,10 @@ DEBUG          1/0, true/false (default: on, for a newcomer's first run)
 ALLOWED_HOSTS  comma-separated host names
 AXES_FAILURE_LIMIT, AXES_COOLOFF_MINUTES   login lockout: wrong passwords allowed (5), minutes (15)
 TRUSTED_PROXY_COUNT  reverse proxies appending to X-Forwarded-For in front of gunicorn (0)
+EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL,
+EMAIL_TIMEOUT, DEFAULT_FROM_EMAIL   notification e-mail over SMTP; without EMAIL_HOST the
+               console backend prints every e-mail instead
+SITE_URL       the address users open the app at, for links in e-mails (http://127.0.0.1:8000)
 """
 
 import os
@@ -91,6 +95,7 @@ INSTALLED_APPS = [
     "scoring",
     "evidence",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "evidence.context_processors.upload_limits",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -208,6 +214,29 @@ IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 100)
 IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 10_000)
 # A field below this share of its maximum is "weak" (docs/design.md §5: 75%).
 WEAK_FIELD_THRESHOLD = os.environ.get("WEAK_FIELD_THRESHOLD", "0.75")
+
+# Notification e-mail (design.md §9): SMTP from the environment; without EMAIL_HOST the console
+# backend prints each e-mail, so a newcomer's run needs no mail server. Links in e-mails are
+# absolute, on SITE_URL.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
+# A mail server that does not answer must not hold a request or the daily run for long.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Chỉ số CCHC <no-reply@localhost>")
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"SITE_URL must start with http:// or https://, not {SITE_URL!r}")
 
 # Content-Security-Policy on every page (django-csp): scripts and styles only from the app's
 # own static files, so injected markup can run nothing. Evidence downloads set their own

@@ -23,6 +23,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
     path("evidence/", include("evidence.urls")),
+    path("", include("notifications.urls")),
     path("", include("reports.urls")),
     path("", include("scoring.urls")),
 ]

@@ -15,9 +15,12 @@ related objects are joined (list_select_related, get_queryset) and foreign keys 
 use autocomplete widgets instead of <select>s listing every unit or user.
 """
 
+from types import SimpleNamespace
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AdminDateWidget
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -31,10 +34,10 @@ from django.utils.translation import gettext_lazy as _
 from import_export import admin as import_export_admin
 from import_export.forms import ExportForm
 
-from tabular import ImportFailed, formats, read_table
+from tabular import ImportFailed, Row, formats, read_table
 
-from . import services
-from .services import format_date
+from . import services, successions
+from .dates import format_date
 from .models import LEVEL_OF_KIND, Commune, District, Kind, Membership, Province, Succession, Unit
 from .resources import SuccessionResource, UnitResource, UserResource
 
@@ -378,8 +381,29 @@ class SuccessorInline(LineageInline):
     verbose_name_plural = _("sáp nhập, chuyển thành (đơn vị kế thừa)")
 
 
+class UnitForm(forms.ModelForm):
+    """New dates of a unit in the lineage must keep it true, as import_units requires."""
+
+    def clean(self):
+        cleaned = super().clean()
+        stored = self.instance
+        dates = (cleaned.get("active_from"), cleaned.get("active_to"))
+        if stored.pk and not self.errors and dates != (stored.active_from, stored.active_to):
+            line = SimpleNamespace(
+                row=Row(0, {}),
+                code=stored.code,
+                name=cleaned.get("name") or stored.name,
+                active_from=dates[0],
+                active_to=dates[1],
+            )
+            for error in successions.lineage_date_errors({stored.code: line}):
+                self.add_error(error.column, error.message)
+        return cleaned
+
+
 @admin.register(Unit)
 class UnitAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
+    form = UnitForm
     list_display = ("code", "name", "kind", "parent", "active_from_display", "active_to_display")
     list_display_links = ("code", "name")
     list_filter = ("level", "kind", ActiveFilter)
@@ -451,8 +475,37 @@ class CommuneAdmin(UnitAdmin):
     levels = ("commune",)
 
 
+class SuccessionForm(forms.ModelForm):
+    """A pair entered by hand obeys the rules of import_successions (communes/successions.py)."""
+
+    class Meta:
+        model = Succession
+        fields = ("predecessor", "successor", "effective_date")
+        widgets = {"effective_date": AdminDateWidget(format="%d/%m/%Y")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["effective_date"].input_formats = ["%d/%m/%Y"]
+        self.fields["effective_date"].help_text = _("Ngày/tháng/năm, ví dụ 01/07/2025.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            pair = Succession(
+                pk=self.instance.pk,
+                predecessor=cleaned["predecessor"],
+                successor=cleaned["successor"],
+                effective_date=cleaned["effective_date"],
+            )
+            for field, messages_ in successions.succession_problems(pair).items():
+                for message in messages_:
+                    self.add_error(field, message)
+        return cleaned
+
+
 @admin.register(Succession)
 class SuccessionAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
+    form = SuccessionForm
     list_display = ("predecessor", "successor", "effective_date_display")
     list_select_related = ("predecessor", "successor")
     search_fields = ("predecessor__code", "predecessor__name", "successor__code", "successor__name")
@@ -461,7 +514,7 @@ class SuccessionAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
     autocomplete_fields = ("predecessor", "successor")
     resource_classes = [SuccessionResource]
     export_basename = "ke-thua"
-    import_columns = (services.SUCCESSION_COLUMNS, ())
+    import_columns = (successions.SUCCESSION_COLUMNS, ())
     import_help = _(
         "Mỗi dòng là một cặp đơn vị cũ → đơn vị mới (xã mới hình thành từ ba xã cũ có ba dòng); "
         "effective_date là ngày hiệu lực, dd/mm/yyyy, đơn vị mới phải đang hoạt động vào ngày "
@@ -472,7 +525,7 @@ class SuccessionAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
         return super().get_queryset(request).select_related("predecessor", "successor")
 
     def run_import(self, request, table, data) -> str:
-        counts = services.import_successions(table, by=request.user)
+        counts = successions.import_successions(table, by=request.user)
         return (
             _(
                 "Đã nhập tệp kế thừa: thêm mới %(created)d, sửa ngày %(updated)d, "

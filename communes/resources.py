@@ -7,7 +7,8 @@ exported file therefore has exactly the columns the import expects and imports b
 
 from import_export import fields, resources
 
-from . import services
+from . import services, successions
+from .dates import format_date
 from .models import Membership, Succession, Unit
 
 
@@ -15,7 +16,7 @@ class DateField(fields.Field):
     """A date as the imports read it: dd/mm/yyyy, empty when open."""
 
     def get_value(self, obj):
-        return services.format_date(super().get_value(obj))
+        return format_date(super().get_value(obj))
 
 
 class UnitResource(resources.ModelResource):
@@ -42,7 +43,7 @@ class SuccessionResource(resources.ModelResource):
 
     class Meta:
         model = Succession
-        fields = services.SUCCESSION_COLUMNS
+        fields = successions.SUCCESSION_COLUMNS
 
 
 class UserResource(resources.ModelResource):

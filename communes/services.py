@@ -1,4 +1,5 @@
-"""Writes for units and accounts: the ◆ imports of design.md §6 (also used by the admin).
+"""Writes for units and accounts: the ◆ imports of design.md §6 (also used by the admin);
+lineage (import_successions) is communes/successions.py.
 
 Each import checks the whole table first and reports every problem with its row and column
 (ImportFailed); only a clean table is written, in one transaction.
@@ -7,7 +8,6 @@ Each import checks the whole table first and reports every problem with its row 
 from __future__ import annotations
 
 import datetime
-from collections import deque
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -15,10 +15,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 
-from tabular import ErrorList, ImportFailed, Row, RowError, Table, choice_lookup
+from tabular import ImportFailed, Row, RowError, Table, choice_lookup
 
+from . import successions
+from .dates import bad_date, format_date, parse_date
 from .models import (
     ALLOWED_PARENT_LEVELS,
     LEVEL_OF_KIND,
@@ -26,13 +28,11 @@ from .models import (
     Level,
     Membership,
     Role,
-    Succession,
     Unit,
 )
 
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
 UNIT_DATES = ("active_from", "active_to")
-SUCCESSION_COLUMNS = ("predecessor_code", "successor_code", "effective_date")
 USER_COLUMNS = ("username", "full_name", "email", "unit_code", "role")
 USER_OPTIONAL = ("password",)
 
@@ -84,7 +84,9 @@ def import_units(table: Table, *, by=None) -> dict:
     their column, and kept as they are when it has not. Refuses (ImportFailed, nothing
     saved): duplicate codes, unknown kinds or parents, a parent of the wrong level, a commune
     without a parent, cycles, a change of kind that would leave an existing child under the
-    wrong level, bad dates and an active_to not after active_from.
+    wrong level, bad dates, an active_to not after active_from, and new dates that break a
+    stored succession (its successor no longer active on its date, its predecessor begun on or
+    after it).
 
     Returns {"created": n, "updated": n, "unchanged": n}. `by` is the acting user (no period
     is involved, so nothing is audited).
@@ -118,6 +120,15 @@ def import_units(table: Table, *, by=None) -> dict:
             line.code, line.name, line.kind, line.level, line.parent_code, pk, line.row
         )
     errors += _unit_tree_errors(lines, known, in_database)
+    errors += successions.lineage_date_errors(
+        {
+            line.code: line
+            for line in lines
+            if line.code in in_database
+            and (line.active_from, line.active_to)
+            != (in_database[line.code].active_from, in_database[line.code].active_to)
+        }
+    )
     if errors:
         raise ImportFailed(errors)
     return _save_units(lines, in_database)
@@ -151,31 +162,15 @@ def _unit_lines(table: Table) -> tuple[list[_UnitLine], list[RowError]]:
         for column in UNIT_DATES:
             text = row.values.get(column, "")
             try:
-                dates[column] = _date(text)
+                dates[column] = parse_date(text)
             except ValueError:
                 dates[column] = None
-                line_errors.append(row.error(column, _bad_date(text)))
+                line_errors.append(row.error(column, bad_date(text)))
         errors += line_errors
         if code and code not in first_row and len(code) <= CODE_LENGTH:
             first_row[code] = row.number
             lines.append(_UnitLine(row, code, name, kind, row["parent_code"] or None, **dates))
     return lines, errors
-
-
-def _date(text: str) -> datetime.date | None:
-    """A dd/mm/yyyy date (what every import takes; XLSX date cells arrive so), "" → None."""
-    if not text:
-        return None
-    return datetime.datetime.strptime(text, "%d/%m/%Y").date()
-
-
-def _bad_date(text: str) -> str:
-    return f"“{text}” không phải là ngày hợp lệ (dạng dd/mm/yyyy, ví dụ 01/07/2025)."
-
-
-def format_date(value: datetime.date | None) -> str:
-    """dd/mm/yyyy, as every date the app prints (design.md §5)."""
-    return value.strftime("%d/%m/%Y") if value else ""
 
 
 def _unknown_kind(text: str) -> str:
@@ -327,246 +322,6 @@ def _save_units(lines: list[_UnitLine], in_database: dict[str, _Known]) -> dict:
         "created": len(new),
         "updated": updated,
         "unchanged": len(lines) - len(new) - updated,
-    }
-
-
-# --- lineage ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _UnitDates:
-    pk: int
-    code: str
-    name: str
-    level: str
-    active_from: datetime.date | None
-    active_to: datetime.date | None
-
-    def active_on(self, day: datetime.date) -> bool:
-        """The rule of design.md §6: active_from ≤ D < active_to (empty = open)."""
-        return (self.active_from is None or self.active_from <= day) and (
-            self.active_to is None or day < self.active_to
-        )
-
-    def label(self) -> str:
-        return f"{self.name} (mã {self.code})"
-
-
-@dataclass
-class _SuccessionLine:
-    row: Row
-    predecessor: _UnitDates
-    successor: _UnitDates
-    effective_date: datetime.date
-
-
-@transaction.atomic
-def import_successions(table: Table, *, by=None) -> dict:
-    """Record who became whom from a table of predecessor_code, successor_code, effective_date
-    (one row per old unit and new unit: a commune formed from three has three rows).
-
-    Both units must exist (import them first) and be of the same level; the successor must be
-    active on effective_date (dd/mm/yyyy) and the predecessor must have begun before it.
-    Refuses (ImportFailed, nothing saved): unknown codes, bad dates, a unit succeeding itself,
-    the same pair twice in the file, and cycles, also those closed together with the
-    successions already recorded.
-
-    Importing the same file again changes nothing: a pair already recorded is left as it is,
-    or gets the file's date when the date differs (a correction). Pairs not in the file stay
-    (a province may load its lineage in several files; the admin deletes a wrong pair).
-    Returns {"created": n, "updated": n, "unchanged": n}. `by` is the acting user (no period
-    is involved, so nothing is audited).
-    """
-    table.require(SUCCESSION_COLUMNS)
-    _lock_successions()
-    codes = {row[column] for row in table.rows for column in SUCCESSION_COLUMNS[:2]}
-    units = {
-        unit.code: unit
-        for unit in (
-            _UnitDates(*values)
-            for values in Unit.objects.filter(code__in=codes - {""}).values_list(
-                "pk", "code", "name", "level", "active_from", "active_to"
-            )
-        )
-    }
-    lines, errors = _succession_lines(table, units)
-    errors += _succession_cycles(lines)
-    if errors:
-        raise ImportFailed(errors)
-    return _save_successions(lines)
-
-
-def _lock_successions() -> None:
-    """Imports of lineage run one at a time (on PostgreSQL): two files that close a cycle
-    together are then checked one after the other, not both against the table before either.
-    Readers are not blocked."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {Succession._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
-
-
-def _succession_lines(
-    table: Table, units: dict[str, _UnitDates]
-) -> tuple[list[_SuccessionLine], ErrorList]:
-    errors = ErrorList()
-    lines: list[_SuccessionLine] = []
-    first_row: dict[tuple[str, str], int] = {}
-    for row in table.rows:
-        before = len(errors)
-        ends = {}
-        for column, what in (("predecessor_code", "đơn vị cũ"), ("successor_code", "đơn vị mới")):
-            code = row[column]
-            ends[column] = units.get(code)
-            if not code:
-                errors.append(row.error(column, f"Chưa có mã {what}."))
-            elif ends[column] is None:
-                errors.append(
-                    row.error(column, f"Không có đơn vị mã “{code}” (hãy nhập đơn vị trước).")
-                )
-        predecessor, successor = ends["predecessor_code"], ends["successor_code"]
-        day = None
-        try:
-            day = _date(row["effective_date"])
-            if day is None:
-                errors.append(row.error("effective_date", "Chưa có ngày hiệu lực."))
-        except ValueError:
-            errors.append(row.error("effective_date", _bad_date(row["effective_date"])))
-        pair = (row["predecessor_code"], row["successor_code"])
-        if pair[0] and pair[0] == pair[1]:
-            errors.append(row.error("successor_code", "Đơn vị mới phải khác đơn vị cũ."))
-        elif all(pair) and pair in first_row:
-            errors.append(
-                row.error(
-                    "successor_code",
-                    f"Cặp {pair[0]} → {pair[1]} bị trùng với dòng {first_row[pair]}.",
-                )
-            )
-        first_row.setdefault(pair, row.number)
-        if len(errors) > before:
-            continue
-        if predecessor.level != successor.level:
-            errors.append(
-                row.error(
-                    "successor_code",
-                    f"{successor.label()} thuộc {Level(successor.level).label.lower()}, còn "
-                    f"{predecessor.label()} thuộc {Level(predecessor.level).label.lower()}: "
-                    "đơn vị cũ và đơn vị mới phải cùng cấp.",
-                )
-            )
-        if not successor.active_on(day):
-            errors.append(
-                row.error(
-                    "effective_date",
-                    f"{successor.label()} không hoạt động vào ngày {format_date(day)} "
-                    f"({_span(successor)}).",
-                )
-            )
-        if predecessor.active_from is not None and predecessor.active_from >= day:
-            errors.append(
-                row.error(
-                    "effective_date",
-                    f"{predecessor.label()} bắt đầu hoạt động từ ngày "
-                    f"{format_date(predecessor.active_from)}, không thể được kế thừa vào ngày "
-                    f"{format_date(day)}.",
-                )
-            )
-        if len(errors) == before:
-            lines.append(_SuccessionLine(row, predecessor, successor, day))
-    return lines, errors
-
-
-def _span(unit: _UnitDates) -> str:
-    """When a unit is active, in words: "hoạt động từ 01/07/2025", "thôi hoạt động từ …"."""
-    if unit.active_from and unit.active_to:
-        return (
-            f"hoạt động từ ngày {format_date(unit.active_from)} đến trước ngày "
-            f"{format_date(unit.active_to)}"
-        )
-    if unit.active_from:
-        return f"hoạt động từ ngày {format_date(unit.active_from)}"
-    return f"thôi hoạt động từ ngày {format_date(unit.active_to)}"
-
-
-def _succession_cycles(lines: list[_SuccessionLine]) -> list[RowError]:
-    """Rows whose successor leads back to their predecessor, through the file's rows and the
-    successions already recorded: "A → B → A" (a unit never succeeds itself, even later)."""
-    if not lines:
-        return []
-    following: dict[int, set[int]] = {}
-    for predecessor_id, successor_id in Succession.objects.values_list(
-        "predecessor_id", "successor_id"
-    ):
-        following.setdefault(predecessor_id, set()).add(successor_id)
-    code_of = {}
-    for line in lines:
-        following.setdefault(line.predecessor.pk, set()).add(line.successor.pk)
-        code_of[line.predecessor.pk] = line.predecessor.code
-        code_of[line.successor.pk] = line.successor.code
-    cycles = []
-    for line in lines:
-        path = _path(following, line.successor.pk, line.predecessor.pk)
-        if path is not None:
-            cycles.append((line.row, [line.predecessor.pk, *path]))
-    missing = {pk for _, path in cycles for pk in path} - code_of.keys()
-    code_of.update(Unit.objects.filter(pk__in=missing).values_list("pk", "code"))
-    errors = []
-    for row, path in cycles:
-        errors.append(
-            row.error(
-                "successor_code",
-                f"Vòng lặp kế thừa: {' → '.join(code_of[pk] for pk in path)}.",
-            )
-        )
-    return errors
-
-
-def _path(following: dict[int, set[int]], start: int, goal: int) -> list[int] | None:
-    """The shortest chain of successions from `start` to `goal` (both included), or None."""
-    came_from = {start: None}
-    queue = deque([start])
-    while queue:
-        current = queue.popleft()
-        if current == goal:
-            path = []
-            while current is not None:
-                path.append(current)
-                current = came_from[current]
-            return path[::-1]
-        for following_id in sorted(following.get(current, ())):
-            if following_id not in came_from:
-                came_from[following_id] = current
-                queue.append(following_id)
-    return None
-
-
-def _save_successions(lines: list[_SuccessionLine]) -> dict:
-    stored = {
-        (succession.predecessor_id, succession.successor_id): succession
-        for succession in Succession.objects.filter(
-            predecessor_id__in={line.predecessor.pk for line in lines},
-            successor_id__in={line.successor.pk for line in lines},
-        )
-    }
-    new, changed = [], []
-    for line in lines:
-        succession = stored.get((line.predecessor.pk, line.successor.pk))
-        if succession is None:
-            new.append(
-                Succession(
-                    predecessor_id=line.predecessor.pk,
-                    successor_id=line.successor.pk,
-                    effective_date=line.effective_date,
-                )
-            )
-        elif succession.effective_date != line.effective_date:
-            succession.effective_date = line.effective_date
-            changed.append(succession)
-    Succession.objects.bulk_create(new, batch_size=2000)
-    Succession.objects.bulk_update(changed, ["effective_date"], batch_size=500)
-    return {
-        "created": len(new),
-        "updated": len(changed),
-        "unchanged": len(lines) - len(new) - len(changed),
     }
 
 

@@ -42,6 +42,15 @@ class Evidence(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("thời điểm tải lên"), auto_now_add=True)
+    # Sent with the commune's disagreement on a provisional result (scoring.Reply), if so.
+    reply = models.ForeignKey(
+        "scoring.Reply",
+        verbose_name=_("gửi kèm ý kiến phản hồi"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence",
+    )
 
     class Meta:
         verbose_name = _("tài liệu kiểm chứng")

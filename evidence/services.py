@@ -22,8 +22,9 @@ from django.db import transaction
 
 from scoring import rules
 from scoring.audit import record_event
-from scoring.models import Score
+from scoring.models import Assessment, Score
 from scoring.services import locked_score
+from scoring.services.replies import draft_disagreement
 from scoring.services.self_assessment import check_score_editable
 
 from . import content
@@ -155,15 +156,26 @@ def check_upload(upload) -> CheckedFile:
     return CheckedFile(upload, name, extension, upload.size, digest.hexdigest())
 
 
+def _check_change(assessment, score: Score):
+    """Refuse (WorkflowError) a change the workflow does not allow now; return the commune's
+    draft disagreement (scoring.Reply) when the evidence comes with its reply to provisional
+    results (the same upload rules), None for the self-assessment."""
+    if assessment.status == Assessment.Status.PROVISIONAL:
+        return draft_disagreement(score)
+    check_score_editable(assessment, score)
+    return None
+
+
 def _lock_for_change(score: Score) -> Score:
-    """The score re-read under its assessment's lock, the change checked on both.
+    """The score re-read under its assessment's lock, the change checked on both; its
+    `reply` is the draft disagreement the evidence goes with, or None (_check_change).
 
     Links and removals of one assessment take turns: a second officer linking the same item
     finds it linked, and removing an item's last link never races a new link (the item would
     be deleted under it); a concurrent submit or lock waits, or is waited for.
     """
     locked = locked_score(score)
-    check_score_editable(locked.assessment, locked)
+    locked.reply = _check_change(locked.assessment, locked)
     return locked
 
 
@@ -189,7 +201,7 @@ def add_evidence_files(score: Score, uploads, *, by) -> tuple[list[Evidence], li
     evidence items and notes for the officer.
     """
     assessment = score.assessment
-    check_score_editable(assessment, score)
+    _check_change(assessment, score)
     uploads = list(uploads)
     if not uploads:
         raise EvidenceError("Chưa chọn tệp nào.")
@@ -234,6 +246,7 @@ def add_evidence_files(score: Score, uploads, *, by) -> tuple[list[Evidence], li
                     sha256=item.sha256,
                     content_type=item.content_type,
                     uploaded_by=by,
+                    reply=score.reply,
                 )
                 evidence.file.save(f"tep.{item.extension}", item.upload, save=False)
                 stored_names.append(evidence.file.name)
@@ -271,6 +284,7 @@ def add_evidence_reference(
         doc_issuer=doc_issuer.strip(),
         description=description.strip(),
         uploaded_by=by,
+        reply=score.reply,
     )
     evidence.scores.add(score)
     label = f"Văn bản số {doc_number}"
@@ -313,6 +327,8 @@ def remove_evidence(evidence: Evidence, score: Score, *, by) -> bool:
     score = _lock_for_change(score)
     if not evidence.scores.filter(pk=score.pk).exists():
         raise EvidenceError("Tài liệu này không gắn với tiêu chí này.")
+    if score.reply is not None and evidence.reply_id != score.reply.pk:
+        raise EvidenceError("Khi phản hồi kết quả dự kiến chỉ gỡ được tài liệu gửi kèm ý kiến.")
     evidence.scores.remove(score)
     deleted = not evidence.scores.exists()
     _event(score, evidence, "evidence_removed", by=by, old=_label(evidence), deleted=deleted)

@@ -2,8 +2,9 @@
 
 The workbook opens on sheet "Xếp hạng", the table for people: Vietnamese headers, the
 version, decision and data date above it, frozen header row, totals shown with 2 decimals, and
-the count per classification below. The second sheet, "Dữ liệu", holds exactly the ◆ CSV
-columns, header on row 1, numbers as real numbers (for tools: read it by name).
+the count per classification below; with ranking blocks, one table per block under its label
+and the counts per block. The second sheet, "Dữ liệu", holds exactly the ◆ CSV columns, header
+on row 1, numbers as real numbers (for tools: read it by name).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def ranking_xlsx(publication) -> bytes:
 
 
 def _data_sheet(sheet, table) -> None:
-    sheet.append(csv_header([f.code for f in table.fields]))
+    sheet.append(csv_header([f.code for f in table.fields], blocks=table.has_blocks))
     for values in data_rows(table):
         sheet.append(values)
     sheet.freeze_panes = "A2"
@@ -86,15 +87,52 @@ def _ranking_sheet(sheet, table) -> None:
     header += ["Tổng điểm", "Điểm tối đa", "Chỉ số (%)", "Xếp loại"]
     if table.has_previous:
         header += ["Tổng điểm năm trước", "Xếp thứ năm trước", "Thay đổi"]
-    sheet.append(header)
-    header_row = sheet.max_row
-    for cell in sheet[header_row]:
-        cell.font = BOLD
-        cell.fill = HEADER_FILL
-        cell.alignment = WRAP
-        cell.border = BOX
+    header_row = None
+    for block in table.blocks:
+        if block.label:
+            sheet.append([f"Khối xếp hạng: {block.label} ({len(block.rows)} đơn vị)"])
+            sheet[sheet.max_row][0].font = BOLD
+        sheet.append(header)
+        header_row = header_row or sheet.max_row
+        for cell in sheet[sheet.max_row]:
+            cell.font = BOLD
+            cell.fill = HEADER_FILL
+            cell.alignment = WRAP
+            cell.border = BOX
+        _ranking_rows(sheet, table, block.rows)
+        if table.has_blocks:
+            sheet.append([])
 
-    for row in table.rows:
+    if not table.has_blocks:
+        sheet.append([])
+    blocks = [block.label for block in table.blocks] if table.has_blocks else []
+    sheet.append(["Xếp loại", "", *blocks, "Cộng" if blocks else "Số đơn vị"])
+    sheet[sheet.max_row][0].font = BOLD
+    for label, per_block, count in table.count_table:
+        sheet.append([label, "", *(per_block if blocks else []), count])
+    for code, reason in table.excluded:
+        sheet.append([f"Không xếp hạng: {code}", "", reason])
+    sheet.append([])
+    sheet.append(["Lĩnh vực"])
+    sheet[sheet.max_row][0].font = BOLD
+    for f in table.fields:
+        maximum = rules.format_score(f.max_points)
+        sheet.append([f"LV{f.code}", "", f"{f.name} (tối đa {maximum} điểm)"])
+
+    # Freeze the heading rows and the rank/code/name columns.
+    sheet.freeze_panes = f"D{header_row + 1}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    widths = [8, 12, 28] + [10, 9] * len(table.fields) + [10] * table.has_adjustments
+    widths += [10, 10, 10, 28, 12, 10, 26]
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+
+
+def _ranking_rows(sheet, table, rows) -> None:
+    """One block's rows of the "Xếp hạng" sheet, under its header row."""
+    for row in rows:
         result = row.result
         values = [result.rank, row.commune.code, row.commune.name]
         for cell in row.cells:
@@ -126,27 +164,3 @@ def _ranking_sheet(sheet, table) -> None:
         excel_row[after + 2].number_format = TWO_DECIMALS  # index
         if table.has_previous:
             excel_row[after + 4].number_format = TWO_DECIMALS
-
-    sheet.append([])
-    sheet.append(["Xếp loại", "", "Số đơn vị"])
-    sheet[sheet.max_row][0].font = BOLD
-    for label, count in table.counts:
-        sheet.append([label, "", count])
-    for code, reason in table.excluded:
-        sheet.append([f"Không xếp hạng: {code}", "", reason])
-    sheet.append([])
-    sheet.append(["Lĩnh vực"])
-    sheet[sheet.max_row][0].font = BOLD
-    for f in table.fields:
-        maximum = rules.format_score(f.max_points)
-        sheet.append([f"LV{f.code}", "", f"{f.name} (tối đa {maximum} điểm)"])
-
-    # Freeze the heading rows and the rank/code/name columns.
-    sheet.freeze_panes = f"D{header_row + 1}"
-    sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    widths = [8, 12, 28] + [10, 9] * len(table.fields) + [10] * table.has_adjustments
-    widths += [10, 10, 10, 28, 12, 10, 26]
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width

@@ -172,14 +172,68 @@ class FieldColumn:
 
 
 @dataclass
+class RankingBlock:
+    """One ranking block's table (khối xếp hạng): its rows by rank and its count per
+    classification. `label` is "" when the period ranks all its communes together."""
+
+    label: str
+    rows: list[RankingRow]
+    counts: list[tuple[str, int]]  # (classification, communes), best band first
+    period: object  # the Period (for the chart's maximum and bands)
+    number: int = 1  # its position, from 1
+
+    @property
+    def dom_id(self) -> str:
+        """The id of its table: "ranking" for the first (the page's one table without
+        blocks), "ranking-2", … after it."""
+        return "ranking" if self.number == 1 else f"ranking-{self.number}"
+
+    def chart(self) -> charts.Chart:
+        """Columns of every commune's total, best first, with the bands' minima as guides."""
+        period = self.period
+        maximum = period.criteria_set.total_points
+        guides = [
+            (label, minimum * maximum / rules.HUNDRED)
+            for label, minimum in period.band_list()
+            if 0 < minimum < rules.HUNDRED
+        ]
+        items = [
+            charts.ChartItem(
+                label=row.commune.name,
+                value=row.result.total,
+                css=f"band-{row.band}",
+                title=f"{row.result.rank}. {row.commune.name}: {row.total_text} điểm"
+                f" – {row.result.classification}",
+            )
+            for row in self.rows
+        ]
+        return charts.totals_chart(items, maximum=maximum, guides=guides)
+
+
+@dataclass
 class Ranking:
     publication: Publication
     fields: list[Criterion]
-    rows: list[RankingRow]
+    rows: list[RankingRow]  # every block's rows, block after block (in the period's order)
     counts: list[tuple[str, int]]  # (classification, communes), best band first
     info: PublicationInfo
     threshold: Decimal
     excluded: list[tuple[str, str]] = field(default_factory=list)  # (commune code, reason)
+    blocks: list[RankingBlock] = field(default_factory=list)  # one without blocks
+
+    @property
+    def has_blocks(self) -> bool:
+        """The version ranked in blocks (Publication.blocks): one table per block."""
+        return bool(self.publication.blocks)
+
+    @property
+    def count_table(self) -> list[tuple[str, list[int], int]]:
+        """(classification, [communes in each block], communes in all), best band first."""
+        per_block = [dict(block.counts) for block in self.blocks]
+        return [
+            (label, [counts.get(label, 0) for counts in per_block], count)
+            for label, count in self.counts
+        ]
 
     @property
     def period(self):
@@ -208,27 +262,6 @@ class Ranking:
         total = self.period.criteria_set.total_points
         return any(row.result.applicable_max != total for row in self.rows)
 
-    def chart(self) -> charts.Chart:
-        """Columns of every commune's total, best first, with the bands' minima as guides."""
-        period = self.period
-        maximum = period.criteria_set.total_points
-        guides = [
-            (label, minimum * maximum / rules.HUNDRED)
-            for label, minimum in period.band_list()
-            if 0 < minimum < rules.HUNDRED
-        ]
-        items = [
-            charts.ChartItem(
-                label=row.commune.name,
-                value=row.result.total,
-                css=f"band-{row.band}",
-                title=f"{row.result.rank}. {row.commune.name}: {row.total_text} điểm"
-                f" – {row.result.classification}",
-            )
-            for row in self.rows
-        ]
-        return charts.totals_chart(items, maximum=maximum, guides=guides)
-
 
 def period_fields(period) -> list[Criterion]:
     """The period's fields (lĩnh vực), in order."""
@@ -238,7 +271,8 @@ def period_fields(period) -> list[Criterion]:
 
 def ranking(publication) -> Ranking:
     """Every commune of the publication by rank, with its field results in field order and
-    the count per classification. Two queries: fields, results with communes.
+    the count per classification; with blocks (Publication.blocks), block after block in the
+    period's order, each with its own counts. Two queries: fields, results with communes.
     """
     period = publication.period
     fields = period_fields(period)
@@ -256,17 +290,30 @@ def ranking(publication) -> Ranking:
         ]
         band = band_of.get(result.classification, len(bands))
         rows.append(RankingRow(result=result, cells=cells, band=band))
-    counts = {label: 0 for label in bands}
+    by_block: dict[str, list[RankingRow]] = {label: [] for label in publication.blocks or [""]}
     for row in rows:
-        counts[row.result.classification] = counts.get(row.result.classification, 0) + 1
+        by_block.setdefault(row.result.block, []).append(row)
+    blocks = [
+        RankingBlock(
+            label=label,
+            rows=block_rows,
+            counts=rules.classification_counts(
+                [row.result.classification for row in block_rows], bands
+            ),
+            period=period,
+            number=number,
+        )
+        for number, (label, block_rows) in enumerate(by_block.items(), start=1)
+    ]
     return Ranking(
         publication=publication,
         fields=fields,
-        rows=rows,
-        counts=list(counts.items()),
+        rows=[row for block in blocks for row in block.rows],
+        counts=rules.classification_counts([row.result.classification for row in rows], bands),
         info=publication_info(publication),
         threshold=threshold,
         excluded=sorted((publication.exclusions or {}).items()),
+        blocks=blocks,
     )
 
 
@@ -369,6 +416,17 @@ class CommuneReport(_ResultTexts):
     @property
     def period(self):
         return self.result.publication.period
+
+    @property
+    def block_phrase(self) -> str:
+        """ "khối phường" when the version ranked in blocks, else ""."""
+        return rules.block_phrase(self.result.block) if self.result.block else ""
+
+    @property
+    def rank_text(self) -> str:
+        """ "3/45", or within its block "3/45 khối phường" (its ranks are the block's)."""
+        text = rank_text(self.result.rank, self.result.rank_of)
+        return f"{text} {self.block_phrase}" if self.result.block else text
 
     @property
     def has_previous_fields(self) -> bool:

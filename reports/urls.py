@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import publish_page, views
 
 app_name = "reports"
 
@@ -17,4 +17,7 @@ urlpatterns = [
         name="commune_report",
     ),
     path("periods/<str:period>/lost-points/", views.lost_points_view, name="lost_points"),
+    # Publishing (issue 6, 12): readiness, the ranking as it will be printed, publish after
+    # typing the decision number, reopen for correction.
+    path("periods/<str:period>/publish/", publish_page.publish, name="publish"),
 ]

@@ -76,7 +76,6 @@ def results(request, period):
         {
             "period": period,
             "ranking": table,
-            "chart": table.chart(),
             "reportable": reportable,
             "can_read_lost_points": can_read_lost_points(request.user, period),
             "correcting": not period.is_published,

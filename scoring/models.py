@@ -231,6 +231,9 @@ class Period(models.Model):
     opens_on = models.DateField(_("ngày bắt đầu tự đánh giá"))
     self_assessment_due = models.DateField(_("hạn tự đánh giá"))
     appraisal_due = models.DateField(_("hạn thẩm định"))
+    # The reply round (design.md §4): communes answer the provisional results until this day
+    # (inclusive); none = the period has no reply round.
+    reply_due = models.DateField(_("hạn phản hồi kết quả thẩm định dự kiến"), null=True, blank=True)
     status = models.CharField(
         _("trạng thái"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
@@ -289,6 +292,8 @@ class Period(models.Model):
             and self.appraisal_due < self.self_assessment_due
         ):
             errors["appraisal_due"] = _("Hạn thẩm định phải sau hạn tự đánh giá.")
+        if self.reply_due and self.self_assessment_due and self.reply_due < self.self_assessment_due:
+            errors["reply_due"] = _("Hạn phản hồi phải sau hạn tự đánh giá.")
         if self.bands:
             try:
                 self.band_list()
@@ -331,6 +336,8 @@ class Assessment(models.Model):
         UNDER_REVIEW = "under_review", _("Đang thẩm định")
         RETURNED = "returned", _("Trả lại để bổ sung")
         APPRAISED = "appraised", _("Đã thẩm định")
+        PROVISIONAL = "provisional", _("Đã thông báo kết quả dự kiến")
+        REPLIED = "replied", _("Đơn vị đã phản hồi")
         PUBLISHED = "published", _("Đã công bố")
 
     period = models.ForeignKey(
@@ -358,6 +365,9 @@ class Assessment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # How many times provisional results were announced to the commune (ReplyRound.number of
+    # the latest round); 0 = never: the commune has not seen any appraised score.
+    reply_round = models.PositiveSmallIntegerField(_("lần thông báo kết quả dự kiến"), default=0)
     # Optimistic lock: every write bumps it; a write based on an older version is refused.
     version = models.PositiveIntegerField(_("phiên bản"), default=1)
     created_at = models.DateTimeField(_("ngày tạo"), auto_now_add=True)
@@ -481,6 +491,104 @@ class Score(UpdateStamp):
                 errors[name] = str(error)
         if errors:
             raise ValidationError(errors)
+
+
+class ReplyRound(models.Model):
+    """One announcement of provisional results (thông báo kết quả thẩm định dự kiến) to one
+    commune, and the commune's reply, sent once (design.md §4, scoring/services/replies.py)."""
+
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="reply_rounds"
+    )
+    number = models.PositiveSmallIntegerField(_("lần"))
+    announced_at = models.DateTimeField(_("thời điểm thông báo"))
+    announced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thông báo"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("thời điểm đơn vị gửi ý kiến"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người gửi ý kiến"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # When the round ended: every disagreement answered, or the deadline passed in silence.
+    closed_at = models.DateTimeField(_("thời điểm kết thúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("vòng phản hồi kết quả dự kiến")
+        verbose_name_plural = _("vòng phản hồi kết quả dự kiến")
+        ordering = ["assessment", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "number"], name="unique_reply_round")
+        ]
+
+    def __str__(self):
+        return f"{self.assessment} – lần {self.number}"
+
+
+class Reply(UpdateStamp):
+    """The commune's opinion on one criterion in one round: it disagrees (with an explanation,
+    and possibly new evidence, evidence.Evidence.reply) or took its disagreement back; then the
+    appraisal team's answer: accepted (the appraised score changed) or kept (with a reason).
+    A criterion without a Reply, or with `disagrees` off, is agreed."""
+
+    class Answer(models.TextChoices):
+        NONE = "", _("Chưa trả lời")
+        ACCEPTED = "accepted", _("Chấp nhận")
+        KEPT = "kept", _("Giữ nguyên")
+
+    round = models.ForeignKey(
+        ReplyRound, verbose_name=_("vòng phản hồi"), on_delete=models.CASCADE, related_name="replies"
+    )
+    score = models.ForeignKey(
+        Score, verbose_name=_("điểm tiêu chí"), on_delete=models.CASCADE, related_name="replies"
+    )
+    disagrees = models.BooleanField(_("không đồng ý"), default=True)
+    explanation = models.TextField(_("ý kiến, giải trình của đơn vị"), blank=True)
+    # The appraised score the commune disagreed with, and the one after an accepted answer.
+    appraised_before = score_field(_("điểm thẩm định dự kiến"))
+    appraised_after = score_field(_("điểm thẩm định sau giải trình"))
+    answer = models.CharField(
+        _("trả lời của tổ thẩm định"), max_length=10, choices=Answer.choices, default="", blank=True
+    )
+    answer_note = models.TextField(_("giải trình của tổ thẩm định"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người trả lời"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("thời điểm trả lời"), null=True, blank=True)
+    # Optimistic lock, as Score.version: a save or an answer based on an older one is refused.
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+
+    class Meta:
+        verbose_name = _("ý kiến về kết quả dự kiến")
+        verbose_name_plural = _("ý kiến về kết quả dự kiến")
+        ordering = ["round", "score__criterion__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "score"], name="unique_reply")
+        ]
+
+    def __str__(self):
+        return f"{self.round} – {self.score.criterion.code}"
+
+    @property
+    def before_text(self) -> str:
+        return rules.format_score(self.appraised_before)
+
+    @property
+    def after_text(self) -> str:
+        return rules.format_score(self.appraised_after)
 
 
 class Adjustment(models.Model):
@@ -678,6 +786,14 @@ class AuditAction(models.TextChoices):
     REOPENED = "reopened", _("Mở lại hồ sơ")
     LOCKED = "locked", _("Khóa hồ sơ")
     UNLOCKED = "unlocked", _("Mở khóa hồ sơ")
+    # The reply round (kết quả thẩm định dự kiến).
+    REPLY_DUE_SET = "reply_due_set", _("Đặt hạn phản hồi kết quả dự kiến")
+    PROVISIONAL_ANNOUNCED = "provisional_announced", _("Thông báo kết quả thẩm định dự kiến")
+    REPLY_SAVED = "reply_saved", _("Ghi ý kiến về kết quả dự kiến")
+    REPLY_SENT = "reply_sent", _("Gửi ý kiến về kết quả dự kiến")
+    REPLY_ANSWERED = "reply_answered", _("Tổ thẩm định trả lời ý kiến")
+    REPLY_ROUND_CLOSED = "reply_round_closed", _("Kết thúc vòng phản hồi")
+    REPLY_SILENCE = "reply_silence", _("Hết hạn phản hồi (coi như đồng ý)")
     ADJUSTMENT_ADDED = "adjustment_added", _("Thêm điểm thưởng, điểm trừ")
     ADJUSTMENT_CHANGED = "adjustment_changed", _("Sửa điểm thưởng, điểm trừ")
     ADJUSTMENT_DELETED = "adjustment_deleted", _("Xóa điểm thưởng, điểm trừ")
@@ -723,6 +839,8 @@ class AuditField(models.TextChoices):
     ASSIGNEE = "assignee", _("Người thẩm định")
     EVIDENCE = "evidence", _("Tài liệu kiểm chứng")
     POINTS = "points", _("Điểm thưởng, điểm trừ")
+    REPLY = "reply", _("Ý kiến về kết quả dự kiến")
+    REPLY_DUE = "reply_due", _("Hạn phản hồi")
 
 
 # Fields whose old and new values are yes/no: how they were written ("True", "có") → label.

@@ -326,3 +326,80 @@ def visible_results(user, publication) -> QuerySet:
 def can_read_lost_points(user, period) -> bool:
     """The criteria where communes lose most points: the appraising unit only."""
     return can_view_period_overview(user, period)
+
+
+# --- the reply round and publishing (issue 12) ----------------------------------------------
+#
+# Once the appraising unit announces provisional results to a commune, its officers and its
+# own leader see its appraised scores and notes, and its officers reply per criterion until
+# the period's reply deadline. Nobody else outside the appraising unit sees them (another
+# commune: 404 through visible_assessments). The appraising unit's appraisers announce and
+# answer; publishing is the appraising unit's decision: its appraisers and its leaders.
+
+PROVISIONAL_STATES = (Assessment.Status.PROVISIONAL, Assessment.Status.REPLIED)
+
+
+def is_of_commune(user, assessment) -> bool:
+    """An officer of the commune, or its own leader."""
+    return is_officer_of(user, assessment) or is_leader_of_commune(user, assessment)
+
+
+def can_view_provisional(user, assessment) -> bool:
+    """The commune's own people see its appraised scores, notes and provisional total once
+    announced: during the round and after it, until the appraisal is reopened."""
+    return (
+        is_of_commune(user, assessment)
+        and assessment.reply_round > 0
+        and assessment.status in (*PROVISIONAL_STATES, Assessment.Status.APPRAISED)
+    )
+
+
+def reply_closed_reason(assessment, today=None) -> str:
+    """Why the commune may not reply (change or send its opinions) now; "" when it may:
+    provisional results announced, the reply not sent, the deadline not passed."""
+    period = assessment.period
+    if period.is_published:
+        return "Kỳ đánh giá đã công bố kết quả."
+    if assessment.locked:
+        return "Hồ sơ đã bị khóa chỉnh sửa."
+    if assessment.status == Assessment.Status.REPLIED:
+        return "Đơn vị đã gửi ý kiến; tổ thẩm định đang xem xét."
+    if assessment.status != Assessment.Status.PROVISIONAL:
+        return "Chưa có kết quả thẩm định dự kiến để phản hồi."
+    today = today or timezone.localdate()
+    if period.reply_due is None or today > period.reply_due:
+        due = rules.format_date(period.reply_due)
+        return f"Đã hết hạn phản hồi ({due}); đơn vị được coi là đồng ý với kết quả dự kiến."
+    return ""
+
+
+def can_reply(user, assessment) -> bool:
+    """Agree or disagree per criterion and send the reply: the commune's officers, in time."""
+    return is_officer_of(user, assessment) and not reply_closed_reason(assessment)
+
+
+def can_announce(user, period) -> bool:
+    """Announce provisional results and set the reply deadline: the appraising unit's
+    appraisers."""
+    return can_manage_period(user, period)
+
+
+def can_answer_reply(user, assessment) -> bool:
+    """Answer the commune's disagreements: the appraising unit's appraisers, while replied."""
+    return (
+        can_appraise(user, assessment)
+        and assessment.status == Assessment.Status.REPLIED
+        and not assessment.locked
+        and not assessment.period.is_published
+    )
+
+
+def can_publish(user, period) -> bool:
+    """Preview and publish (or reopen for correction): the appraising unit's appraisers, and
+    its leaders, who sign the decision."""
+    return can_manage_period(user, period) or is_leader_of_period(user, period)
+
+
+def can_add_reply_evidence(user, assessment, score) -> bool:
+    """New evidence with a disagreement: the officers, while the reply may change."""
+    return score is not None and can_reply(user, assessment)

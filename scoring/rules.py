@@ -412,6 +412,17 @@ def _label(printed: Decimal, bands_highest_first: Iterable[tuple[str, Decimal]])
     return ""
 
 
+def classification_counts(
+    classifications: Iterable[str], labels: Iterable[str]
+) -> list[tuple[str, int]]:
+    """(label, how many) for every band label in order (0 included), then any other label
+    met, in the order met: the "tổng hợp xếp loại" of a table or of one block."""
+    counts = {label: 0 for label in labels}
+    for label in classifications:
+        counts[label] = counts.get(label, 0) + 1
+    return list(counts.items())
+
+
 def is_weak(score: Decimal, max_points: Decimal, threshold: Decimal = Decimal("0.75")) -> bool:
     """A field below `threshold` of its maximum is weak (docs/design.md §5: "dưới 75%")."""
     return max_points > 0 and score < max_points * threshold
@@ -689,3 +700,56 @@ def format_procedure_figures(received, processed, on_time, late, online=None) ->
         f"trễ hạn {late} ({format_total(late_share(late, processed))}% trễ hạn)"
     )
     return text if online is None else f"{text}; nộp trực tuyến {online}"
+
+
+# --- the period's stage (design.md §4) ------------------------------------------------------
+
+# Stages in order, with the labels every page prints ("tự đánh giá → thẩm định → phản hồi →
+# sẵn sàng công bố → đã công bố").
+STAGE_SELF_ASSESSMENT = "self_assessment"
+STAGE_APPRAISAL = "appraisal"
+STAGE_REPLY = "reply"
+STAGE_READY = "ready"
+STAGE_PUBLISHED = "published"
+STAGES: tuple[tuple[str, str], ...] = (
+    (STAGE_SELF_ASSESSMENT, "Tự đánh giá"),
+    (STAGE_APPRAISAL, "Thẩm định"),
+    (STAGE_REPLY, "Phản hồi"),
+    (STAGE_READY, "Sẵn sàng công bố"),
+    (STAGE_PUBLISHED, "Đã công bố"),
+)
+
+
+@dataclass(frozen=True)
+class StageFacts:
+    """What a period's stage depends on, as counts (scoring.selectors.stage_facts reads them)."""
+
+    published: bool
+    assessments: int  # of the period
+    ready: int  # appraised, or announced and agreed (replied in time, or silent past the deadline)
+    self_assessing: int  # drafts that may still be handed in (their deadline not passed)
+    open_rounds: int  # announced, the reply deadline not passed, the reply not sent
+    unanswered: int  # disagreements sent and not answered by the appraisal team
+
+
+def period_stage(facts: StageFacts) -> str:
+    """The period's stage, derived, never stored: it advances by itself as communes hand in,
+    are appraised, reply and are answered, and as deadlines pass.
+
+    Published is published. An open reply round or an unanswered disagreement is the reply
+    stage. Every commune ready is "sẵn sàng công bố". A commune that may still hand in its
+    self-assessment keeps the period in self-assessment; anything else is appraisal.
+    """
+    if facts.published:
+        return STAGE_PUBLISHED
+    if facts.open_rounds or facts.unanswered:
+        return STAGE_REPLY
+    if facts.assessments and facts.ready == facts.assessments:
+        return STAGE_READY
+    if facts.self_assessing:
+        return STAGE_SELF_ASSESSMENT
+    return STAGE_APPRAISAL
+
+
+def stage_label(stage: str) -> str:
+    return dict(STAGES)[stage]

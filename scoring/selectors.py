@@ -677,6 +677,8 @@ COMMUNE_ACTIONS = (
     "submitted",
     "resubmitted",
     "withdrawn",
+    "reply_saved",
+    "reply_sent",
 )
 # Steps of the appraising unit the commune is told about anyway.
 WORKFLOW_ACTIONS = (
@@ -686,6 +688,10 @@ WORKFLOW_ACTIONS = (
     "locked",
     "unlocked",
     "review_started",
+    "provisional_announced",
+    "reply_answered",
+    "reply_round_closed",
+    "reply_silence",
 )
 # Private to the appraising unit until the period is published (issue 4 §6).
 APPRAISAL_FIELDS = ("appraised_score", "appraisal_note", "not_applicable_confirmed")
@@ -994,3 +1000,142 @@ def lost_points_by_criterion(period, texts: dict[int, CriterionText]) -> list[di
             }
         )
     return found
+
+
+# --- the period's stage (rules.period_stage) -----------------------------------------------
+
+
+def stage_facts(period, today: datetime.date | None = None) -> rules.StageFacts:
+    """The counts rules.period_stage reads, in two queries: one aggregate over the period's
+    assessments, one count of the disagreements waiting for an answer."""
+    from .models import Reply
+
+    today = today or timezone.localdate()
+    Status = Assessment.Status
+    reply_open = period.reply_due is not None and today <= period.reply_due
+    draft_open = Q(status=Status.DRAFT) & (
+        Q(reopened_until__gte=today)
+        if today > period.self_assessment_due
+        else Q(pk__isnull=False)
+    )
+    ready = Q(status__in=(Status.APPRAISED, Status.PUBLISHED))
+    if not reply_open:
+        ready |= Q(status=Status.PROVISIONAL)  # silence at the deadline is agreement
+    counts = Assessment.objects.filter(period=period).aggregate(
+        assessments=Count("id"),
+        ready=Count("id", filter=ready),
+        self_assessing=Count("id", filter=draft_open),
+        open_rounds=Count("id", filter=Q(status=Status.PROVISIONAL)) if reply_open else Count(
+            "id", filter=Q(pk__isnull=True)
+        ),
+    )
+    unanswered = Reply.objects.filter(
+        score__assessment__period=period,
+        score__assessment__status=Status.REPLIED,
+        round__sent_at__isnull=False,
+        disagrees=True,
+        answer="",
+    ).count()
+    return rules.StageFacts(
+        published=period.is_published, unanswered=unanswered, **counts
+    )
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A period's stage (rules.period_stage) and the steps, for the stage bar."""
+
+    value: str
+    facts: rules.StageFacts
+
+    @property
+    def label(self) -> str:
+        return rules.stage_label(self.value)
+
+    @property
+    def steps(self) -> list[tuple[str, str, str]]:
+        """(value, label, "done" | "current" | "") for each stage in order."""
+        order = [value for value, _label in rules.STAGES]
+        here = order.index(self.value)
+        return [
+            (value, label, "current" if i == here else "done" if i < here else "")
+            for i, (value, label) in enumerate(rules.STAGES)
+        ]
+
+
+def period_stage(period, today: datetime.date | None = None) -> Stage:
+    facts = stage_facts(period, today)
+    return Stage(rules.period_stage(facts), facts)
+
+
+# --- the reply round -------------------------------------------------------------------------
+
+
+def _replies():
+    from django.db.models import Prefetch
+
+    from .models import Reply
+
+    evidence = Reply._meta.get_field("evidence").related_model.objects.order_by("uploaded_at", "pk")
+    return Reply.objects.select_related(
+        "score__criterion", "round", "answered_by", "updated_by"
+    ).prefetch_related(Prefetch("evidence", queryset=evidence))
+
+
+def current_replies(assessment) -> dict:
+    """score id → the commune's Reply in the assessment's latest round, with its evidence (two
+    queries; none before an announcement)."""
+    if not assessment.reply_round:
+        return {}
+    rows = _replies().filter(
+        round__assessment_id=assessment.pk, round__number=assessment.reply_round
+    )
+    return {reply.score_id: reply for reply in rows}
+
+
+def sent_disagreements(assessment) -> list:
+    """Every disagreement the commune sent, every round, oldest first, with its evidence and
+    the team's answer (the appraisal page and the minutes). Two queries."""
+    return list(
+        _replies()
+        .filter(round__assessment_id=assessment.pk, round__sent_at__isnull=False, disagrees=True)
+        .order_by("round__number", "score__criterion__position")
+    )
+
+
+@dataclass(frozen=True)
+class PublishedResult:
+    """A commune's result in the latest publication, as its page headlines it."""
+
+    total: str
+    index: str
+    rank: int
+    rank_of: int
+    classification: str
+    info: PublicationInfo
+    shows_index: bool
+
+
+def published_result(assessment) -> PublishedResult | None:
+    """The commune's result in its period's latest publication (None: not ranked). One query."""
+    from .models import Result
+
+    result = (
+        Result.objects.filter(
+            publication__period_id=assessment.period_id, commune_id=assessment.commune_id
+        )
+        .select_related("publication")
+        .order_by("-publication__version")
+        .first()
+    )
+    if result is None:
+        return None
+    return PublishedResult(
+        total=rules.format_total(result.total),
+        index=rules.format_total(result.index),
+        rank=result.rank,
+        rank_of=result.rank_of,
+        classification=result.classification,
+        info=publication_info(result.publication),
+        shows_index=result.applicable_max != rules.HUNDRED,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import appraisal, assessment, dashboard, period, publishing
+from .views import appraisal, assessment, dashboard, period, replies
 
 app_name = "scoring"
 
@@ -30,8 +30,26 @@ urlpatterns = [
     path("periods/<str:period>/communes.csv", period.export_csv, name="period_csv"),
     path("periods/<str:period>/bulk/", period.bulk, name="period_bulk"),
     path("periods/<str:period>/survey/", period.survey, name="survey"),
-    # Publish (issue 6): readiness, publish with the decision, reopen for correction.
-    path("periods/<str:period>/publish/", publishing.publish, name="publish"),
+    # Publish (issue 6): reports:publish (reports/publish_page.py), beside the ranking it prints.
+    # The reply round (issue 12): the reply deadline, provisional results announced, the
+    # commune's reply per criterion and its sending, the team's answer to a disagreement.
+    path("periods/<str:period>/reply-due/", replies.set_reply_due, name="reply_due"),
+    path("periods/<str:period>/provisional/", replies.announce, name="announce"),
+    path(
+        "periods/<str:period>/communes/<str:commune>/reply/<int:score>/",
+        replies.save_reply,
+        name="save_reply",
+    ),
+    path(
+        "periods/<str:period>/communes/<str:commune>/reply/send/",
+        replies.send_reply,
+        name="send_reply",
+    ),
+    path(
+        "periods/<str:period>/communes/<str:commune>/replies/<int:reply>/answer/",
+        replies.answer,
+        name="answer_reply",
+    ),
     path(
         "periods/<str:period>/communes/<str:commune>/appraise/<int:score>/",
         appraisal.save_appraisal,

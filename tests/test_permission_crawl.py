@@ -1,5 +1,5 @@
-"""Every URL of the URLconf × every role × a draft, a submitted and a published assessment of
-commune A, against ONE table of expected answers (issue 10: no leak of a draft, and what held
+"""Every URL of the URLconf × every role × a draft, a submitted, a replied (provisional results
+announced, one disagreement sent: issue 12) and a published assessment of commune A, against ONE table of expected answers (issue 10: no leak of a draft, and what held
 must keep holding).
 
 The crawl walks django.urls.get_resolver() (the admin apart: superuser-only, checked on its own
@@ -29,9 +29,28 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from communes.models import Membership, Role, Unit
 from evidence.models import Evidence
-from scoring.models import Adjustment, Assessment, AuditEvent, Period, Publication, Result, Score
+from notifications.models import Kind, Notification, Preference
+from notifications.services import Message, notify
+from scoring.models import (
+    Adjustment,
+    Assessment,
+    AuditEvent,
+    Period,
+    Publication,
+    Reply,
+    ReplyRound,
+    Result,
+    Score,
+)
 from scoring.services.adjustments import add_adjustment
 from scoring.services.publishing import publish_period
+from scoring.services.replies import (
+    announce_provisional,
+    answer_reply,
+    save_reply,
+    send_reply,
+    set_reply_due,
+)
 from scoring.services.self_assessment import save_self_score, submit_assessment
 
 from .factories import make_period, make_unit, make_units, make_user
@@ -39,15 +58,15 @@ from .scoring.appraisal_data import assessment_of, attach
 
 pytestmark = pytest.mark.django_db
 
-STATES = ("draft", "submitted", "published")
+STATES = ("draft", "submitted", "replied", "published")
 COMMUNE_A = ("officer_a", "chair_a", "superuser")  # may read A's draft
 REFUSED = ("403", "404")
 LOGIN = "/accounts/login/"
 # Answers that do carry the explanations: the leak check above them is not blind.
 SHOWN = {
     ("scoring:history", "officer_a"): STATES,
-    ("scoring:audit", "appraiser"): ("submitted", "published"),
-    ("scoring:assessment", "leader"): ("submitted", "published"),
+    ("scoring:audit", "appraiser"): ("submitted", "replied", "published"),
+    ("scoring:assessment", "leader"): ("submitted", "replied", "published"),
 }
 DRAFT_NOTE = "Giải trình còn dang dở của xã"
 
@@ -65,14 +84,17 @@ ROLES = (
     "superuser",
 )
 
-# What each role gets, per state: one code for every state, "draft/submitted/published", or
+# What each role gets, per state: one code for every state, "draft/submitted/replied/published", or
 # a word from STAGED. GET rows are fetched; POST rows (views refusing GET with 405) get an
 # empty POST, rolled back. 302 for anon is the login page.
 STAGED = {
-    "hidden": "ns/200/200",  # "ns": the "chưa nộp" page (200, nothing of the draft) until handed in
-    "h403": "403/200/200",  # 403 until handed in (files)
-    "h302": "403/302/302",  # 403 until handed in, then sent back to the assessment
-    "pub": "404/404/200",  # nothing before publication
+    "hidden": "ns/200/200/200",  # "ns": the "chưa nộp" page (200, nothing of the draft) until handed in
+    "h403": "403/200/200/200",  # 403 until handed in (files)
+    "h302": "403/302/302/302",  # 403 until handed in, then sent back to the assessment
+    "pub": "404/404/404/200",  # nothing before publication
+    # The team's answer to a disagreement: only once the commune replied (none before: 404).
+    "rA": "404/404/302/403",  # the appraisers of D1
+    "r403": "404/404/403/403",  # anyone else who sees A
 }
 # fmt: off
 TABLE = {
@@ -89,7 +111,15 @@ TABLE = {
     "scoring:period_csv":   "GET  302  403  403  403    200    200    200    404  404  200",
     "scoring:period_bulk":  "POST 302  403  403  403    302    403    403    404  404  302",
     "scoring:survey":       "GET  302  403  403  403    200    403    403    404  404  200",
-    "scoring:publish":      "GET  302  403  403  403    200    403    403    404  404  200",
+    # Publishing: the appraising unit's appraisers and leaders (who sign the decision).
+    "reports:publish":      "GET  302  403  403  403    200    200    200    404  404  200",
+    # The reply round: the deadline and the announcement by D1's appraisers; the reply by
+    # A's officers (refused, sent back with a message, when not in the round); the answer.
+    "scoring:reply_due":    "POST 302  403  403  403    302    403    403    404  404  302",
+    "scoring:announce":     "POST 302  403  403  403    302    403    403    404  404  302",
+    "scoring:save_reply":   "POST 302  302  404  403    403    403    403    404  404  302",
+    "scoring:send_reply":   "POST 302  302  404  403    403    403    403    404  404  302",
+    "scoring:answer_reply": "POST 302  r403 404  r403   rA     r403   r403   404  404  rA",
     # Commune A's assessment: the commune always, the appraising unit once handed in.
     "scoring:assessment":   "GET  302  200  404  200    hidden hidden hidden 404  404  200",
     "scoring:history":      "GET  302  200  404  200    hidden hidden hidden 404  404  200",
@@ -124,6 +154,12 @@ TABLE = {
     "reports:results_csv":  "GET  302  pub  pub  pub    pub    pub    pub    404  404  pub",
     "reports:commune_report": "GET 302 pub  404  pub    pub    pub    pub    404  404  pub",
     "reports:lost_points":  "GET  302  403  403  403    200    200    200    404  404  200",
+    # Notifications: everyone their own list and settings; one notification of officer A's is
+    # a 404 to every other user, the superuser included.
+    "notifications:list":   "GET  302  200  200  200    200    200    200    200  200  200",
+    "notifications:settings": "GET 302 200  200  200    200    200    200    200  200  200",
+    "notifications:read":   "POST 302  302  404  404    404    404    404    404  404  404",
+    "notifications:read_all": "POST 302 302 302  302    302    302    302    302  302  302",
 }
 # fmt: on
 
@@ -137,8 +173,8 @@ def _expectations() -> tuple[dict[str, str], dict[tuple[str, str, str], str]]:
         methods[name] = method
         for role, cell in zip(ROLES, cells):
             codes = STAGED.get(cell, cell).split("/")
-            codes = codes * 3 if len(codes) == 1 else codes
-            assert len(codes) == 3, (name, role)
+            codes = codes * len(STATES) if len(codes) == 1 else codes
+            assert len(codes) == len(STATES), (name, role)
             for state, code in zip(STATES, codes):
                 expected[name, role, state] = code
     return methods, expected
@@ -176,7 +212,8 @@ def build(state: str):
 
     A's officer fills every criterion through the service (so the history has the
     explanations), attaches evidence; the appraiser adds a bonus point. Submitted: handed in
-    through the service. Published: appraised and published through publish_period.
+    through the service. Replied: appraised, provisional results announced, one disagreement
+    sent. Published: the same round answered, then published through publish_period.
     """
     units = make_units()
     other_province = make_unit("Q", "Tỉnh Hưng Yên", "tinh")
@@ -208,21 +245,38 @@ def build(state: str):
     adjustment = add_adjustment(assessment, "1", "Sáng kiến cải cách", by=users["appraiser"])
     if state != "draft":
         submit_assessment(assessment, by=officer)
-    if state == "published":
+    reply = None
+    if state in ("replied", "published"):
         Score.objects.filter(assessment__period=period).update(appraised_score=Decimal("1"))
         Assessment.objects.filter(period=period).update(status=Assessment.Status.APPRAISED)
+        set_reply_due(period, period.self_assessment_due, by=users["appraiser"])
+        announce_provisional(period, by=users["appraiser"], communes=["A"])
+        first = Score.objects.select_related("criterion", "assessment__period").get(
+            pk=scores[0].pk
+        )
+        reply = save_reply(first, disagrees=True, explanation="Đủ tài liệu", by=officer)
+        send_reply(assessment_of(period, units["commune"]), by=officer)
+    if state == "published":
+        answer_reply(reply, accept=False, note="Giữ nguyên", version=1, by=users["appraiser"])
         publish_period(period, by=users["appraiser"], decision="12/QĐ-UBND")
     assert assessment_of(period, units["commune"]).status == {
         "draft": Assessment.Status.DRAFT,
         "submitted": Assessment.Status.SUBMITTED,
+        "replied": Assessment.Status.REPLIED,
         "published": Assessment.Status.PUBLISHED,
     }[state]
+    notice = notify(
+        [Message(officer.pk, Kind.RETURNED, "Hồ sơ được trả lại", assessment.get_absolute_url())],
+        email=False,
+    )[0]
     values = {
+        "notification": notice,
         "period": period.code,
         "commune": units["commune"].code,
         "score": scores[0].pk,
         "pk": evidence.pk,
         "adjustment": adjustment.pk,
+        "reply": reply.pk if reply is not None else 0,
     }
     return users, values
 
@@ -235,6 +289,8 @@ def fingerprint() -> tuple:
         list(Evidence.objects.order_by("pk").values()),
         list(Evidence.scores.through.objects.order_by("pk").values()),
         list(Adjustment.objects.order_by("pk").values()),
+        list(ReplyRound.objects.order_by("pk").values()),
+        list(Reply.objects.order_by("pk").values()),
         list(Period.objects.order_by("pk").values()),
         Publication.objects.count(),
         Result.objects.count(),
@@ -242,6 +298,8 @@ def fingerprint() -> tuple:
         list(get_user_model().objects.order_by("pk").values("pk", "password", "is_active")),
         list(Membership.objects.order_by("pk").values()),
         Unit.objects.count(),
+        list(Notification.objects.order_by("pk").values()),
+        list(Preference.objects.order_by("pk").values()),
     )
 
 

@@ -57,8 +57,8 @@ def test_dashboard_lists_only_the_users_units(client, period, officer, other_off
 
 def test_appraiser_dashboard_links_the_period(client, period, appraiser, django_assert_max_num_queries):
     client.force_login(appraiser)
-    # session + user, memberships, periods in scope, own assessments
-    with django_assert_max_num_queries(6):
+    # session + user, memberships, periods in scope, own assessments, the bell's unread count
+    with django_assert_max_num_queries(7):
         page = client.get("/").content.decode()
     assert f'href="{period.get_absolute_url()}"' in page
 

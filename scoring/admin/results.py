@@ -216,7 +216,9 @@ class ResultAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
     @admin.display(description=_("xếp thứ"), ordering="rank")
     def rank_display(self, obj):
-        return f"{obj.rank}/{obj.rank_of}"
+        """ "3/45", or within its ranking block "3/45 khối phường"."""
+        within = f" {rules.block_phrase(obj.block)}" if obj.block else ""
+        return f"{obj.rank}/{obj.rank_of}{within}"
 
     @admin.display(description=_("các khoản thưởng, trừ"))
     def adjustments_display(self, obj):

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import rules
+from .. import notices, rules
 from ..audit import record_event
 from ..models import Assessment, AuditEvent, Method, NaPolicy, Score
 from ..permissions import APPRAISABLE_STATES, not_submitted_closed_reason
@@ -235,13 +235,41 @@ def appraise_score(
     score = locked_score(score)
     assessment = score.assessment
     _check_appraisable(assessment, score)
-    stale = score.version != int(version)
+    if score.version != int(version):
+        # Same convention as the self-assessment: the same values are no conflict.
+        old = _appraisal_values(score)
+        _apply(score, value, note, confirm_not_applicable)
+        if _appraisal_values(score) == old:
+            return score
+        raise ConflictError(
+            Score.objects.select_related("criterion", "updated_by").get(pk=score.pk)
+        )
+    if assessment.status == Status.SUBMITTED:
+        old = _appraisal_values(score)
+        _apply(score, value, note, confirm_not_applicable)
+        if _appraisal_values(score) == old:
+            return score
+        for name, value_before in old.items():
+            setattr(score, name, value_before)
+        # start_review bumps its own locked copy; carry on with that one, whose version is stored.
+        assessment = score.assessment = start_review(assessment, by=by)
+    return write_appraisal(
+        score, value=value, note=note, by=by, confirm_not_applicable=confirm_not_applicable
+    )
+
+
+_APPRAISAL_FIELDS = ("appraised_score", "appraisal_note", "not_applicable_confirmed")
+
+
+def _appraisal_values(score: Score) -> dict:
+    return {name: getattr(score, name) for name in _APPRAISAL_FIELDS}
+
+
+def _apply(score: Score, value, note: str, confirm_not_applicable: bool) -> None:
+    """Put the new appraised score and note on `score` (not saved), or refuse
+    (WorkflowError): the value must lie in [0, max]; a value differing from the self score
+    needs a note."""
     note = (note or "").strip()
-    old = {
-        "appraised_score": score.appraised_score,
-        "appraisal_note": score.appraisal_note,
-        "not_applicable_confirmed": score.not_applicable_confirmed,
-    }
     if confirm_not_applicable:
         if not score.not_applicable:
             raise WorkflowError(
@@ -272,35 +300,31 @@ def appraise_score(
                 f"{rules.format_score(score.self_score) or '(trống)'}; vui lòng ghi lý do."
             )
     score.appraisal_note = note
-    new = {
-        "appraised_score": score.appraised_score,
-        "appraisal_note": score.appraisal_note,
-        "not_applicable_confirmed": score.not_applicable_confirmed,
-    }
+
+
+def write_appraisal(
+    score: Score, *, value, note: str, by, confirm_not_applicable: bool = False, reason: str = ""
+) -> Score:
+    """The one audited write of an appraised score and note, on a score locked in this
+    transaction (locked_score; its `assessment` the locked one): checks the value (_apply),
+    saves it with a new version, bumps the assessment's version and audits each changed
+    field (old → new, `reason`). Callers check the workflow state first: appraise_score
+    (during the appraisal), replies.answer_reply (accepting a commune's reply)."""
+    assessment = score.assessment
+    old = _appraisal_values(score)
+    _apply(score, value, note, confirm_not_applicable)
+    new = _appraisal_values(score)
     if new == old:
         return score
-    if stale:
-        # Same convention as the self-assessment: the same values are no conflict.
-        raise ConflictError(
-            Score.objects.select_related("criterion", "updated_by").get(pk=score.pk)
-        )
-    if assessment.status == Status.SUBMITTED:
-        # start_review bumps its own locked copy; carry on with that one, whose version is stored.
-        assessment = score.assessment = start_review(assessment, by=by)
     score.version += 1
     score.updated_by = by
-    score.save(
-        update_fields=[
-            "appraised_score", "appraisal_note", "not_applicable_confirmed", "version",
-            "updated_by", "updated_at",
-        ]
-    )
+    score.save(update_fields=[*_APPRAISAL_FIELDS, "version", "updated_by", "updated_at"])
     _bump(assessment)
     for name in new:
         if new[name] != old[name]:
             record_event(
                 assessment, by=by, action="appraised_score", criterion=score.criterion,
-                field_name=name, old=_shown(old[name]), new=_shown(new[name]),
+                field_name=name, old=_shown(old[name]), new=_shown(new[name]), reason=reason,
             )
     return score
 
@@ -465,6 +489,7 @@ def return_criteria(assessment: Assessment, requests: Mapping[int, str], *, by) 
             field_name="appraised_score", old=old, new=None,
             reason=f"Trả lại để bổ sung (lần {number}); thẩm định lại sau khi xã nộp lại.",
         )
+    notices.after_commit(notices.assessment_returned, assessment.pk, number)
     return number
 
 
@@ -656,6 +681,11 @@ def _reopen_one(assessment: Assessment, *, reason: str, by, until, today) -> str
             old=old, new=rules.format_date(until), reason=reason, detail=detail,
         )
         return "self_assessment"
+    if assessment.status in (Status.PROVISIONAL, Status.REPLIED):
+        raise WorkflowError(
+            f"hồ sơ đang “{assessment.get_status_display()}”: vòng phản hồi kết quả dự kiến kết "
+            "thúc khi đơn vị gửi ý kiến (hoặc hết hạn) và tổ thẩm định trả lời mọi ý kiến"
+        )
     raise WorkflowError(
         f"hồ sơ đang “{assessment.get_status_display()}”; nếu cần xã bổ sung, hãy trả lại tiêu chí"
     )

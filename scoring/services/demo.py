@@ -226,8 +226,7 @@ def load_demo(*, stdout=None) -> dict:
             code=LAST_PERIOD,
             year=2022,
             criteria=CRITERIA_SET,
-            unit=DISTRICT,
-            name="Chỉ số CCHC năm 2022 của UBND các xã, thị trấn huyện Ninh Giang",
+            unit=DISTRICT,  # named "… của UBND các xã, thị trấn huyện Ninh Giang"
             opens_on="01/12/2022",
             self_assessment_due="31/12/2022",
             appraisal_due="28/02/2023",
@@ -249,7 +248,10 @@ def load_demo(*, stdout=None) -> dict:
             year=2024,
             criteria=CRITERIA_SET,
             unit=OLD_PROVINCE,
-            name="Chỉ số CCHC năm 2024 của UBND các xã, phường, thị trấn tỉnh Hải Dương (minh họa)",
+            name=(
+                "Chỉ số CCHC năm 2024 của UBND các xã, phường, thị trấn tỉnh Hải Dương "
+                "(minh họa)"
+            ),
             opens_on="01/12/2024",
             self_assessment_due="31/12/2024",
             appraisal_due="28/02/2025",
@@ -273,7 +275,10 @@ def load_demo(*, stdout=None) -> dict:
             unit=PROVINCE,
             previous=OLD_PROVINCE_PERIOD,
             blocks=BLOCKS,
-            name="Chỉ số CCHC năm 2025 của UBND các xã, phường, đặc khu thành phố Hải Phòng (minh họa)",
+            name=(
+                "Chỉ số CCHC năm 2025 của UBND các xã, phường, đặc khu thành phố Hải Phòng "
+                "(minh họa)"
+            ),
             opens_on="01/12/2025",
             self_assessment_due="31/12/2025",
             appraisal_due="28/02/2026",
@@ -298,7 +303,6 @@ def load_demo(*, stdout=None) -> dict:
             unit=PROVINCE,
             previous=PROVINCE_PERIOD,
             blocks=BLOCKS,
-            name=f"Chỉ số CCHC năm {this_year} của UBND các xã, phường, đặc khu thành phố Hải Phòng",
             opens_on=(today - datetime.timedelta(days=7)).strftime("%d/%m/%Y"),
             self_assessment_due=(today + datetime.timedelta(days=23)).strftime("%d/%m/%Y"),
             appraisal_due=(today + datetime.timedelta(days=60)).strftime("%d/%m/%Y"),

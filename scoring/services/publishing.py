@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from communes.models import Kind, Succession
 
-from .. import rules
+from .. import notices, rules
 from ..audit import record_event
 from ..models import (
     Assessment,
@@ -113,8 +113,40 @@ def publish_period(
         )
         if after_commit is not None:
             transaction.on_commit(lambda: after_commit(publication))
+        notices.after_commit(notices.period_published, publication.pk)
     period.status = Period.Status.PUBLISHED
     return publication
+
+
+def preview_publication(
+    period: Period,
+    read: Callable[[Publication], object],
+    *,
+    by,
+    decision: str = "",
+    decision_date: datetime.date | None = None,
+    reason: str = "",
+    exclusions: Mapping[str, str] | None = None,
+):
+    """What publishing would publish, without publishing: runs publish_period's own
+    transaction (the same rules, the same computation, the same rows), hands the new
+    Publication to `read` (e.g. the ranking as it will be printed) and rolls everything
+    back. Returns what `read` returned; refuses (WorkflowError) exactly as publish_period
+    would. Holds the period's lock as long as `read` runs: keep it to reading.
+    """
+    with transaction.atomic():
+        try:
+            publication = _publish(
+                period,
+                by=by,
+                decision=(decision or "").strip(),
+                decision_date=decision_date,
+                reason=(reason or "").strip(),
+                exclusions=_clean_exclusions(exclusions or {}),
+            )
+            return read(publication)
+        finally:
+            transaction.set_rollback(True)
 
 
 def _clean_exclusions(exclusions: Mapping[str, str]) -> dict[str, str]:
@@ -143,12 +175,17 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
             f"Kỳ đánh giá {period.code} đã công bố kết quả (lần {period.last_version}). "
             "Mở lại để điều chỉnh trước khi công bố lần mới."
         )
+    from .replies import settle_silent_rounds  # replies → appraisal → publishing
+
+    today = timezone.localdate()
+    settle_silent_rounds(period, today=today)
     assessments = list(
         Assessment.objects.select_for_update(of=("self",))
         .filter(period_id=period.pk)
         .order_by("commune__code")
         .values_list("pk", "commune_id", "commune__code", "commune__name", "commune__kind", "status")
     )
+    _check_stage(period, assessments, today)
     _check_ready(period, assessments, exclusions)
     version = (period.last_version or 0) + 1
     if version > 1 and not reason:
@@ -270,6 +307,60 @@ def _insert_results(publication, results) -> None:
             f"VALUES (%s, {', '.join(['%s'] * len(RESULT_COLUMNS))})",
             [(publication.pk, *values) for values in results],
         )
+
+
+def _check_stage(period, assessments, today) -> None:
+    """Refuse while the period is still in self-assessment (a commune may still hand in; it
+    cannot be left out of the ranking either) or in its reply round (a reply deadline not
+    passed, or a disagreement the appraisal team has not answered): design.md §4, the stage
+    of rules.period_stage. Queries only when such communes exist."""
+    names = {pk: name for pk, _c, _code, name, _kind, _status in assessments}
+    drafts = [pk for pk, *_rest, status in assessments if status == Status.DRAFT]
+    if drafts:
+        open_drafts = Assessment.objects.filter(pk__in=drafts)
+        if today > period.self_assessment_due:
+            open_drafts = open_drafts.filter(reopened_until__gte=today)
+        still = sorted(names[pk] for pk in open_drafts.values_list("pk", flat=True))
+        if still:
+            raise WorkflowError(
+                f"Chưa công bố được: kỳ đánh giá còn đang tự đánh giá (hạn "
+                f"{rules.format_date(period.self_assessment_due)}); {len(still)} đơn vị còn có "
+                f"thể nộp hồ sơ: {', '.join(still)}."
+            )
+    waiting = sorted(
+        name for *_rest, name, _kind, status in assessments if status == Status.PROVISIONAL
+    )
+    if waiting:
+        raise WorkflowError(
+            f"Chưa công bố được: vòng phản hồi kết quả dự kiến còn mở đến "
+            f"{rules.format_date(period.reply_due)}; {len(waiting)} đơn vị chưa gửi ý kiến: "
+            f"{', '.join(waiting)}."
+        )
+    if any(status == Status.REPLIED for *_rest, status in assessments):
+        from ..models import Reply
+
+        rows = (
+            Reply.objects.filter(
+                score__assessment__period_id=period.pk,
+                score__assessment__status=Status.REPLIED,
+                round__sent_at__isnull=False,
+                disagrees=True,
+                answer="",
+            )
+            .order_by("score__assessment__commune__code", "score__criterion__position")
+            .values_list("score__assessment__commune__name", "score__criterion__code")
+        )
+        unanswered: dict[str, list[str]] = {}
+        for name, code in rows:
+            unanswered.setdefault(name, []).append(code)
+        if unanswered:
+            listed = "; ".join(
+                f"{name} (tiêu chí {', '.join(codes)})" for name, codes in unanswered.items()
+            )
+            raise WorkflowError(
+                f"Chưa công bố được: còn ý kiến không đồng ý của đơn vị chưa được tổ thẩm định "
+                f"trả lời: {listed}."
+            )
 
 
 def _blocks_of(period, blocks, ranked) -> dict[int, str] | None:

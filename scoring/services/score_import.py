@@ -35,6 +35,15 @@ Status = Assessment.Status
 STAGING = "cchc_score_import"
 
 
+
+# States a file may not write into: published results are frozen; during the reply round the
+# appraised scores change only through the team's answers (services/replies.py).
+CLOSED = {
+    Status.PUBLISHED: "đã công bố kết quả",
+    Status.PROVISIONAL: "đang trong vòng phản hồi kết quả dự kiến",
+    Status.REPLIED: "đang trong vòng phản hồi kết quả dự kiến",
+}
+
 @dataclass(frozen=True)
 class ScoreImport:
     """What an import did, for the command's summary."""
@@ -145,8 +154,8 @@ def _checked_rows(table: Table, period: Period, locked: dict[str, Assessment]):
         before = len(errors)
         commune = communes.get(commune_code)
         leaf = leaves.get(criterion_code)
-        if checks.commune(row, commune) and (commune.status == Status.PUBLISHED or commune.locked):
-            state = "đang bị khóa" if commune.locked else "đã công bố kết quả"
+        if checks.commune(row, commune) and (commune.status in CLOSED or commune.locked):
+            state = "đang bị khóa" if commune.locked else CLOSED[commune.status]
             errors.append(row.error("commune_code", f"hồ sơ của {commune.name} {state}."))
         if (
             checks.criterion(row, leaf, branch=criterion_code in branches)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import selectors
+from .. import notices, selectors
 from ..audit import record_event
 from ..models import Assessment, Score
 from ..permissions import (
@@ -181,6 +181,8 @@ def submit_assessment(assessment: Assessment, *, by) -> Assessment:
         old=old,
         new=locked.status,
     )
+    if old == Assessment.Status.RETURNED:
+        notices.after_commit(notices.assessment_resubmitted, locked.pk, locked.version)
     return locked
 
 

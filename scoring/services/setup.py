@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from communes.models import Kind, Unit
+from communes.wording import Wording
 from tabular import ImportFailed, RowError, Table, choice_lookup
 
-from .. import rules
+from .. import notices, rules
 from ..audit import record_event
 from ..models import Assessment, CriteriaSet, Criterion, Method, NaPolicy, Period, Score
 
@@ -408,6 +409,7 @@ def create_period(
     opens_on: datetime.date | None = None,
     self_assessment_due: datetime.date | None = None,
     appraisal_due: datetime.date | None = None,
+    reply_due: datetime.date | None = None,
     bands: Sequence[tuple[str, Decimal]] | None = None,
     previous: Period | None = None,
     as_of: datetime.date | None = None,
@@ -420,7 +422,8 @@ def create_period(
 
     Defaults (design.md §6): opens today, self-assessment due 30 days later, appraisal due
     30 days after that; the bands of design.md §5; one ranking block unless `blocks` (each
-    commune must fall in one: else SetupError naming the communes left out).
+    commune must fall in one: else SetupError naming the communes left out); no reply round
+    unless `reply_due` is given (design.md §4).
     """
     if Period.objects.filter(code=code).exists():
         raise SetupError(f"Mã kỳ đánh giá {code} đã tồn tại.")
@@ -429,15 +432,22 @@ def create_period(
     opens_on = opens_on or timezone.localdate()
     self_assessment_due = self_assessment_due or opens_on + datetime.timedelta(days=30)
     appraisal_due = appraisal_due or self_assessment_due + datetime.timedelta(days=30)
+    as_of = as_of or default_as_of(year)
+    communes = list(communes_under(unit, as_of))
+    if not communes:
+        raise SetupError(no_communes_message(unit, as_of))
+    # Unnamed: "Chỉ số CCHC năm 2025 của UBND các xã, phường, đặc khu thành phố Hải Phòng".
+    wording = Wording(unit, {commune.kind for commune in communes})
     period = Period(
         code=code,
         year=year,
-        name=name or f"Chỉ số CCHC năm {year} – {unit.name}",
+        name=name or f"Chỉ số CCHC năm {year} của UBND {wording.communes_of_unit}",
         criteria_set=criteria_set,
         unit=unit,
         opens_on=opens_on,
         self_assessment_due=self_assessment_due,
         appraisal_due=appraisal_due,
+        reply_due=reply_due,
         status=Period.Status.OPEN,
         previous=previous,
     )
@@ -445,10 +455,6 @@ def create_period(
     period.set_blocks(blocks or [])
     period.full_clean()
     period.save()
-    as_of = as_of or default_as_of(year)
-    communes = list(communes_under(unit, as_of))
-    if not communes:
-        raise SetupError(no_communes_message(unit, as_of))
     errors = blocks_errors(period.block_list(), communes)
     if errors:
         raise SetupError(errors)
@@ -476,4 +482,8 @@ def create_period(
             "as_of": as_of.isoformat(),
         },
     )
+    if opens_on == timezone.localdate():
+        # Opening today: tell the communes now (send_reminders tells them on a later opens_on;
+        # the notices' keys keep a same-day run from telling them twice).
+        notices.after_commit(notices.period_opened, period.pk)
     return period

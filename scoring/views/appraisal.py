@@ -35,6 +35,7 @@ from ..overview import (
 from ..permissions import (
     appraisal_closed_reason,
     can_adjust,
+    can_answer_reply,
     can_appraise,
     can_change_appraisal,
     can_view_appraisal_sheet,
@@ -115,6 +116,8 @@ def appraisal_page(request, assessment):
             "adjustments": [AdjustmentLine(adjustment) for adjustment in adjusted],
             "can_adjust": can_adjust(user, assessment),
             "procedure": selectors.procedure_figures(assessment),
+            "disagreements": selectors.sent_disagreements(assessment),
+            "can_answer": can_answer_reply(user, assessment),
             "is_assignee": assessment.assignee_id == user.pk,
             "assignee": _user_name(assessment.assignee),
             "submitted_on": rules.format_date(
@@ -420,7 +423,9 @@ def minutes_context(assessment) -> dict:
                 )
     team_ids = (
         assessment.audit_events.filter(
-            action__in=["appraised_score", "review_started", "returned", "appraised"]
+            action__in=[
+                "appraised_score", "review_started", "returned", "appraised", "reply_answered"
+            ]
         )
         .exclude(user=None)
         .values_list("user_id", flat=True)
@@ -445,6 +450,8 @@ def minutes_context(assessment) -> dict:
             assessment.period.unit, timezone.localtime(when).date()
         ),
         "final": assessment.status in (Status.APPRAISED, Status.PUBLISHED),
+        "replies": selectors.sent_disagreements(assessment),
+        "reply_rounds": assessment.reply_round,
     }
 
 

@@ -23,10 +23,12 @@ from ..models import Assessment
 from ..permissions import (
     can_appraise,
     can_edit_score,
+    can_view_provisional,
     can_submit,
     can_view_appraisal_notes,
     can_view_self_assessment,
     can_withdraw,
+    is_of_commune,
     is_officer_of,
     self_assessment_closed_reason,
     visible_assessments,
@@ -42,6 +44,7 @@ from ..services.self_assessment import (
 )
 
 from .appraisal import appraisal_page
+from .replies import commune_result_page
 from .shared import criterion_url, get_assessment, is_partial, refusal
 
 HISTORY_PAGE = 100  # events per page of an assessment's history
@@ -66,6 +69,10 @@ def self_assessment_page(request, assessment):
     if refused:
         return refused
     user = request.user
+    if is_of_commune(user, assessment) and assessment.period.is_published:
+        return commune_result_page(request, assessment, published=True)
+    if can_view_provisional(user, assessment):
+        return commune_result_page(request, assessment, published=False)
     officer = is_officer_of(user, assessment)
     sheet = selectors.assessment_sheet(
         assessment, can_edit=lambda score: can_edit_score(user, assessment, score)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from communes.access import has_role, roles_of
 from communes.models import Role
 
-from ..permissions import can_manage_period, visible_assessments, visible_periods
+from ..permissions import can_manage_period, can_publish, visible_assessments, visible_periods
 
 
 @login_required
@@ -29,6 +29,7 @@ def home(request):
             "oversees": has_role(user, period.unit, Role.APPRAISER)
             or has_role(user, period.unit, Role.LEADER),
             "manages": can_manage_period(user, period),
+            "publishes": can_publish(user, period),
         }
         for period in periods
     ]

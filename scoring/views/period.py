@@ -22,9 +22,16 @@ from tabular.cells import csv_row
 from .. import rules
 from ..models import Assessment, Period
 from ..overview import period_table
-from ..permissions import can_manage_period, can_view_period_overview, visible_periods
+from ..permissions import (
+    can_manage_period,
+    can_publish,
+    can_view_period_overview,
+    visible_periods,
+)
+from ..selectors import period_stage
 from ..services import WorkflowError
 from ..services.appraisal import reopen_assessments, set_locked
+from ..services.replies import announce_provisional
 from ..services.survey_import import OPTIONAL, REQUIRED, import_survey
 
 Status = Assessment.Status
@@ -65,6 +72,9 @@ def overview(request, period):
             "filters": filters,
             "query": query,
             "can_manage": can_manage_period(request.user, period),
+            "can_publish": can_publish(request.user, period),
+            "stage": period_stage(period),
+            "appraised_count": dict((v, n) for v, _l, n in table.counts).get(Status.APPRAISED, 0),
             "due": rules.format_date(period.self_assessment_due),
             "appraisal_due": rules.format_date(period.appraisal_due),
             "reopen_default": rules.format_date(
@@ -141,7 +151,9 @@ def bulk(request, period):
     if request.POST.get("query"):
         back += "?" + request.POST["query"]
     ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
-    assessments = list(Assessment.objects.filter(period=period, pk__in=ids))
+    assessments = list(
+        Assessment.objects.filter(period=period, pk__in=ids).select_related("commune")
+    )
     action = request.POST.get("action", "")
     reason = request.POST.get("reason", "")
     if not assessments:
@@ -154,6 +166,10 @@ def bulk(request, period):
         elif action == "unlock":
             done = set_locked(assessments, False, reason=reason, by=request.user)
             messages.success(request, f"Đã mở khóa {done} hồ sơ.")
+        elif action == "announce":
+            codes = [a.commune.code for a in assessments]
+            done = announce_provisional(period, by=request.user, communes=codes)
+            messages.success(request, f"Đã thông báo kết quả thẩm định dự kiến cho {done} đơn vị.")
         elif action == "reopen":
             until = None
             if request.POST.get("until", "").strip():

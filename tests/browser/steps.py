@@ -22,13 +22,15 @@ def upload(page, code, path):
 
 def publish_from_the_page(page, live_server, period, *, decision="766/QĐ-UBND", on="16/03/2023"):
     """From the period table, follow "Công bố kết quả" and publish version 1 of a period whose
-    assessments are all appraised; waits for the results page."""
+    assessments are all appraised, typing the decision number again to confirm; waits for the
+    results page."""
     page.goto(f"{live_server.url}/periods/{period.code}/")
     page.get_by_role("link", name="Công bố kết quả").click()
     total = period.assessments.count()
     expect(page.locator("#readiness")).to_contain_text(f"{total}/{total} hồ sơ đã thẩm định")
-    page.get_by_label("Số quyết định").fill(decision)
+    page.get_by_label("Số quyết định", exact=True).fill(decision)
     page.get_by_label("Ngày quyết định").fill(on)
+    page.get_by_label("Xác nhận: gõ lại số quyết định để công bố").fill(decision)
     page.get_by_role("button", name="Công bố kết quả lần 1").click()
     expect(page).to_have_url(re.compile(rf"/periods/{period.code}/results/$"))
     expect(page.locator(".messages")).to_contain_text("Đã công bố kết quả lần 1")

@@ -372,3 +372,76 @@ def test_successions_import_page_and_export_round_trip(admin_client, tmp_path):
     assert response.status_code == 200
     assert "Dòng 2, cột successor_code: Không có đơn vị mã “MH-ZZ” (hãy nhập đơn vị trước)." in page
     assert Succession.objects.count() == 5
+
+
+def test_a_succession_entered_by_hand_obeys_the_import_rules(admin_client, tmp_path):
+    from .reform import load_reform
+
+    load_reform(tmp_path)
+    pk = dict(Unit.objects.values_list("code", "pk"))
+
+    def add(old, new, day):
+        return admin_client.post(
+            "/admin/communes/succession/add/",
+            {"predecessor": pk[old], "successor": pk[new], "effective_date": day},
+        )
+
+    errors = add("MH-B", "MH-02", "30/06/2025").context["adminform"].form.errors
+    assert errors["effective_date"] == [
+        "Xã Đông Hòa (mã MH-02) không hoạt động vào ngày 30/06/2025 (hoạt động từ ngày 01/07/2025)."
+    ]
+    errors = add("MH-01", "MH-A", "01/07/2025").context["adminform"].form.errors
+    assert errors["successor"] == ["Vòng lặp kế thừa: MH-01 → MH-A → MH-01."]
+    assert "Xã An Lạc (mã MH-A) không hoạt động vào ngày 01/07/2025" in errors["effective_date"][0]
+    errors = add("MH-H1", "MH-01", "01/07/2025").context["adminform"].form.errors
+    assert "đơn vị cũ và đơn vị mới phải cùng cấp" in errors["successor"][0]
+    assert Succession.objects.count() == 5
+    response = add("MH-B", "MH-02", "01/07/2025")
+    assert response.status_code == 302
+    assert Succession.objects.filter(predecessor__code="MH-B").count() == 2
+    # Editing a stored pair checks the lineage without the pair itself: no false cycle.
+    succession = Succession.objects.get(predecessor__code="MH-A")
+    response = admin_client.post(
+        f"/admin/communes/succession/{succession.pk}/change/",
+        {"predecessor": pk["MH-A"], "successor": pk["MH-01"], "effective_date": "02/07/2025"},
+    )
+    assert response.status_code == 302
+    succession.refresh_from_db()
+    assert f"{succession.effective_date:%d/%m/%Y}" == "02/07/2025"
+
+
+def test_new_dates_on_a_unit_page_must_keep_its_lineage_true(admin_client, tmp_path):
+    from .reform import load_reform
+
+    load_reform(tmp_path)
+    unit = Unit.objects.get(code="MH-01")
+    url = f"/admin/communes/unit/{unit.pk}/change/"
+    data = {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind,
+        "parent": str(unit.parent_id),
+        "active_from": "01/08/2025",
+        "active_to": "",
+    }
+    for inline in admin_client.get(url).context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        for name, value in management.initial.items():
+            data[f"{management.prefix}-{name}"] = value
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["active_from"] == [
+        "Xã Đông An (mã MH-01) kế thừa Xã An Lạc (mã MH-A) từ ngày 01/07/2025 nhưng với ngày "
+        "mới thì không hoạt động vào ngày đó; sửa quan hệ kế thừa trước (import_successions "
+        "hoặc trang Quản trị).",
+        "Xã Đông An (mã MH-01) kế thừa Xã Bình Minh (mã MH-B) từ ngày 01/07/2025 nhưng với "
+        "ngày mới thì không hoạt động vào ngày đó; sửa quan hệ kế thừa trước "
+        "(import_successions hoặc trang Quản trị).",
+    ]
+    unit.refresh_from_db()
+    assert f"{unit.active_from:%d/%m/%Y}" == "01/07/2025"
+    # A date that keeps the lineage true is saved.
+    response = admin_client.post(url, {**data, "active_from": "15/06/2025"})
+    assert response.status_code == 302
+    unit.refresh_from_db()
+    assert f"{unit.active_from:%d/%m/%Y}" == "15/06/2025"

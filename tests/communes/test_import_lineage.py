@@ -310,3 +310,31 @@ def test_the_readme_examples_load_and_open_both_years(tmp_path):
     assert sorted(
         Period.objects.get(code="MH-2025").assessments.values_list("commune__code", flat=True)
     ) == ["X101", "X102"]
+
+
+def test_new_dates_that_break_the_stored_lineage_are_refused(tmp_path):
+    load_reform(tmp_path)
+    path = write_csv(
+        tmp_path,
+        "ngay-moi.csv",
+        [
+            UNIT_HEADER,
+            ["MH-01", "Xã Đông An", "xa", "MH", "01/08/2025", ""],  # formed after its date
+            ["MH-02", "Xã Đông Hòa", "xa", "MH", "01/01/2025", "01/07/2025"],  # gone by then
+            ["MH-D", "Phường Tây Sơn", "phuong", "MH-H2", "01/07/2025", "01/01/2026"],
+            ["MH-E", "Phường Tây Hồ", "phuong", "MH-H2", "01/01/2020", "01/07/2025"],  # fine
+        ],
+    )
+    before = state()
+    fix = "sửa quan hệ kế thừa trước (import_successions hoặc trang Quản trị)."
+    assert run_failing("import_units", str(path)) == [
+        "Dòng 2, cột active_from: Xã Đông An (mã MH-01) kế thừa Xã An Lạc (mã MH-A) từ ngày "
+        f"01/07/2025 nhưng với ngày mới thì không hoạt động vào ngày đó; {fix}",
+        "Dòng 2, cột active_from: Xã Đông An (mã MH-01) kế thừa Xã Bình Minh (mã MH-B) từ ngày "
+        f"01/07/2025 nhưng với ngày mới thì không hoạt động vào ngày đó; {fix}",
+        "Dòng 3, cột active_to: Xã Đông Hòa (mã MH-02) kế thừa Thị trấn Đông Hòa (mã MH-C) từ "
+        f"ngày 01/07/2025 nhưng với ngày mới thì không hoạt động vào ngày đó; {fix}",
+        "Dòng 4, cột active_from: Phường Tây Sơn (mã MH-D) được Phường Tây Hòa (mã MH-03) kế "
+        f"thừa từ ngày 01/07/2025: ngày bắt đầu hoạt động phải trước ngày đó; {fix}",
+    ]
+    assert state() == before

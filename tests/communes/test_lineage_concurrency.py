@@ -6,7 +6,7 @@ table before either wrote, and both pass."""
 import pytest
 
 from communes.models import Succession, Unit
-from communes.services import SUCCESSION_COLUMNS, import_successions
+from communes.successions import SUCCESSION_COLUMNS, import_successions
 from tabular import ImportFailed, read_table
 
 from ..scoring.test_concurrency import Attempt, postgres_only, race  # noqa: F401 (fixture)

@@ -62,12 +62,15 @@ def reference_criteria_set(code: str = "HD-XA-2022"):
     return save_criteria_set(code, "Bộ chỉ số CCHC cấp xã (tham khảo)", rows)
 
 
-def communes_of(district: Unit, count: int) -> list[Unit]:
-    """`count` communes under the district: the existing ones (A, B) first, then new ones."""
+def communes_of(district: Unit, count: int, *, wards: bool = False) -> list[Unit]:
+    """`count` communes under the district: the existing ones (A, B) first, then new ones
+    (every second one a ward, "Phường Số …", when `wards`)."""
     communes = list(Unit.objects.communes().filter(parent=district).order_by("code"))
     for i in range(len(communes) + 1, count + 1):
-        code, name = f"{district.code}-X{i:03d}", f"Xã Số {i:03d}"
-        unit = Unit(code=code, name=name, kind="xa", parent=district)
+        code, name, kind = f"{district.code}-X{i:03d}", f"Xã Số {i:03d}", "xa"
+        if wards and i % 2:
+            name, kind = f"Phường Số {i:03d}", "phuong"
+        unit = Unit(code=code, name=name, kind=kind, parent=district)
         unit.save()
         communes.append(unit)
     return communes[:count]
@@ -133,7 +136,17 @@ def snapshot(
         per_field = sums.setdefault(commune_id, {f.pk: D(0) for f in fields})
         per_field[field_id] += appraised or D(0)
     maximum = sum((f.max_points for f in fields), D(0))
-    standings = rules.standings(sums, dict.fromkeys(sums, maximum), period.band_list())
+    blocks = period.block_list()
+    block_of = None
+    if blocks:
+        of_kind = rules.block_of_kind(blocks)
+        block_of = {
+            commune: of_kind[kind]
+            for commune, kind in period.assessments.values_list("commune_id", "commune__kind")
+        }
+    standings = rules.standings(
+        sums, dict.fromkeys(sums, maximum), period.band_list(), blocks=block_of
+    )
     previous = {}
     if period.previous_id:
         last = Publication.objects.filter(period_id=period.previous_id).order_by("-version").first()
@@ -149,6 +162,7 @@ def snapshot(
         decision_date=decision_date,
         reason=reason,
         lost_points=_plain(lost_points_by_criterion(period, texts)),
+        blocks=[block.label for block in blocks],
     )
     commune_of = dict(period.assessments.values_list("pk", "commune_id"))
     scores = Score.objects.filter(assessment__period=period)
@@ -166,6 +180,7 @@ def snapshot(
             index=standings[c].index,
             rank=standings[c].rank,
             rank_of=standings[c].rank_of,
+            block=standings[c].block,
             classification=standings[c].classification,
             previous_total=previous[c].total if c in previous else None,
             previous_index=previous[c].index if c in previous else None,
@@ -199,11 +214,14 @@ def _plain(value):
 
 
 def _field_targets(communes: list[Unit], totals: list[Decimal], maxima, *, seed: int, dong_tam):
-    """Field scores per commune id: A gets `dong_tam`, the others split their total."""
+    """Field scores per commune id: A gets `dong_tam`, the others split their total (80 for
+    the one more of a district without A)."""
     rng = random.Random(seed)
     others = iter(totals)
     return {
-        commune.pk: list(dong_tam) if commune.code == "A" else allocate(next(others), maxima, rng)
+        commune.pk: list(dong_tam)
+        if commune.code == "A"
+        else allocate(next(others, D(80)), maxima, rng)
         for commune in communes
     }
 
@@ -217,11 +235,15 @@ def make_published_period(
     previous: bool = True,
     by=None,
     seed: int = 2022,
+    blocks: str | None = None,
+    district: Unit | None = None,
 ) -> Publication:
     """A published period of `count` communes of district D1 (with A = xã Đồng Tâm), and,
-    unless `previous=False`, last year's published period it compares to."""
-    district = units["district"]
-    communes = communes_of(district, count)
+    unless `previous=False`, last year's published period it compares to. With `blocks`
+    ("Phường:phuong;Xã, thị trấn:xa,thi_tran") every second new commune is a ward and the
+    period ranks in those blocks; `district` (default D1) holds the communes."""
+    district = district or units["district"]
+    communes = communes_of(district, count, wards=bool(blocks))
     criteria_set = reference_criteria_set(f"CS-{code}")
     maxima = [f.max_points for f in criteria_set.criteria.fields().order_by("position")]
     opens_on = datetime.date(year, 12, 1)
@@ -247,6 +269,7 @@ def make_published_period(
         code=code, year=year, criteria_set=criteria_set, unit=district,
         name=f"Chỉ số CCHC năm {year} của UBND các xã, thị trấn huyện Ninh Giang",
         opens_on=opens_on, previous=last_period,
+        blocks=rules.parse_blocks(blocks) if blocks else None,
     )
     fill_scores(
         period,

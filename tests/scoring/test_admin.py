@@ -512,7 +512,7 @@ def test_adding_a_period_opens_one_assessment_per_commune(admin_client, units, a
     assert response.status_code == 302, response.context["adminform"].form.errors
     period = Period.objects.get(code="P2026")
     assert period.opens_on == datetime.date(2026, 1, 15) and period.status == Period.Status.OPEN
-    assert period.name == "Chỉ số CCHC năm 2026 – Huyện Ninh Giang"
+    assert period.name == "Chỉ số CCHC năm 2026 của UBND các xã, thị trấn huyện Ninh Giang"
     assert period.band_list() == [
         ("Hoàn thành tốt nhiệm vụ", D(80)),
         ("Hoàn thành nhiệm vụ", D(65)),

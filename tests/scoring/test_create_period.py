@@ -36,9 +36,10 @@ def test_every_active_commune_under_the_unit_gets_a_draft_assessment(units, crit
         today + datetime.timedelta(days=60),
     )
     assert period.band_list()[0] == ("Hoàn thành xuất sắc nhiệm vụ", Decimal(90))
-    assert period.name == "Chỉ số CCHC năm 2024 – Huyện Ninh Giang"
+    assert period.name == "Chỉ số CCHC năm 2024 của UBND các xã, thị trấn huyện Ninh Giang"
     assert summary == (
-        "Đã tạo kỳ đánh giá NG-2024 (Chỉ số CCHC năm 2024 – Huyện Ninh Giang): 2 hồ sơ; "
+        "Đã tạo kỳ đánh giá NG-2024 (Chỉ số CCHC năm 2024 của UBND các xã, thị trấn huyện "
+        "Ninh Giang): 2 hồ sơ; "
         f"tự đánh giá từ {today:%d/%m/%Y} đến "
         f"{today + datetime.timedelta(days=30):%d/%m/%Y}, thẩm định đến "
         f"{today + datetime.timedelta(days=60):%d/%m/%Y}."

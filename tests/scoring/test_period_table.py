@@ -47,8 +47,9 @@ def test_the_table_costs_the_same_few_queries_whatever_the_number_of_communes(
     client.force_login(appraiser)
     # session, user, memberships, the period (with its unit tree), rounds per assessment,
     # score sums per assessment, bonus/deduction points, the assessments, counts per status,
-    # the districts
-    with django_assert_num_queries(10):
+    # the districts, the period's stage (counts of its assessments, unanswered disagreements),
+    # the bell's unread count
+    with django_assert_num_queries(13):
         response = client.get(period.get_absolute_url())
     assert response.status_code == 200
     assert response.content.decode().count('name="ids"') == n + 1  # D1's n communes + C in D2

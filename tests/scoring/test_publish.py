@@ -17,6 +17,7 @@ from scoring.models import (
     Result,
     Score,
 )
+from scoring import notices
 from scoring.services import WorkflowError
 from scoring.services.appraisal import appraise_score, mark_appraised, reopen_assessment
 from scoring.services.publishing import (
@@ -410,17 +411,25 @@ def test_the_after_commit_hook_runs_once_the_publication_is_committed(
     five, leader, django_capture_on_commit_callbacks
 ):
     seen = []
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         publication = publish_period(
             five, by=leader, after_commit=lambda p: seen.append((p.pk, p.version))
         )
-    assert len(callbacks) == 1 and seen == [(publication.pk, 1)]
+    assert seen == []  # nothing before the commit
+    # The hook, then the notice to the communes and leaders (scoring/notices.py).
+    assert len(callbacks) == 2 and callbacks[1].func is notices.period_published
+    callbacks[0]()
+    assert seen == [(publication.pk, 1)]
 
 
-def test_publishing_without_a_hook_registers_nothing(five, leader, django_capture_on_commit_callbacks):
+def test_publishing_without_a_hook_registers_only_the_notice(
+    five, leader, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
-        publish_period(five, by=leader)
-    assert callbacks == []
+        publication = publish_period(five, by=leader)
+    assert [(c.func, c.args) for c in callbacks] == [
+        (notices.period_published, (publication.pk,))
+    ]
 
 
 # --- the previous year --------------------------------------------------------------------

@@ -23,11 +23,24 @@ SCORES = {
 
 
 def url(period):
-    return reverse("scoring:publish", args=[period.code])
+    return reverse("reports:publish", args=[period.code])
 
 
 def publish(client, period, **data):
+    """Publish from the page, typing the decision number again to confirm (issue 12)."""
+    data.setdefault("confirm_decision", data.get("decision", ""))
     return client.post(url(period), {"action": "publish", **data})
+
+
+@pytest.fixture
+def period(units):
+    """The self-assessment deadline passed: a commune not handed in may be left out."""
+    today = datetime.date.today()
+    return make_period(
+        units["district"],
+        opens_on=today - datetime.timedelta(days=40),
+        self_assessment_due=today - datetime.timedelta(days=10),
+    )
 
 
 @pytest.fixture
@@ -47,10 +60,10 @@ def as_appraiser(client, appraiser):
 
 @pytest.mark.parametrize(
     "who, status",
-    [("appraiser", 200), ("leader", 403), ("officer", 403), ("other_officer", 403),
+    [("appraiser", 200), ("leader", 200), ("officer", 403), ("other_officer", 403),
      ("far_appraiser", 404)],
 )
-def test_only_the_appraising_unit_appraisers_open_the_page(client, request, period, who, status):
+def test_only_the_appraising_unit_opens_the_page(client, request, period, who, status):
     client.force_login(request.getfixturevalue(who))
     assert client.get(url(period)).status_code == status
     # The appraiser's POST reaches the service, which refuses (nothing appraised yet): 422.
@@ -69,15 +82,15 @@ def test_anonymous_is_sent_to_login(client, period):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-def test_period_table_and_dashboard_link_the_page_for_appraisers_only(
-    client, period, appraiser, leader
+def test_period_table_and_dashboard_link_the_page_for_the_appraising_unit(
+    client, period, appraiser, leader, officer
 ):
     link = f'href="{url(period)}"'
-    client.force_login(appraiser)
-    assert link in client.get(period.get_absolute_url()).content.decode()
-    assert link in client.get("/").content.decode()
-    client.force_login(leader)
-    assert link not in client.get(period.get_absolute_url()).content.decode()
+    for user in (appraiser, leader):
+        client.force_login(user)
+        assert link in client.get(period.get_absolute_url()).content.decode()
+        assert link in client.get("/").content.decode()
+    client.force_login(officer)
     assert link not in client.get("/").content.decode()
 
 
@@ -125,7 +138,7 @@ def test_a_commune_left_out_with_a_reason_is_not_ranked(as_appraiser, period):
 
 def test_a_commune_ticked_without_a_reason_refuses_and_saves_nothing(as_appraiser, period):
     appraise(period, {"A": SCORES["A"]})
-    response = publish(as_appraiser, period, exclude=["B"], exclude_reason_B="  ")
+    response = publish(as_appraiser, period, decision="1/QĐ", exclude=["B"], exclude_reason_B="  ")
     assert response.status_code == 422
     assert "Cần nêu lý do không xếp hạng cho từng đơn vị: B." in response.content.decode()
     assert 'value="B" checked' in response.content.decode()
@@ -172,7 +185,7 @@ def test_a_published_period_offers_reopening_not_a_second_publish(as_appraiser, 
     publish(as_appraiser, appraised, decision="766/QĐ-UBND")
     page = as_appraiser.get(url(appraised)).content.decode()
     assert "Mở lại để điều chỉnh" in page and 'id="publish-form"' not in page
-    response = publish(as_appraiser, appraised, reason="thử")
+    response = publish(as_appraiser, appraised, decision="2/QĐ", reason="thử")
     assert response.status_code == 422
     assert "Mở lại để điều chỉnh trước khi công bố lần mới." in response.content.decode()
     assert Publication.objects.count() == 1
@@ -229,11 +242,18 @@ def test_page_query_count_does_not_grow_with_communes(
     as_appraiser, units, extra, django_assert_num_queries
 ):
     """session, user, memberships, the period, counts per status, the waiting assessments
-    with their communes, the latest publication (parents of the unit come with the period)."""
+    with their communes; the preview refused (savepoint, the period locked, the provisional
+    assessments to settle, the assessments locked, the drafts still open, rollback); the
+    latest publication, the stage (2), the bell's unread count (parents of the unit come with
+    the period)."""
     add_communes(units["district"], extra)
-    period = make_period(units["district"])
+    today = datetime.date.today()
+    period = make_period(
+        units["district"], opens_on=today - datetime.timedelta(days=40),
+        self_assessment_due=today - datetime.timedelta(days=10),
+    )
     appraise(period, {"A": SCORES["A"]})
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(16):
         response = as_appraiser.get(url(period))
     assert response.status_code == 200
     assert f"<strong>1/{2 + extra}</strong>" in response.content.decode()
@@ -242,5 +262,23 @@ def test_page_query_count_does_not_grow_with_communes(
 def test_page_query_count_of_a_published_period(as_appraiser, appraised, django_assert_num_queries):
     appraise_all(appraised)
     publish(as_appraiser, appraised, decision="1/QĐ")
-    with django_assert_num_queries(7):
+    # as above without a preview, and the stage reads no reply (published), the bell
+    with django_assert_num_queries(10):
         assert as_appraiser.get(url(appraised)).status_code == 200
+
+
+@pytest.mark.parametrize("extra", [0, 40])
+def test_the_preview_query_count_does_not_grow_with_communes(
+    as_appraiser, units, extra, django_assert_max_num_queries
+):
+    """The page with a preview: the page's own reads, publishing's transaction rolled back,
+    the ranking's fields and results."""
+    add_communes(units["district"], extra)
+    period = make_period(units["district"])
+    appraise_all(period)
+    with django_assert_max_num_queries(35):
+        response = as_appraiser.get(url(period))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'class="grid ranking-grid"' in page and "Xã Đồng Tâm" in page
+    assert not Publication.objects.exists()

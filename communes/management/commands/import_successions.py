@@ -1,6 +1,6 @@
 from tabular.commands import ImportCommand
 
-from ...services import SUCCESSION_COLUMNS, import_successions
+from ...successions import SUCCESSION_COLUMNS, import_successions
 
 
 class Command(ImportCommand):

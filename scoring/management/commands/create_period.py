@@ -15,7 +15,8 @@ class Command(BaseCommand):
         "dd/mm/yyyy; mặc định mở từ hôm nay, hạn tự "
         "đánh giá sau 30 ngày, hạn thẩm định sau đó 30 ngày. --bands: “TÊN:ĐIỂM;TÊN:ĐIỂM”, thứ "
         "tự bất kỳ (mặc định: xuất sắc 90, tốt 80, hoàn thành 70). --blocks: “TÊN:loại,loại;…”, "
-        "khối xếp hạng theo loại đơn vị (mỗi đơn vị thuộc đúng một khối)."
+        "khối xếp hạng theo loại đơn vị (mỗi đơn vị thuộc đúng một khối). --reply-due: hạn "
+        "đơn vị phản hồi kết quả thẩm định dự kiến (không có: kỳ không có vòng phản hồi)."
     )
 
     def add_arguments(self, parser):
@@ -36,6 +37,11 @@ class Command(BaseCommand):
         parser.add_argument("--opens-on", help="Ngày bắt đầu tự đánh giá (dd/mm/yyyy).")
         parser.add_argument("--self-assessment-due", help="Hạn tự đánh giá (dd/mm/yyyy).")
         parser.add_argument("--appraisal-due", help="Hạn thẩm định (dd/mm/yyyy).")
+        parser.add_argument(
+            "--reply-due",
+            help="Hạn phản hồi kết quả thẩm định dự kiến (dd/mm/yyyy); bỏ trống: không có vòng "
+            "phản hồi.",
+        )
         parser.add_argument(
             "--as-of",
             help="Lấy các xã, phường, đặc khu hoạt động vào ngày này (dd/mm/yyyy; mặc định "
@@ -61,7 +67,9 @@ class Command(BaseCommand):
             if previous is None:
                 errors.append(f"Không có kỳ đánh giá mã “{options['previous']}”.")
         dates = {}
-        for option in ("opens_on", "self_assessment_due", "appraisal_due", "as_of"):
+        for option in (
+            "opens_on", "self_assessment_due", "appraisal_due", "reply_due", "as_of"
+        ):
             if options[option]:
                 try:
                     dates[option] = rules.parse_date(options[option])
@@ -106,6 +114,11 @@ class Command(BaseCommand):
                 f"{period.assessments.count()} hồ sơ; tự đánh giá từ "
                 f"{rules.format_date(period.opens_on)} đến "
                 f"{rules.format_date(period.self_assessment_due)}, thẩm định đến "
-                f"{rules.format_date(period.appraisal_due)}."
+                f"{rules.format_date(period.appraisal_due)}"
+                + (
+                    f", phản hồi kết quả dự kiến đến {rules.format_date(period.reply_due)}."
+                    if period.reply_due
+                    else "."
+                )
             )
         )

@@ -1,11 +1,16 @@
-"""The publish page /periods/<period>/publish/ (design.md §1 step 5, §4): the appraising unit
-sees whether every commune is appraised, publishes the results with the decision (số quyết
-định, ngày), naming the communes left out with a reason, and reopens a published period for
-correction, after which the same page publishes version N+1 with a reason.
+"""The publish page /periods/<period>/publish/ (design.md §1 step 5, §4; issues 6 and 12): the
+appraising unit sees the period's stage and whether every commune is ready, the ranking
+exactly as it will be printed, names the communes left out with a reason, and publishes with
+the decision (số quyết định, ngày) after typing the decision number again to confirm; a
+published period is reopened for correction here, after which the same page publishes
+version N+1 with a reason.
 
-Appraisers of the period's unit act (scoring.permissions.can_manage_period); another district
-gets 404 through visible_periods, everyone else 403. The rules (who is ready, what a version
-needs) stay in scoring.services.publishing; this page only shows them and reports refusals.
+The preview is publishing itself, rolled back (scoring.services.publishing.preview_publication):
+the same rules refuse it, the same computation ranks, and the same template as the ranking PDF
+(reports/_ranking_tables.html) prints it. Appraisers and leaders of the period's unit act
+(scoring.permissions.can_publish); another district gets 404 through visible_periods, everyone
+else 403. The rules stay in the publish service; this page only shows them and reports
+refusals.
 
 The ranking PDF is not rendered in the request (≈ 5 s for a 170-commune ranking): the
 results page renders and stores it on its first download (reports.pdf.stored_ranking_pdf).
@@ -19,12 +24,19 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from ..models import Assessment
-from ..permissions import can_manage_period
-from ..selectors import latest_publication, publication_info
-from ..services import WorkflowError
-from ..services.publishing import READY, publish_period, reopen_for_correction
-from .period import get_period
+from scoring.models import Assessment
+from scoring.permissions import can_publish
+from scoring.selectors import latest_publication, period_stage, publication_info
+from scoring.services import WorkflowError
+from scoring.services.publishing import (
+    READY,
+    preview_publication,
+    publish_period,
+    reopen_for_correction,
+)
+from scoring.views.period import get_period
+
+from .selectors import ranking
 
 Status = Assessment.Status
 
@@ -38,6 +50,19 @@ class PublishForm(forms.Form):
         error_messages={"invalid": "Ngày quyết định phải có dạng dd/mm/yyyy."},
     )
     reason = forms.CharField(label="Lý do điều chỉnh", max_length=5000, required=False)
+    confirm_decision = forms.CharField(max_length=100, required=False)
+
+    def confirmation_error(self) -> str:
+        """Publishing from the page needs the decision number, typed again identically."""
+        decision = (self.cleaned_data.get("decision") or "").strip()
+        typed = (self.cleaned_data.get("confirm_decision") or "").strip()
+        if not decision:
+            return "Nhập số quyết định công bố kết quả."
+        if typed != decision:
+            return (
+                f"Để xác nhận công bố, hãy gõ lại đúng số quyết định “{decision}” vào ô xác nhận."
+            )
+        return ""
 
 
 @dataclass(frozen=True)
@@ -71,12 +96,40 @@ def _exclusions(post, waiting) -> dict[str, str]:
     }
 
 
+def _preview(period, user, data, exclusions):
+    """(the ranking as publishing would print it, "") or (None, why publishing refuses)."""
+    try:
+        return (
+            preview_publication(
+                period,
+                _read_ranking,
+                by=user,
+                decision=data.get("decision") or "",
+                decision_date=data.get("decision_date"),
+                reason=data.get("reason") or "",
+                exclusions=exclusions,
+            ),
+            "",
+        )
+    except WorkflowError as refusal:
+        return None, str(refusal)
+
+
+def _read_ranking(publication):
+    table = ranking(publication)
+    for row in table.rows:  # read now: the rows are rolled back after this
+        row.commune  # noqa: B018
+    return table
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def publish(request, period):
-    """GET: readiness and the form. POST action=publish|reopen calls the service; a refusal
-    (WorkflowError) is shown on the page with the values typed, and nothing is saved."""
-    period = get_period(request, period, may=can_manage_period)
+    """GET: stage, readiness, the preview and the form. POST action=preview shows the preview
+    with the values typed; action=publish checks the typed decision number and calls the
+    service; action=reopen reopens for correction. A refusal (WorkflowError) is shown on the
+    page with the values typed, and nothing is saved."""
+    period = get_period(request, period, may=can_publish)
     form = PublishForm(request.POST or None)
     error = ""
     exclusions: dict[str, str] = {}
@@ -94,10 +147,12 @@ def publish(request, period):
                 "Đã mở lại kỳ đánh giá để điều chỉnh. "
                 "Sau khi sửa điểm, công bố lần mới tại trang này.",
             )
-            return redirect("scoring:publish", period.code)
+            return redirect("reports:publish", period.code)
     elif action == "publish":  # publish_period refuses a published period (reopen first)
         exclusions = _exclusions(request.POST, state.waiting)
         if form.is_valid():
+            error = form.confirmation_error()
+        if form.is_valid() and not error:
             data = form.cleaned_data
             try:
                 publication = publish_period(
@@ -111,21 +166,28 @@ def publish(request, period):
             except WorkflowError as refusal:
                 error = str(refusal)
             else:
-                number = publication.decision
-                decision = f" (Quyết định số {number})" if number else ""
                 messages.success(
-                    request, f"Đã công bố kết quả lần {publication.version}{decision}."
+                    request,
+                    f"Đã công bố kết quả lần {publication.version} "
+                    f"(Quyết định số {publication.decision}).",
                 )
                 return redirect("reports:results", period.code)
+    elif action == "preview":
+        exclusions = _exclusions(request.POST, state.waiting)
     elif request.method == "POST":
-        error = "Chọn thao tác: công bố kết quả hoặc mở lại để điều chỉnh."
+        error = "Chọn thao tác: xem trước, công bố kết quả hoặc mở lại để điều chỉnh."
+    preview, refused = None, ""
+    if not period.is_published:
+        data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        preview, refused = _preview(period, request.user, data, exclusions)
     latest = latest_publication(period)
-    failed = request.method == "POST"
+    failed = request.method == "POST" and action != "preview"
     return render(
         request,
         "scoring/publish.html",
         {
             "period": period,
+            "stage": period_stage(period),
             "form": form,
             "error": error,
             "readiness": state,
@@ -133,6 +195,8 @@ def publish(request, period):
                 (a, a.commune.code in exclusions, exclusions.get(a.commune.code, ""))
                 for a in state.waiting
             ],
+            "preview": preview,
+            "refused": refused,
             "latest": publication_info(latest) if latest else None,
             "next_version": (latest.version + 1) if latest else 1,
             "reopen_reason": request.POST.get("reopen_reason", "") if failed else "",

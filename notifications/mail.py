@@ -1,0 +1,88 @@
+"""The e-mail side of notifications, behind one function (`send_emails`) that takes ids, so
+it can run as a background task unchanged (docs/design.md §9, jobs).
+
+Django's e-mail: SMTP with the EMAIL_* settings from the environment, or the console backend
+when EMAIL_HOST is not set (cchc/settings.py). Links are absolute, on SITE_URL.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from itertools import groupby
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+SUBJECT_PREFIX = "[Chỉ số CCHC] "
+
+
+def absolute(path: str) -> str:
+    """The link as a reader's mail program needs it: SITE_URL + path."""
+    if not path or path.startswith(("http://", "https://")):
+        return path
+    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
+
+
+def send_emails(notification_ids: Iterable[int]) -> int:
+    """Send one e-mail per recipient for these notifications not e-mailed yet; returns how
+    many e-mails were sent.
+
+    Skipped: recipients without an address, inactive, or who turned e-mail off. Two queries
+    whatever the count (the notifications with their recipients, one UPDATE of those sent),
+    one SMTP connection. A message the server refuses is logged and left unsent (emailed_at
+    stays empty); the others still go.
+    """
+    ids = list(notification_ids)
+    if not ids:
+        return 0
+    rows = list(
+        Notification.objects.filter(pk__in=ids, emailed_at__isnull=True)
+        .filter(recipient__is_active=True)
+        .exclude(recipient__email="")
+        .exclude(recipient__notification_preference__email_enabled=False)
+        .select_related("recipient")
+        .order_by("recipient_id", "created_at", "id")
+    )
+    if not rows:
+        return 0
+    sent_ids, sent = [], 0
+    connection = get_connection()
+    with connection:
+        for _, group in groupby(rows, key=lambda row: row.recipient_id):
+            notices = list(group)
+            try:
+                connection.send_messages([_message(notices)])
+            except Exception:  # noqa: BLE001 - one refused address must not stop the others
+                logger.exception("Không gửi được thư thông báo tới %s", notices[0].recipient.email)
+                continue
+            sent_ids += [notice.pk for notice in notices]
+            sent += 1
+    if sent_ids:
+        Notification.objects.filter(pk__in=sent_ids).update(emailed_at=timezone.now())
+    return sent
+
+
+def _message(notices: list[Notification]) -> EmailMessage:
+    user = notices[0].recipient
+    if len(notices) == 1:
+        subject = SUBJECT_PREFIX + notices[0].get_kind_display()
+    else:
+        subject = SUBJECT_PREFIX + f"{len(notices)} thông báo mới"
+    body = render_to_string(
+        "notifications/email.txt",
+        {
+            "name": user.get_full_name() or user.get_username(),
+            "notices": [(notice, absolute(notice.link)) for notice in notices],
+            "list_url": absolute(reverse("notifications:list")),
+            "settings_url": absolute(reverse("notifications:settings")),
+        },
+    )
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
