@@ -33,11 +33,38 @@ def record_event(
     Refuses (ValueError) an action or field without a Vietnamese label in AuditAction /
     AuditField: every page and export prints those labels, never the code.
     """
+    event = _event(
+        assessment, by=by, action=action, criterion=criterion, period=period,
+        field_name=field_name, old=old, new=new, reason=reason, detail=detail,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def record_changes(
+    assessment, *, by, action: str, criterion, changes, reason: str = ""
+) -> list[AuditEvent]:
+    """One event per changed field of one criterion, `changes` being (field name, old, new)
+    in order, written in one INSERT (a save that changes a score and its explanation writes
+    two; call inside the transaction of the change)."""
+    return AuditEvent.objects.bulk_create(
+        [
+            _event(assessment, by=by, action=action, criterion=criterion, field_name=name,
+                   old=old, new=new, reason=reason)
+            for name, old, new in changes
+        ]
+    )
+
+
+def _event(
+    assessment, *, by, action, criterion=None, period=None, field_name="", old=None, new=None,
+    reason="", detail=None,
+) -> AuditEvent:
     if action not in AuditAction.values:
         raise ValueError(f"Audit action {action!r} has no label in AuditAction.")
     if field_name and field_name not in AuditField.values:
         raise ValueError(f"Audit field {field_name!r} has no label in AuditField.")
-    return AuditEvent.objects.create(
+    return AuditEvent(
         user=by if by is not None and by.is_authenticated else None,
         period=period or (assessment.period if assessment is not None else None),
         assessment=assessment,
