@@ -246,24 +246,8 @@ def test_a_stored_report_is_never_replaced(publication):
         result.save(update_fields=["total"])
 
 
-def test_healthz_full_checks_the_broker_and_the_storage(db, client, settings, tmp_path):
-    assert client.get("/healthz?full=1").content == b"ok"  # no broker configured: storage only
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
-    from cchc.celery import app
-
-    saved = app.conf.broker_url
-    app.conf.broker_url = settings.CELERY_BROKER_URL
-    try:
-        response = client.get("/healthz?full=1")
-    finally:
-        app.conf.broker_url = saved
-    assert response.status_code == 503 and b"broker unavailable" in response.content
-    assert client.get("/healthz").content == b"ok"  # the plain check stays "database answers"
-    settings.MEDIA_ROOT = tmp_path / "file"
-    (tmp_path / "file").write_text("not a folder")
-    response = client.get("/healthz?full=1")
-    assert response.status_code == 503 and b"storage unavailable" in response.content
-
-
 def test_healthz_full_with_a_live_broker(broker, db, client):
-    assert client.get("/healthz?full=1").content == b"ok"
+    """cchc/health.py pings the broker the workers use (tests/test_storage_api.py has the rest)."""
+    response = client.get("/healthz?full=1")
+    assert response.status_code == 200
+    assert "Hàng đợi công việc: ok" in response.content.decode()
