@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0013_year_over_year'),
+        ('scoring', '0014_audit_labels_and_not_submitted'),
     ]
 
     operations = [
