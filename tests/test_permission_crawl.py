@@ -312,7 +312,6 @@ def fingerprint() -> tuple:
         Unit.objects.count(),
         list(Notification.objects.order_by("pk").values()),
         list(Preference.objects.order_by("pk").values()),
-        Job.objects.count(),
     )
 
 

@@ -25,6 +25,7 @@ from openpyxl import load_workbook
 from scoring import notices
 from scoring.models import Assessment, Period, Publication, Result
 from scoring.services.publishing import reopen_for_correction
+from scoring.tasks import send_notice
 
 from ..factories import make_user
 
@@ -245,8 +246,11 @@ def test_the_commands_refuse_clearly(tmp_path, django_capture_on_commit_callback
     with django_capture_on_commit_callbacks() as callbacks:
         out = command("publish", "NG-2022", "--reason", "Sửa số quyết định", "--decision",
                       "767/QĐ-UBND", "--exclude", "11119:Đang thanh tra", "--no-pdf")
-    # No ranking PDF rendered ahead: only the notice of the publication (scoring/notices.py).
-    assert [callback.func for callback in callbacks] == [notices.period_published]
+    # No PDF rendered ahead: only the notice of the publication (scoring/notices.py), sent as
+    # a task (scoring/tasks.py).
+    assert [(callback.func, callback.args[0]) for callback in callbacks] == [
+        (send_notice.delay, notices.period_published.__name__)
+    ]
     assert "lần 2: 19 đơn vị" in out and "không xếp hạng: 11119" in out
     for args, message in [
         (("publish", "NG-2022", "--exclude", "11119"), "--exclude “11119”: cần dạng MÃ:lý do."),
