@@ -109,7 +109,8 @@ def main() -> None:
         reset_queries()
         with CaptureQueriesContext(connection) as queries:
             get(client, blocks_page)
-        blocks_ms = statistics.median(timed(lambda: get(client, blocks_page), options.repeat)) * 1000
+        blocks_times = timed(lambda: get(client, blocks_page), options.repeat)
+        blocks_ms = statistics.median(blocks_times) * 1000
         print(f"results page, two blocks: median {blocks_ms:.1f} ms over {options.repeat}, "
               f"{len(queries.captured_queries)} queries")
 

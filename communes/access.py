@@ -47,6 +47,19 @@ def has_any_role(user, unit: Unit, roles) -> bool:
     return any(has_role(user, unit, role) for role in roles)
 
 
+def in_scope(user, unit: Unit) -> bool:
+    """Is `unit` among units_in_scope(user)? The same rule, for one unit in Python: a unit the
+    user holds any role on, or one below it. No query once the user's memberships are read
+    and the unit's parents are loaded (a save checks the one assessment it reads this way,
+    instead of planning the scope subquery with it)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    ancestors = set(unit.ancestor_ids())
+    return any(unit_id in ancestors for unit_id, _ in memberships(user))
+
+
 def units_in_scope(user, role: str | Role | None = None) -> QuerySet[Unit]:
     """Every unit the user may see (with `role`, or with any role): their units and below."""
     if not user.is_authenticated:

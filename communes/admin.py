@@ -15,6 +15,8 @@ related objects are joined (list_select_related, get_queryset) and foreign keys 
 use autocomplete widgets instead of <select>s listing every unit or user.
 """
 
+from types import SimpleNamespace
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
@@ -32,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import admin as import_export_admin
 from import_export.forms import ExportForm
 
-from tabular import ImportFailed, formats, read_table
+from tabular import ImportFailed, Row, formats, read_table
 
 from . import services, successions
 from .dates import format_date
@@ -379,8 +381,29 @@ class SuccessorInline(LineageInline):
     verbose_name_plural = _("sáp nhập, chuyển thành (đơn vị kế thừa)")
 
 
+class UnitForm(forms.ModelForm):
+    """New dates of a unit in the lineage must keep it true, as import_units requires."""
+
+    def clean(self):
+        cleaned = super().clean()
+        stored = self.instance
+        dates = (cleaned.get("active_from"), cleaned.get("active_to"))
+        if stored.pk and not self.errors and dates != (stored.active_from, stored.active_to):
+            line = SimpleNamespace(
+                row=Row(0, {}),
+                code=stored.code,
+                name=cleaned.get("name") or stored.name,
+                active_from=dates[0],
+                active_to=dates[1],
+            )
+            for error in successions.lineage_date_errors({stored.code: line}):
+                self.add_error(error.column, error.message)
+        return cleaned
+
+
 @admin.register(Unit)
 class UnitAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
+    form = UnitForm
     list_display = ("code", "name", "kind", "parent", "active_from_display", "active_to_display")
     list_display_links = ("code", "name")
     list_filter = ("level", "kind", ActiveFilter)

@@ -38,7 +38,8 @@ def send_emails(notification_ids: Iterable[int]) -> int:
     Skipped: recipients without an address, inactive, or who turned e-mail off. Two queries
     whatever the count (the notifications with their recipients, one UPDATE of those sent),
     one SMTP connection. A message the server refuses is logged and left unsent (emailed_at
-    stays empty); the others still go.
+    stays empty); the others still go. A server that is down or refuses the login sends
+    nothing and raises nothing: the notifications are in the app all the same.
     """
     ids = list(notification_ids)
     if not ids:
@@ -55,7 +56,12 @@ def send_emails(notification_ids: Iterable[int]) -> int:
         return 0
     sent_ids, sent = [], 0
     connection = get_connection()
-    with connection:
+    try:
+        connection.open()
+    except Exception:  # noqa: BLE001 - the server is down or refuses the login: all wait
+        logger.exception("Không kết nối được máy chủ thư; %d thư chưa gửi", len(rows))
+        return 0
+    try:
         for _, group in groupby(rows, key=lambda row: row.recipient_id):
             notices = list(group)
             try:
@@ -65,6 +71,8 @@ def send_emails(notification_ids: Iterable[int]) -> int:
                 continue
             sent_ids += [notice.pk for notice in notices]
             sent += 1
+    finally:
+        connection.close()
     if sent_ids:
         Notification.objects.filter(pk__in=sent_ids).update(emailed_at=timezone.now())
     return sent

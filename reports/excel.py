@@ -143,8 +143,7 @@ def _ranking_rows(sheet, table, rows) -> None:
             values += [result.adjustment]
         values += [result.total, result.applicable_max, result.index, result.classification]
         if table.has_previous:
-            change = ", ".join(text for text in (row.rank_change, row.points_change) if text)
-            values += [result.previous_total, result.previous_rank, change]
+            values += [result.previous_total, result.previous_rank, row.change_summary]
         sheet.append(values)
         excel_row = sheet[sheet.max_row]
         for cell in excel_row:

@@ -55,6 +55,20 @@ def rank_change_direction(rank: int, previous_rank: int | None) -> str:
 
 
 
+def compared_with(name: str) -> str:
+    """Whom a commune without a result of its own last year is compared with."""
+    return f"so với {name} năm trước"
+
+
+def formed_from(predecessors) -> str:
+    """A merged commune's predecessors with their index and rank last year (each a
+    scoring.models.PreviousUnit): "hình thành từ: Xã A 87,75 – 9/20; Xã B 80 – 12/20"."""
+    return "hình thành từ: " + "; ".join(
+        f"{unit.name} {rules.format_total(unit.index)} – {rank_text(unit.rank, unit.rank_of)}"
+        for unit in predecessors
+    )
+
+
 def percent_of(score: Decimal, maximum: Decimal) -> Decimal:
     """Score as a share of its maximum, in % (exact to 2 decimals; 0 when the maximum is 0)."""
     if not maximum:

@@ -22,16 +22,17 @@ from scoring import rules
 from scoring.models import (
     Criterion,
     FieldScore,
+    PreviousUnit,
     Publication,
     Result,
     Score,
     decode_field_scores,
 )
+from scoring.last_year import lost_points_last_year, previous_publication_id
 from scoring.selectors import (
     LOST_CRITERIA_KEPT,
     PublicationInfo,
     criterion_texts,
-    latest_publication,
     lost_criteria_of,
     lost_points_by_criterion,
     lost_sums,
@@ -40,6 +41,8 @@ from scoring.selectors import (
 
 from . import charts
 from .formatting import (
+    compared_with,
+    formed_from,
     percent_of,
     plain_decimal,
     points_change,
@@ -113,6 +116,41 @@ class _ResultTexts:
     @property
     def previous_total_text(self) -> str:
         return rules.format_total(self.result.previous_total)
+
+    @cached_property
+    def predecessors(self) -> list[PreviousUnit]:
+        """The earlier units it is compared through (none when compared with itself)."""
+        return self.result.predecessors()
+
+    @property
+    def merged(self) -> bool:
+        """Formed from several units: their results are listed, no change is computed."""
+        return len(self.predecessors) > 1
+
+    @property
+    def compared_with(self) -> str:
+        """ "so với Xã A năm trước" when compared with its one predecessor, else ""."""
+        return compared_with(self.predecessors[0].name) if len(self.predecessors) == 1 else ""
+
+    @property
+    def formed_from(self) -> str:
+        """ "hình thành từ: Xã A 87,75 – 9/20; Xã B …" after a merger, else ""."""
+        return formed_from(self.predecessors) if self.merged else ""
+
+    @property
+    def has_previous(self) -> bool:
+        return self.result.previous_total is not None or bool(self.predecessors)
+
+    @property
+    def change_summary(self) -> str:
+        """The change against last year in one line (XLSX): "tăng 2 bậc, +1,5 điểm (so với
+        Xã A năm trước)", or a merged commune's predecessors."""
+        if self.merged:
+            return self.formed_from
+        text = ", ".join(part for part in (self.rank_change, self.points_change) if part)
+        if text and self.compared_with:
+            text += f" ({self.compared_with})"
+        return text
 
     @property
     def adjustment_text(self) -> str:
@@ -249,7 +287,7 @@ class Ranking:
 
     @cached_property
     def has_previous(self) -> bool:
-        return any(row.result.previous_rank is not None for row in self.rows)
+        return any(row.has_previous for row in self.rows)
 
     @cached_property
     def has_adjustments(self) -> bool:
@@ -477,16 +515,19 @@ class CommuneReport(_ResultTexts):
         return charts.fields_chart(items, guide=self.threshold * rules.HUNDRED)
 
 
-def _previous_fields(period, commune) -> dict[str, FieldScore]:
-    """Last year's published field results of the commune, by field code (none: {})."""
-    if period.previous_id is None:
+def _previous_fields(result) -> dict[str, FieldScore]:
+    """Last year's published field results the commune of `result` compares with, by field
+    code: its own, or its one predecessor's; none ({}) after a merger or without last year.
+    Read from the version this one compared with (Publication.compared_with), so that a
+    later correction of last year, or last year published after this version, never changes
+    what it prints. One query (none without one)."""
+    predecessors = result.predecessors()
+    previous = result.publication.compared_with_id
+    if previous is None or len(predecessors) > 1:
         return {}
-    # By id: the previous period's own row is not needed (one query fewer).
-    previous = latest_publication(period.previous_id)
-    if previous is None:
-        return {}
+    commune = predecessors[0].id if predecessors else result.commune_id
     document = (
-        Result.objects.filter(publication=previous, commune=commune)
+        Result.objects.filter(publication=previous, commune_id=commune)
         .values_list("field_results", flat=True)
         .first()
     )
@@ -538,11 +579,11 @@ def commune_report(result) -> CommuneReport:
     """One commune's published result: fields with ranks, weak fields, last year's change,
     the criteria where it lost most points, and its TTHC figures, all as published ("" when
     no figures were entered). Pass a Result with `publication__period` and `commune` loaded;
-    three queries (fields, last year's publication and result).
+    two queries (fields, last year's result in the version it compared with).
     """
     period = result.publication.period
     threshold = weak_threshold()
-    previous = _previous_fields(period, result.commune)
+    previous = _previous_fields(result)
     scores = result.field_scores()
     lines = []
     for f in period_fields(period):
@@ -594,6 +635,9 @@ class LostPoints:
     lost_sum: Decimal
     compared: int  # communes with both a self and an appraised score
     difference_sum: Decimal  # Σ (appraised − self) over those
+    # Last year's row of the comparable criterion (scoring.last_year.lost_points_last_year:
+    # previous_code, communes, losing, lost_sum), or None.
+    previous: dict | None = None
 
     @property
     def average_lost(self) -> Decimal:
@@ -612,6 +656,40 @@ class LostPoints:
     @property
     def average_lost_text(self) -> str:
         return rules.format_total(self.average_lost)
+
+    @property
+    def previous_average_lost(self) -> Decimal | None:
+        """Last year's average points lost on the comparable criterion (None: none)."""
+        if not self.previous or not self.previous["communes"]:
+            return None
+        return Decimal(self.previous["lost_sum"]) / self.previous["communes"]
+
+    @property
+    def previous_text(self) -> str:
+        """ "năm trước 0,5 (tiêu chí 1.3)", "" without last year."""
+        value = self.previous_average_lost
+        if value is None:
+            return ""
+        text = f"năm trước {rules.format_total(value)}"
+        if self.previous["previous_code"] != self.code:
+            text += f" (tiêu chí {self.previous['previous_code']})"
+        return text
+
+    @property
+    def previous_change_text(self) -> str:
+        """Average lost now − last year, as printed ("+0,25": more points lost than last year)."""
+        value = self.previous_average_lost
+        if value is None:
+            return ""
+        difference = rules.round_printed(self.average_lost) - rules.round_printed(value)
+        return rules.format_signed(difference)
+
+    @property
+    def previous_change_key(self) -> str:
+        value = self.previous_average_lost
+        if value is None:
+            return ""
+        return plain_decimal(rules.round_printed(self.average_lost) - rules.round_printed(value))
 
     @property
     def average_lost_percent_text(self) -> str:
@@ -654,7 +732,9 @@ def lost_points(period) -> list[LostPoints]:
     appraised points), most first, with the share of communes losing points and the mean
     appraised − self. A published period reads its latest version (Publication.lost_points;
     one query), any other the scores (scoring.selectors.lost_points_by_criterion; the
-    criteria, one aggregate query). Scores not appraised yet and confirmed "không áp dụng" are left out.
+    criteria, one aggregate query) and last year's (scoring.last_year, up to three queries).
+    Each comparable criterion carries last year's row (as the version kept it). Scores not
+    appraised yet and confirmed "không áp dụng" are left out.
     """
     rows = None
     if period.is_published:
@@ -666,6 +746,8 @@ def lost_points(period) -> list[LostPoints]:
         )
     if rows is None:  # not published, or published before the snapshot kept it
         rows = lost_points_by_criterion(period, criterion_texts(period.criteria_set_id))
+        last_year = lost_points_last_year(period.criteria_set_id, previous_publication_id(period))
+        rows = [{**row, "previous": last_year.get(row["code"])} for row in rows]
     items = [
         LostPoints(
             code=row["code"],
@@ -677,6 +759,7 @@ def lost_points(period) -> list[LostPoints]:
             lost_sum=Decimal(row["lost_sum"]),
             compared=row["compared"],
             difference_sum=Decimal(row["difference_sum"]),
+            previous=row.get("previous"),
         )
         for row in rows
     ]

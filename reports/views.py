@@ -141,6 +141,10 @@ def lost_points_view(request, period):
     period = get_object_or_404(visible_periods(request.user), code=period)
     if not can_read_lost_points(request.user, period):
         raise PermissionDenied
+    items = lost_points(period)
+    has_previous = any(item.previous_text for item in items)
     return render(
-        request, "reports/lost_points.html", {"period": period, "items": lost_points(period)}
+        request,
+        "reports/lost_points.html",
+        {"period": period, "items": items, "has_previous": has_previous},
     )

@@ -29,7 +29,34 @@ def record_event(
     detail: dict | None = None,
 ) -> AuditEvent:
     """Write one audit event (call inside the transaction of the change it records)."""
-    return AuditEvent.objects.create(
+    event = _event(
+        assessment, by=by, action=action, criterion=criterion, period=period,
+        field_name=field_name, old=old, new=new, reason=reason, detail=detail,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def record_changes(
+    assessment, *, by, action: str, criterion, changes, reason: str = ""
+) -> list[AuditEvent]:
+    """One event per changed field of one criterion, `changes` being (field name, old, new)
+    in order, written in one INSERT (a save that changes a score and its explanation writes
+    two; call inside the transaction of the change)."""
+    return AuditEvent.objects.bulk_create(
+        [
+            _event(assessment, by=by, action=action, criterion=criterion, field_name=name,
+                   old=old, new=new, reason=reason)
+            for name, old, new in changes
+        ]
+    )
+
+
+def _event(
+    assessment, *, by, action, criterion=None, period=None, field_name="", old=None, new=None,
+    reason="", detail=None,
+) -> AuditEvent:
+    return AuditEvent(
         user=by if by is not None and by.is_authenticated else None,
         period=period or (assessment.period if assessment is not None else None),
         assessment=assessment,

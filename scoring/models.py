@@ -176,6 +176,17 @@ class Criterion(models.Model):
     na_policy = models.CharField(
         _("khi không áp dụng"), max_length=10, choices=NaPolicy.choices, default="", blank=True
     )
+    # The same criterion in the set used the year before (import_criteria --previous,
+    # previous_code; the clone action fills it): last year's score beside it and the
+    # year-over-year comparison of "tiêu chí dễ mất điểm" follow it (docs/design.md §6).
+    previous = models.ForeignKey(
+        "self",
+        verbose_name=_("tiêu chí tương ứng năm trước"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = CriterionQuerySet.as_manager()
 
@@ -886,6 +897,18 @@ class Publication(FrozenModel):
     # The labels of the period's ranking blocks as published, in order (Result.block names
     # one); empty: one block. Kept here so a version prints the blocks it ranked in.
     blocks = models.JSONField(_("khối xếp hạng"), default=list, blank=True)
+    # The previous period's version this one compared with (its latest when this one was
+    # published): the commune reports read last year's field results from it, so a later
+    # correction of last year never changes what this version prints. Null: no previous
+    # period or none published then (or a version published before it was kept).
+    compared_with = models.ForeignKey(
+        "self",
+        verbose_name=_("so sánh với lần công bố"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("lần công bố")
@@ -930,6 +953,12 @@ class Result(FrozenModel):
         _("chỉ số năm trước"), max_digits=9, decimal_places=4, null=True, blank=True
     )
     previous_rank = models.PositiveIntegerField(_("xếp thứ năm trước"), null=True, blank=True)
+    # The earlier units this commune was compared through when it had no result of its own
+    # last year (communes.lineage), as published: [{"id": 7, "code": "A", "name": "Xã A",
+    # "total": "87.747", "index": "87.7470", "rank": 9, "rank_of": 20}, …]. One: the
+    # previous_* figures are its; several (a merger): previous_* stay empty and no rank
+    # change is printed, only each predecessor's index and rank. [] otherwise.
+    previous_units = models.JSONField(_("đơn vị tiền thân năm trước"), default=list, blank=True)
     # Each field's published figures, by field code (FieldScore, encode_field_scores):
     # {"1": {"score": "12.500", "max": "15.000", "rank": 3, "rank_of": 12}, …}. One document
     # per commune rather than a row per (commune, field): the snapshot is only ever read whole,
@@ -966,6 +995,35 @@ class Result(FrozenModel):
     def field_scores(self) -> dict[str, "FieldScore"]:
         """Field code → FieldScore (exact Decimals), decoded from `field_results`."""
         return decode_field_scores(self.field_results)
+
+    def predecessors(self) -> list["PreviousUnit"]:
+        """The earlier units it was compared through (`previous_units`), decoded."""
+        return [
+            PreviousUnit(
+                item["id"], item["code"], item["name"], Decimal(item["total"]),
+                Decimal(item["index"]), item["rank"], item["rank_of"],
+            )
+            for item in self.previous_units or []
+        ]
+
+
+class PreviousUnit(NamedTuple):
+    """One earlier unit's published result last year, as kept in Result.previous_units."""
+
+    id: int
+    code: str
+    name: str
+    total: Decimal
+    index: Decimal
+    rank: int
+    rank_of: int
+
+    def as_json(self) -> str:
+        return (
+            f'{{"id":{int(self.id)},"code":{json_string(self.code)},'
+            f'"name":{json_string(self.name)},"total":"{self.total}","index":"{self.index}",'
+            f'"rank":{int(self.rank)},"rank_of":{int(self.rank_of)}}}'
+        )
 
 
 class FieldScore(NamedTuple):

@@ -34,7 +34,7 @@ from notifications.models import Kind, Notification
 from notifications.services import Message, notify
 
 from . import rules
-from .models import Assessment, Period, Publication
+from .models import Assessment, AuditEvent, Period, Publication
 
 logger = logging.getLogger(__name__)
 
@@ -149,11 +149,12 @@ def assessment_resubmitted(assessment_id: int, version: int) -> list[int]:
     )
 
 
-def provisional_announced(assessment_ids: Iterable[int]) -> list[int]:
+def provisional_announced(assessments: Iterable[int], period: int | None = None) -> list[int]:
     """Tell each commune's officers that its provisional appraisal results are out (the reply
-    round); one query for the assessments, one for the officers, whatever their number."""
+    round): `assessments` are ids (`period` is accepted for the caller's convenience, unused).
+    One query for the assessments, one for the officers, whatever their number."""
     assessments = list(
-        Assessment.objects.filter(pk__in=list(assessment_ids)).select_related("period", "commune")
+        Assessment.objects.filter(pk__in=list(assessments)).select_related("period", "commune")
     )
     people = _commune_people(a.commune_id for a in assessments)
     messages = []
@@ -174,10 +175,22 @@ def provisional_announced(assessment_ids: Iterable[int]) -> list[int]:
     return notify(messages)
 
 
-def reply_received(assessment_id: int, version: int, disagreements: int | None = None) -> list[int]:
+def reply_received(assessment: int, round: int, disagreements: int | None = None) -> list[int]:
     """Tell the appraiser working on it that the commune sent its reply to the provisional
-    results (`disagreements`: how many criteria it disagrees with, when known)."""
-    assessment = _assessment(assessment_id)
+    results: `assessment` and its reply `round` are ids (the round makes the key: one notice
+    per reply). `disagreements` (how many criteria it disagrees with) defaults to what the
+    reply's audit event (`reply_sent`) lists."""
+    round_id = round
+    assessment = _assessment(assessment)
+    if disagreements is None:
+        sent = (
+            AuditEvent.objects.filter(assessment=assessment, action="reply_sent")
+            .order_by("-at", "-id")
+            .values_list("detail", flat=True)
+            .first()
+        )
+        if sent is not None and isinstance(sent.get("disagreements"), list):
+            disagreements = len(sent["disagreements"])
     count = ""
     if disagreements is not None:
         count = (
@@ -191,7 +204,7 @@ def reply_received(assessment_id: int, version: int, disagreements: int | None =
     )
     return notify(
         Message(user, Kind.REPLY_RECEIVED, text, assessment.get_absolute_url(),
-                f"reply:{assessment.pk}:{version}")
+                f"reply:{assessment.pk}:{round_id}")
         for user in _appraisers_of(assessment)
     )
 

@@ -9,7 +9,7 @@ Views fetch through visible_* (another commune → 404), then check can_* (wrong
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from communes.access import has_role, memberships, units_in_scope
+from communes.access import has_role, in_scope, memberships, units_in_scope
 from communes.models import Role
 
 from . import rules
@@ -31,6 +31,24 @@ def visible_assessments(user) -> QuerySet[Assessment]:
     return Assessment.objects.filter(commune__in=units_in_scope(user)).select_related(
         "period__unit", "period__criteria_set", "commune__parent__parent"
     )
+
+
+def visible_assessment(user, period: str, commune: str, *related: str) -> Assessment | None:
+    """The assessment of commune code `commune` in period code `period`, if visible_assessments
+    would show it (else None: the caller answers 404), with its period, the `related` objects
+    and its commune up to the province.
+
+    The scope is checked on the row read (communes.access.in_scope) rather than joined in as
+    a subquery: the saves read their assessment this way, so PostgreSQL plans a plain lookup
+    by two unique codes on every autosave (bench/load.py).
+    """
+    try:
+        assessment = Assessment.objects.select_related(
+            "period", "commune__parent__parent", *related
+        ).get(period__code=period, commune__code=commune)
+    except Assessment.DoesNotExist:
+        return None
+    return assessment if in_scope(user, assessment.commune) else None
 
 
 def is_officer_of(user, assessment) -> bool:

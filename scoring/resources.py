@@ -56,6 +56,7 @@ class CriterionResource(resources.ModelResource):
         attribute="applies_to", column_name="applies_to", widget=KindsWidget()
     )
     na_policy = fields.Field(attribute="na_policy", column_name="na_policy")
+    previous_code = fields.Field(attribute="previous__code", column_name="previous_code")
 
     class Meta:
         model = Criterion

@@ -578,18 +578,21 @@ def standings(
     indices = {key: index_of(total, applicable_max[key]) for key, total in totals.items()}
     # Rank and classify on the printed (2-decimal) index so readers can check from the table.
     printed = {key: round_printed(index) for key, index in indices.items()}
-    groups: dict[str, list] = {}
-    for key in field_scores:
-        groups.setdefault(blocks[key] if blocks else "", []).append(key)
+    groups = [field_scores]  # each block's communes with their field scores
+    if blocks:
+        by_block: dict[str, dict] = {}
+        for key, scores in field_scores.items():
+            by_block.setdefault(blocks[key], {})[key] = scores
+        groups = list(by_block.values())
     overall: dict[object, tuple[int, int]] = {}
     by_field: list[dict[object, tuple[int, int]]] = [{} for _ in fields]
-    for members in groups.values():
-        overall.update(competition_ranks({key: printed[key] for key in members}))
+    for group in groups:
+        overall.update(
+            competition_ranks(printed if group is field_scores else {k: printed[k] for k in group})
+        )
         for field, ranks in zip(fields, by_field):
             ranks.update(
-                dense_ranks(
-                    {key: field_scores[key][field] for key in members if field in field_scores[key]}
-                )
+                dense_ranks({key: scores[field] for key, scores in group.items() if field in scores})
             )
     return {
         key: Standing(

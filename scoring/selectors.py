@@ -9,6 +9,7 @@ needs one (`score_states`).
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,6 +22,7 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Window,
@@ -75,25 +77,29 @@ class LeafState:
     def claimed_na(self) -> bool:
         return self.applies and self.not_applicable and self.na_policy != NaPolicy.NONE
 
-    def _own(self) -> rules.LeafPoints:
-        return rules.leaf_points(
+    def counted(self) -> tuple[Decimal, Decimal]:
+        """(points, counted_max) at once: one rules.leaf_points for both."""
+        if not self.applies:
+            return ZERO, ZERO
+        own = rules.leaf_points(
             self.max_points,
             self_score=self.self_score,
             imported=self.imported,
             na_policy=self.na_policy,
             not_applicable=self.not_applicable,
         )
+        return own.self_points, own.self_max
 
     @property
     def counted_max(self) -> Decimal:
         """What the leaf adds to the commune's applicable maximum (rules.leaf_points)."""
-        return self._own().self_max if self.applies else ZERO
+        return self.counted()[1]
 
     @property
     def points(self) -> Decimal:
         """Self points counted in the totals (rules.leaf_points: a "không áp dụng" with full
         points counts the maximum, with `exclude` nothing)."""
-        return self._own().self_points if self.applies else ZERO
+        return self.counted()[0]
 
     @property
     def scored(self) -> bool:
@@ -191,19 +197,21 @@ class Progress:
 def progress_of(leaves: Iterable[LeafState]) -> Progress:
     """Sum leaves into the page's progress (gaps in the order given)."""
     progress = Progress()
+    totals, maxima = progress.field_totals, progress.field_maxima
     for leaf in leaves:
-        progress.field_totals.setdefault(leaf.field_id, ZERO)
-        progress.field_maxima.setdefault(leaf.field_id, ZERO)
-        progress.field_totals[leaf.field_id] += leaf.points
-        progress.field_maxima[leaf.field_id] += leaf.counted_max
-        progress.self_total += leaf.points
-        progress.applicable_max += leaf.counted_max
-        if leaf.applies and leaf.imported:
+        points, counted_max = leaf.counted()  # one rules.leaf_points per leaf
+        totals[leaf.field_id] = totals.get(leaf.field_id, ZERO) + points
+        maxima[leaf.field_id] = maxima.get(leaf.field_id, ZERO) + counted_max
+        progress.self_total += points
+        progress.applicable_max += counted_max
+        if not leaf.applies:
+            continue
+        if leaf.imported:
             progress.imported_max += leaf.max_points
-        if leaf.to_score:
-            progress.to_score += 1
-            progress.scored += leaf.scored
-            progress.evidence_missing += leaf.missing_evidence
+            continue
+        progress.to_score += 1
+        progress.scored += leaf.scored
+        progress.evidence_missing += leaf.missing_evidence
         progress.gaps.extend(Gap(leaf.code, message) for message in leaf.gaps())
     return progress
 
@@ -324,6 +332,8 @@ class SaveSheet:
     score: Score | None
     states: dict[int, LeafState]  # by score id
     fields: list[Criterion]
+    # Every score's own columns as plain values, by score id (the appraisal's totals read them).
+    rows: dict[int, SimpleNamespace] = field(default_factory=dict)
 
     def set_state(self, score: Score) -> None:
         """The score's state after a save changed it."""
@@ -343,6 +353,41 @@ def _partial_model(model, names, values):
     return model.from_db("default", names, [given[name] for name in names])
 
 
+@functools.cache
+def _save_sheet_query() -> tuple[list[str], QuerySet, str]:
+    """(score columns, the values_list of save_sheet's rows for every assessment, and on
+    PostgreSQL its SQL with the assessment id as the one parameter), built once per process.
+
+    Resolving its 27 names through the relations and compiling them cost a save more than
+    PostgreSQL's whole work on the query (bench/assessment_page.py); the query never changes
+    but for the assessment.
+    """
+    score_columns = [f.attname for f in Score._meta.concrete_fields]
+    criterion_columns = [f"criterion__{name}" for name in _CRITERION_COLUMNS]
+    field_columns = [f"criterion__field__{name}" for name in _FIELD_COLUMNS]
+    rows = (
+        Score.objects.annotate(evidence_count=Count("evidence"))
+        .order_by("criterion__position")
+        .values_list(*score_columns, *criterion_columns, *field_columns, "evidence_count")
+    )
+    sql = ""
+    if connection.vendor == "postgresql":
+        sql, params = rows.filter(assessment_id=0).query.sql_with_params()
+        assert list(params) == [0], params  # the assessment id is its only parameter
+    return score_columns, rows, sql
+
+
+def _save_sheet_rows(assessment_id: int) -> tuple[list[str], list[tuple]]:
+    """The score columns and save_sheet's rows of one assessment (PostgreSQL: read raw with
+    the SQL compiled once, as fetch_rows reads them; SQLite: through the ORM's converters)."""
+    score_columns, rows, sql = _save_sheet_query()
+    if not sql:
+        return score_columns, list(rows.filter(assessment_id=assessment_id))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [assessment_id])
+        return score_columns, cursor.fetchall()
+
+
 def save_sheet(assessment: Assessment, score_id: int) -> SaveSheet:
     """The assessment's leaf states and fields, and score `score_id` as a model, in one query
     of plain values.
@@ -352,18 +397,10 @@ def save_sheet(assessment: Assessment, score_id: int) -> SaveSheet:
     from the same row, with the columns a save reads of its criterion (others load on access).
     `score` is None when the assessment has no such score.
     """
-    score_columns = [f.attname for f in Score._meta.concrete_fields]
-    criterion_columns = [f"criterion__{name}" for name in _CRITERION_COLUMNS]
-    field_columns = [f"criterion__field__{name}" for name in _FIELD_COLUMNS]
-    rows = (
-        Score.objects.filter(assessment=assessment)
-        .annotate(evidence_count=Count("evidence"))
-        .order_by("criterion__position")
-        .values_list(*score_columns, *criterion_columns, *field_columns, "evidence_count")
-    )
+    score_columns, rows = _save_sheet_rows(assessment.pk)
     sheet = SaveSheet(score=None, states={}, fields=[])
     fields = {}
-    ends = (len(score_columns), len(score_columns) + len(criterion_columns))
+    ends = (len(score_columns), len(score_columns) + len(_CRITERION_COLUMNS))
     for row in rows:
         score = SimpleNamespace(**dict(zip(score_columns, row[: ends[0]])))
         criterion = SimpleNamespace(
@@ -373,6 +410,7 @@ def save_sheet(assessment: Assessment, score_id: int) -> SaveSheet:
         if field_values[0] is not None and field_values[0] not in fields:
             fields[field_values[0]] = _partial_model(Criterion, _FIELD_COLUMNS, field_values)
         sheet.states[score.id] = leaf_state(criterion, score, row[-1])
+        sheet.rows[score.id] = score
         if score.id == score_id:
             sheet.score = Score.from_db("default", score_columns, row[: ends[0]])
             criterion_values = (score.criterion_id, *row[ends[0] : ends[1]])
@@ -451,6 +489,7 @@ class Row:
     state: LeafState | None = None
     evidence: list[EvidenceItem] = field(default_factory=list)
     editable: bool = False
+    last_year: object = None  # scoring.last_year.LastYear, set by with_last_year
 
     @property
     def is_leaf(self) -> bool:

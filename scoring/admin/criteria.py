@@ -314,6 +314,12 @@ class CriteriaImportForm(FileImportForm):
         initial=Decimal(100),
         help_text=_("Tổng điểm tối đa các lĩnh vực (thường là 100)."),
     )
+    previous = forms.CharField(
+        label=_("Mã bộ tiêu chí năm trước"),
+        max_length=40,
+        required=False,
+        help_text=_("Bộ tiêu chí mà cột previous_code tham chiếu (để so sánh với năm trước)."),
+    )
 
 
 @admin.register(Criterion)
@@ -334,7 +340,7 @@ class CriterionAdmin(ImportFromFileMixin, ExportMixin, ScoringAdmin):
     search_fields = ("code", "name")
     search_help_text = _("Tìm theo mã hoặc tên tiêu chí.")
     ordering = ("criteria_set", "position")
-    autocomplete_fields = ("criteria_set", "parent")
+    autocomplete_fields = ("criteria_set", "parent", "previous")
     fields = (
         "criteria_set",
         "parent",
@@ -347,6 +353,7 @@ class CriterionAdmin(ImportFromFileMixin, ExportMixin, ScoringAdmin):
         "guidance",
         "applies_to",
         "na_policy",
+        "previous",
         "depth",
     )
     readonly_fields = ("depth",)
@@ -421,6 +428,7 @@ class CriterionAdmin(ImportFromFileMixin, ExportMixin, ScoringAdmin):
             name=data["name"],
             legal_basis=data["legal_basis"],
             total=data["total"],
+            previous=data.get("previous", ""),
             by=request.user,
         )
         message = _("Đã nhập bộ tiêu chí %(code)s (%(n)d tiêu chí).") % {

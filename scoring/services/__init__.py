@@ -71,20 +71,31 @@ def _relocked(loaded: Assessment) -> Assessment:
     """locked_assessment(loaded, related=False): the same locks in the same order (period
     shared, then the assessment), with the rows' own columns read under them and the related
     objects already loaded on `loaded` kept where their ids still match."""
-    fields = Period._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns} FROM {Period._meta.db_table} WHERE id = %s FOR KEY SHARE",
-            [loaded.period_id],
-        )
-        period = Period.from_db("default", [f.attname for f in fields], cursor.fetchone())
-    locked = Assessment.objects.select_for_update(no_key=True).get(pk=loaded.pk)
+    period = _locked_row(Period, loaded.period_id, "FOR KEY SHARE")
+    locked = _locked_row(Assessment, loaded.pk, "FOR NO KEY UPDATE")
     if "period" in loaded._state.fields_cache:
         _keep_related(period, loaded.period, ("unit", "criteria_set"))
     locked.period = period
     _keep_related(locked, loaded, ("commune",))
     return locked
+
+
+def _locked_row(model, pk: int, lock: str):
+    """The row `pk` of `model` (its own columns) read under `lock`: one plain statement, no
+    query to build (each save takes two such locks; bench/load.py)."""
+    fields = model._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {model._meta.db_table} WHERE id = %s {lock}", [pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise model.DoesNotExist(f"{model.__name__} {pk} không còn tồn tại.")
+    # The columns' own conversions (a JSON column comes as text); the driver did the rest.
+    values = [
+        f.from_db_value(value, None, connection) if hasattr(f, "from_db_value") else value
+        for f, value in zip(fields, row)
+    ]
+    return model.from_db("default", [f.attname for f in fields], values)
 
 
 def _keep_related(fresh, loaded, names) -> None:
@@ -102,9 +113,12 @@ def locked_score(score: Score) -> Score:
     (locked_assessment): the order of every workflow step, so two never wait on each other.
 
     Its `assessment` is the locked one and its criterion is read with it. A racing save of the
-    same criterion waits for this transaction, then finds a new version.
+    same criterion waits for this transaction, then finds a new version. A score read through
+    its loaded assessment (a save) has it re-locked without the joins (locked_assessment's
+    `related=False`).
     """
-    assessment = locked_assessment(score.assessment_id)
+    loaded = score.assessment if Score.assessment.is_cached(score) else score.assessment_id
+    assessment = locked_assessment(loaded, related=False)
     locked = (
         Score.objects.select_for_update(of=("self",))
         .select_related("criterion")

@@ -23,7 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import notices, rules
-from ..audit import record_event
+from ..audit import record_changes, record_event
 from ..models import Assessment, AuditEvent, Method, NaPolicy, Score
 from ..permissions import APPRAISABLE_STATES
 from . import WorkflowError, locked_assessment, locked_score, share_periods
@@ -261,12 +261,12 @@ def write_appraisal(
     score.updated_by = by
     score.save(update_fields=[*_APPRAISAL_FIELDS, "version", "updated_by", "updated_at"])
     _bump(assessment)
-    for name in new:
-        if new[name] != old[name]:
-            record_event(
-                assessment, by=by, action="appraised_score", criterion=score.criterion,
-                field_name=name, old=_shown(old[name]), new=_shown(new[name]), reason=reason,
-            )
+    record_changes(
+        assessment, by=by, action="appraised_score", criterion=score.criterion, reason=reason,
+        changes=[
+            (name, _shown(old[name]), _shown(new[name])) for name in new if new[name] != old[name]
+        ],
+    )
     return score
 
 

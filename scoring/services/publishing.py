@@ -33,10 +33,12 @@ from django.db import connection, transaction
 from django.db.models import DecimalField, F, Subquery, Sum
 from django.utils import timezone
 
-from communes.models import Kind, Succession
+from communes.lineage import earlier_units
+from communes.models import Kind
 
 from .. import notices, rules
 from ..audit import record_event
+from ..last_year import lost_points_last_year, previous_publication_id
 from ..models import (
     Assessment,
     FieldScore,
@@ -44,6 +46,7 @@ from ..models import (
     json_string,
     Period,
     ProcedureFigures,
+    PreviousUnit,
     Publication,
     Result,
     Score,
@@ -67,7 +70,6 @@ Status = Assessment.Status
 READY = (Status.APPRAISED, Status.PUBLISHED)
 ZERO = Decimal(0)
 SUM_FIELD = DecimalField(max_digits=12, decimal_places=3)
-TOTAL_PLACES = Decimal("0.001")
 UNRANKED = (None, None)  # the field rank of a field that does not apply to the commune
 
 
@@ -221,7 +223,8 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
         {pk: sum((points for points, _ in rows), ZERO) for pk, rows in adjustments.items()},
         _blocks_of(period, blocks, ranked),
     )
-    previous = _previous_results(period, [row[1] for row in ranked])
+    compared_with = previous_publication_id(period)
+    previous = _previous_results(compared_with, [row[1] for row in ranked])
 
     publication = Publication.objects.create(
         period=period,
@@ -232,8 +235,9 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
         decision_date=decision_date,
         reason=reason,
         exclusions=exclusions,
-        lost_points=_lost_points_document(period, texts),
-        blocks=[block.label for block in blocks],
+        lost_points=_lost_points_document(period, texts, compared_with),
+        compared_with_id=compared_with,
+        blocks=_ranked_blocks(blocks, standings),
     )
     position = {block.label: i for i, block in enumerate(blocks)}
     ranked.sort(
@@ -241,7 +245,6 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
             position.get(standings[row[0]].block, 0), standings[row[0]].rank, row[2]
         )
     )
-    no_previous = (None, None, None)
     results = []
     for pk, commune, *_ in ranked:
         standing = standings[pk]
@@ -262,7 +265,7 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
                 standing.rank_of,
                 standing.block,
                 standing.classification,
-                *previous.get(commune, no_previous),
+                *previous.get(commune, NO_PREVIOUS),
                 document,
                 standing.adjustment,
                 json.dumps(
@@ -282,7 +285,8 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
 
 RESULT_COLUMNS = (
     "commune_id", "total", "applicable_max", "index", "rank", "rank_of", "block", "classification",
-    "previous_total", "previous_index", "previous_rank", "field_results", "adjustment",
+    "previous_total", "previous_index", "previous_rank", "previous_units", "field_results",
+    "adjustment",
     "adjustments", "procedure", "lost_criteria",
 )
 
@@ -307,6 +311,12 @@ def _insert_results(publication, results) -> None:
             f"VALUES (%s, {', '.join(['%s'] * len(RESULT_COLUMNS))})",
             [(publication.pk, *values) for values in results],
         )
+
+
+def _ranked_blocks(blocks, standings) -> list[str]:
+    """The labels of the blocks with a ranked commune, in the period's order."""
+    used = {standing.block for standing in standings.values()} if blocks else set()
+    return [block.label for block in blocks if block.label in used]
 
 
 def _check_stage(period, assessments, today) -> None:
@@ -469,12 +479,17 @@ def _json_decimal(value: Decimal | None) -> str:
 
 
 
-def _lost_points_document(period, texts) -> list[dict]:
-    """The period's "tiêu chí dễ mất điểm" as Publication.lost_points keeps it."""
-    return [
-        {key: (str(value) if isinstance(value, Decimal) else value) for key, value in row.items()}
-        for row in lost_points_by_criterion(period, texts)
-    ]
+def _lost_points_document(period, texts, compared_with) -> list[dict]:
+    """The period's "tiêu chí dễ mất điểm" as Publication.lost_points keeps it, each
+    comparable criterion with last year's row ("previous") from the version compared with."""
+    last_year = lost_points_last_year(period.criteria_set_id, compared_with)
+    rows = []
+    for row in lost_points_by_criterion(period, texts):
+        row = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in row.items()}
+        if row["code"] in last_year:
+            row["previous"] = last_year[row["code"]]
+        rows.append(row)
+    return rows
 
 
 def _procedure_figures(period) -> dict[int, str]:
@@ -487,50 +502,40 @@ def _procedure_figures(period) -> dict[int, str]:
     }
 
 
-def _previous_results(period, commune_ids) -> dict[int, tuple]:
-    """commune id → (total, index, rank) of the previous period's latest publication.
+NO_PREVIOUS = (None, None, None, "[]")
 
-    A commune without a result of its own there takes its predecessor's (communes.Succession).
-    After a merger (several predecessors with results) it takes the mean of their totals and
-    of their indices and no rank: the old ranks were among other communes and do not carry
-    over to the merged one.
+
+def _previous_results(publication_id, commune_ids) -> dict[int, tuple]:
+    """commune id → (total, index, rank, previous_units JSON) from the previous period's
+    publication `publication_id` (docs/design.md §5 "change vs the previous year").
+
+    A commune with a result of its own there is compared with it. One without takes the
+    units it continues (communes.lineage: successions followed back, A → B → C included):
+    with exactly one, that unit's figures, named in previous_units; with several (a merger),
+    no figures and no rank (the old ranks were among other communes) but each predecessor's
+    index and rank in previous_units; with none, nothing (never "new at zero").
+    Two queries (the results, the lineage), none without a previous publication.
     """
-    if period.previous_id is None:
-        return {}
-    publication = (
-        Publication.objects.filter(period_id=period.previous_id)
-        .order_by("-version")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if publication is None:
+    if publication_id is None:
         return {}
     earlier = {
-        commune: (total, index, rank)
-        for commune, total, index, rank in Result.objects.filter(
-            publication_id=publication
-        ).values_list("commune_id", "total", "index", "rank")
+        row[0]: PreviousUnit(*row)
+        for row in Result.objects.filter(publication_id=publication_id).values_list(
+            "commune_id", "commune__code", "commune__name", "total", "index", "rank", "rank_of"
+        )
     }
-    found = {commune: earlier[commune] for commune in commune_ids if commune in earlier}
-    missing = set(commune_ids) - set(found)
-    if not missing:
-        return found
-    predecessors = defaultdict(list)
-    for successor, predecessor in Succession.objects.filter(
-        successor__assessments__period_id=period.pk
-    ).values_list("successor_id", "predecessor_id"):
-        if successor in missing and predecessor in earlier:
-            predecessors[successor].append(earlier[predecessor])
-    for commune, rows in predecessors.items():
-        if len(rows) == 1:
-            found[commune] = rows[0]
-        else:
-            count = len(rows)
-            found[commune] = (
-                (sum(row[0] for row in rows) / count).quantize(TOTAL_PLACES),
-                (sum(row[1] for row in rows) / count).quantize(rules.INDEX_PLACES),
-                None,
-            )
+    found = {}
+    for commune, units in earlier_units(commune_ids, earlier).items():
+        if units == [commune]:
+            own = earlier[commune]
+            found[commune] = (own.total, own.index, own.rank, "[]")
+            continue
+        units = sorted((earlier[unit] for unit in units), key=lambda u: (u.name, u.code))
+        listed = "[" + ",".join(unit.as_json() for unit in units) + "]"
+        if len(units) == 1:
+            found[commune] = (units[0].total, units[0].index, units[0].rank, listed)
+        elif units:
+            found[commune] = (None, None, None, listed)
     return found
 
 

@@ -7,6 +7,7 @@ disagreement is answered). A reply without disagreement goes straight back to `a
 so does silence once the reply deadline (Period.reply_due) has passed (settle_silent_rounds,
 run by publishing). Every step is one transaction, audited inside it, in the lock order of
 scoring/services/__init__.py: the period shared, the assessment, the score, the reply.
+Announcing and replying tell the other side after the commit (scoring/notices.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .. import rules
+from .. import notices, rules
 from ..audit import record_event
 from ..models import Assessment, Method, Period, Reply, ReplyRound, Score
 from ..permissions import reply_closed_reason
@@ -31,27 +32,6 @@ Status = Assessment.Status
 
 class ReplyConflict(WorkflowError):
     """The reply (or its answer) changed since the page was loaded; nothing was overwritten."""
-
-
-# --- the one hook for notifications -------------------------------------------------------
-
-
-def tell(event: str, *ids) -> None:
-    """After the commit, tell the people concerned (scoring.notices, in the app and by
-    e-mail): `event` is "provisional_announced" (the assessments' ids) or "reply_received"
-    (the assessment's id, the round's id). The single place the reply round notifies through.
-    """
-
-    def send():
-        try:
-            from .. import notices
-        except ImportError:  # notifications not installed
-            return
-        handler = getattr(notices, event, None)
-        if handler is not None:
-            handler(*ids)
-
-    transaction.on_commit(send, robust=True)  # telling nobody never undoes the step
 
 
 # --- setting the deadline -----------------------------------------------------------------
@@ -183,7 +163,7 @@ def announce_provisional(
         by=by, period=period, action="provisional_announced", field_name="reply_due",
         new=rules.format_date(due), detail={"communes": [row[1] for row in rows]},
     )
-    tell("provisional_announced", ids)
+    notices.after_commit(notices.provisional_announced, ids)
     return len(ids)
 
 
@@ -304,7 +284,7 @@ def send_reply(assessment: Assessment, *, by, today=None) -> ReplyRound:
         reason="Không đồng ý: " + ", ".join(codes) if codes else "Đồng ý toàn bộ kết quả dự kiến",
         detail={"round": round_.number, "disagreements": codes},
     )
-    tell("reply_received", assessment.pk, round_.pk)
+    notices.after_commit(notices.reply_received, assessment.pk, round_.pk)
     return round_
 
 

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import notices, selectors
-from ..audit import record_event
+from ..audit import record_changes, record_event
 from ..models import Assessment, Score
 from ..permissions import (
     SELF_EDITABLE_STATES,
@@ -142,16 +142,16 @@ def _write_self_score(score: Score, wanted: dict, changes: dict, *, by) -> int |
         )
         if not updated:
             return 0
-        for name, (old, new) in changes.items():
-            record_event(
-                assessment,
-                by=by,
-                action="score_changed",
-                criterion=score.criterion,
-                field_name=name,
-                old=_audit_text(name, old),
-                new=_audit_text(name, new),
-            )
+        record_changes(
+            assessment,
+            by=by,
+            action="score_changed",
+            criterion=score.criterion,
+            changes=[
+                (name, _audit_text(name, old), _audit_text(name, new))
+                for name, (old, new) in changes.items()
+            ],
+        )
     for name, value in wanted.items():
         setattr(score, name, value)
     score.version += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db import transaction
@@ -41,6 +41,7 @@ class CriterionRow:
     guidance: str = ""
     applies_to: list[str] = field(default_factory=list)
     na_policy: str = NaPolicy.NONE
+    previous_code: str = ""  # the same criterion in the set used the year before
 
 
 def criteria_tree_errors(rows: Iterable[CriterionRow], *, total: Decimal | None) -> list[str]:
@@ -68,8 +69,15 @@ def _tree_places(parent_of: Mapping) -> dict:
     return places
 
 
-def _insert_tree(criteria_set: CriteriaSet, rows: Sequence[CriterionRow]) -> None:
-    """Insert rows level by level (parents first) with bulk inserts, then set each `field`."""
+def _insert_tree(
+    criteria_set: CriteriaSet, rows: Sequence[CriterionRow], previous: CriteriaSet | None = None
+) -> None:
+    """Insert rows level by level (parents first) with bulk inserts, then set each `field`;
+    each row's previous_code names a criterion of `previous` (unknown codes are the caller's
+    to refuse; here they link nothing)."""
+    previous_ids = (
+        dict(previous.criteria.values_list("code", "pk")) if previous is not None else {}
+    )
     places = _tree_places({row.code: row.parent_code for row in rows})
     depths = {code: depth for code, (depth, _) in places.items()}
     position = {row.code: i for i, row in enumerate(rows, start=1)}
@@ -89,6 +97,7 @@ def _insert_tree(criteria_set: CriteriaSet, rows: Sequence[CriterionRow]) -> Non
                 guidance=row.guidance,
                 applies_to=list(row.applies_to),
                 na_policy=row.na_policy,
+                previous_id=previous_ids.get(row.previous_code),
             )
             for row in rows
             if depths[row.code] == depth
@@ -127,8 +136,10 @@ def save_criteria_set(
     issued_by: Unit | None = None,
     total: Decimal | None = Decimal(100),
     derived_from: CriteriaSet | None = None,
+    previous: CriteriaSet | None = None,
 ) -> CriteriaSet:
-    """Create the set `code`, or replace its tree while no period uses it.
+    """Create the set `code`, or replace its tree while no period uses it; rows'
+    previous_code name criteria of `previous` (the set used the year before).
 
     Refuses (SetupError) a tree with errors, and a set that a period already uses.
     """
@@ -156,7 +167,7 @@ def save_criteria_set(
     if derived_from is not None:
         criteria_set.derived_from = derived_from
     criteria_set.save()
-    _insert_tree(criteria_set, rows)
+    _insert_tree(criteria_set, rows, previous)
     return criteria_set
 
 
@@ -180,24 +191,27 @@ def rows_of(criteria_set: CriteriaSet) -> list[CriterionRow]:
 
 
 def clone_criteria_set(source: CriteriaSet, *, code: str, name: str | None = None) -> CriteriaSet:
-    """Copy a set for the next year; the copy remembers its origin (`derived_from`)."""
+    """Copy a set for the next year; the copy remembers its origin (`derived_from`) and each
+    criterion its original (`previous`, as import_criteria's previous_code would)."""
     if CriteriaSet.objects.filter(code=code).exists():
         raise SetupError(f"Mã bộ tiêu chí {code} đã tồn tại.")
+    rows = [replace(row, previous_code=row.code) for row in rows_of(source)]
     return save_criteria_set(
         code,
         name or source.name,
-        rows_of(source),
+        rows,
         legal_basis=source.legal_basis,
         issued_by=source.issued_by,
         total=source.total_points,
         derived_from=source,
+        previous=source,
     )
 
 
 # --- importing a criteria set from a table (design.md §6 ◆ import_criteria) ---------------
 
 CRITERIA_COLUMNS = ("code", "parent_code", "name", "max_points", "method")
-CRITERIA_OPTIONAL = ("evidence_required", "guidance", "applies_to", "na_policy")
+CRITERIA_OPTIONAL = ("evidence_required", "guidance", "applies_to", "na_policy", "previous_code")
 
 CRITERION_CODE_LENGTH = Criterion._meta.get_field("code").max_length
 # max_digits 7, 3 decimals (scoring/models.py SCORE_DIGITS).
@@ -215,12 +229,16 @@ def import_criteria(
     name: str,
     legal_basis: str = "",
     total: Decimal = Decimal(100),
+    previous: str = "",
     by=None,
 ) -> CriteriaSet:
     """Create the criteria set `code` from a table, or replace its tree while no period uses it.
 
     Columns: code, parent_code, name, max_points, method[, evidence_required, guidance,
-    applies_to, na_policy]. The fields' maxima must add up to `total` (100 unless told).
+    applies_to, na_policy, previous_code]. The fields' maxima must add up to `total` (100
+    unless told). previous_code names the same criterion in the set `previous` (docs/design.md
+    §6 ◆ --previous; empty: a new criterion); an unknown code, or one without `previous`, is
+    refused on its row.
     Refuses (ImportFailed, nothing saved) every bad row (non-numeric or negative maximum,
     unknown method or kind, duplicate code, bad evidence_required) and every tree problem
     (unknown parent, cycle, maxima not adding up), each with its row where it has one.
@@ -228,7 +246,10 @@ def import_criteria(
     """
     table.require(CRITERIA_COLUMNS)
     errors = _criteria_set_errors(code, name)
+    previous_set, previous_errors = _previous_set(previous, code)
+    errors += previous_errors
     rows, row_of, row_errors = _criterion_rows(table)
+    row_errors += _previous_code_errors(table, previous_set, previous, bool(previous_errors))
     errors += row_errors
     tree = criteria_tree_errors(rows, total=None if row_errors else total)
     for message in tree:
@@ -242,9 +263,47 @@ def import_criteria(
     if errors:
         raise ImportFailed(errors)
     try:
-        return save_criteria_set(code, name, rows, legal_basis=legal_basis, total=total)
+        return save_criteria_set(
+            code, name, rows, legal_basis=legal_basis, total=total, previous=previous_set
+        )
     except SetupError as error:
         raise ImportFailed(RowError(None, None, message) for message in error.messages) from None
+
+
+def _previous_set(previous: str, code: str) -> tuple[CriteriaSet | None, list[RowError]]:
+    """The set named by --previous, or the error naming it."""
+    previous = (previous or "").strip()
+    if not previous:
+        return None, []
+    if previous == code:
+        return None, [RowError(None, None, f"--previous: bộ tiêu chí năm trước không thể là "
+                                           f"chính bộ {code}.")]
+    found = CriteriaSet.objects.filter(code=previous).first()
+    if found is None:
+        return None, [RowError(None, None, f"--previous: không có bộ tiêu chí mã {previous}.")]
+    return found, []
+
+
+def _previous_code_errors(table: Table, previous_set, previous: str, reported: bool) -> list:
+    """Row errors of the previous_code column: a code without --previous, or not in it."""
+    codes = set(previous_set.criteria.values_list("code", flat=True)) if previous_set else set()
+    errors = []
+    for row in table.rows:
+        wanted = row["previous_code"]
+        if not wanted or reported:
+            continue
+        if previous_set is None:
+            errors.append(row.error(
+                "previous_code",
+                f"Có mã tiêu chí năm trước “{wanted}” nhưng chưa chọn bộ tiêu chí năm trước "
+                "(--previous).",
+            ))
+        elif wanted not in codes:
+            errors.append(row.error(
+                "previous_code",
+                f"Bộ tiêu chí {previous_set.code} không có tiêu chí mã “{wanted}”.",
+            ))
+    return errors
 
 
 def _criteria_set_errors(code: str, name: str) -> list[RowError]:
@@ -345,6 +404,7 @@ def _criterion_rows(table: Table) -> tuple[list[CriterionRow], dict[str, int], l
                     guidance=row["guidance"],
                     applies_to=applies_to,
                     na_policy=na_policy or NaPolicy.NONE,
+                    previous_code=row["previous_code"],
                 )
             )
         errors += row_errors

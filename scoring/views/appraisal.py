@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from printing import render_pdf
 
 from .. import rules, selectors
+from ..last_year import with_last_year
 from ..models import Assessment
 from ..overview import (
     AdjustmentLine,
@@ -85,7 +86,7 @@ def appraisal_page(request, assessment):
     if refused:
         return refused
     user = request.user
-    sheet = selectors.assessment_sheet(assessment)
+    sheet = with_last_year(selectors.assessment_sheet(assessment))
     rounds = services.review_rounds(assessment)
     latest = _latest_items(rounds)
     for row in sheet.leaf_rows():
@@ -149,9 +150,15 @@ def _score_answer(request, assessment, score, *, status=200, error="", conflict=
     """Fragments for autosave.js: the row's state and message, its field's and the overall
     totals, the new version (after a save)."""
     adjusted = reread_for_totals(assessment)  # a first save claims it
-    scores = selectors.score_states(assessment)
-    current = next(s for s in scores if s.pk == score.pk)
-    field_totals, overall = appraisal_totals(((s.state, s) for s in scores), adjusted)
+    # The scores as plain values after the save (selectors.save_sheet: one query, no models).
+    sheet = selectors.save_sheet(assessment, score.pk)
+    current = sheet.score
+    if current is None:
+        raise Http404
+    current.state = sheet.states[current.pk]
+    field_totals, overall = appraisal_totals(
+        ((sheet.states[pk], row) for pk, row in sheet.rows.items()), adjusted
+    )
     field = current.criterion.field_id or current.criterion.pk
     context = {
         "assessment": assessment,
@@ -161,7 +168,7 @@ def _score_answer(request, assessment, score, *, status=200, error="", conflict=
         "field_id": field,
         "field_total": field_totals.get(field),
         "overall": overall,
-        "field_rows": _field_rows(selectors.fields_of(scores), field_totals),
+        "field_rows": _field_rows(sheet.fields, field_totals),
         "saved": status == 200,
         "error": error,
         "conflict": conflict,

@@ -13,11 +13,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import rules, selectors
+from ..last_year import with_last_year
 from ..forms import SelfScoreForm
 from ..models import Assessment
 from ..permissions import (
@@ -31,7 +32,7 @@ from ..permissions import (
     is_of_commune,
     is_officer_of,
     self_assessment_closed_reason,
-    visible_assessments,
+    visible_assessment,
 )
 from ..services import WorkflowError
 from ..services.self_assessment import (
@@ -75,8 +76,10 @@ def self_assessment_page(request, assessment):
     if can_view_provisional(user, assessment):
         return commune_result_page(request, assessment, published=False)
     officer = is_officer_of(user, assessment)
-    sheet = selectors.assessment_sheet(
-        assessment, can_edit=lambda score: can_edit_score(user, assessment, score)
+    sheet = with_last_year(
+        selectors.assessment_sheet(
+            assessment, can_edit=lambda score: can_edit_score(user, assessment, score)
+        )
     )
     closed = self_assessment_closed_reason(assessment) if officer else ""
     editing = any(row.editable for row in sheet.leaf_rows())
@@ -114,6 +117,9 @@ def score_fragments(request, assessment, scores, score, *, status=200, error="",
 def _fragments(request, assessment, states, fields, score, *, status=200, error="", **extra):
     """score_fragments from leaf states and fields (selectors.save_sheet gives them)."""
     progress = selectors.progress_of(states)
+    # Only the criterion's own field: the other fields' totals did not change.
+    field_id = score.criterion.field_id
+    blocks = selectors.field_blocks_of([f for f in fields if f.pk == field_id], progress)
     return render(
         request,
         "scoring/_score_response.html",
@@ -123,7 +129,7 @@ def _fragments(request, assessment, states, fields, score, *, status=200, error=
             "score": score,
             "state": score.state,
             "progress": progress,
-            "field_blocks": selectors.field_blocks_of(fields, progress),
+            "block": blocks[0] if blocks else None,
             "deadline": _deadline(assessment),
             "error": error,
             "oob": True,
@@ -137,13 +143,14 @@ def _fragments(request, assessment, states, fields, score, *, status=200, error=
 @login_required
 def save_score(request, period, commune, score):
     """Save one criterion (self score, explanation, "không áp dụng") on its own."""
-    # The assessment with what the checks read, then its scores as plain values (the score
-    # saved as a model): joining the assessment's chain to each of ~90 score rows, or building
-    # them as models, cost most of a save's time (bench/load.py).
-    # Only visible_assessments' own joins: a save reads no unit above the period's.
-    assessment = get_object_or_404(
-        visible_assessments(request.user), period__code=period, commune__code=commune
-    )
+    # The assessment with what the checks read, its scope checked on the row, then its
+    # scores as plain values (the score saved as a model): joining the assessment's chain to
+    # each of ~90 score rows, or building them as models, cost most of a save's time
+    # (bench/load.py).
+    # The period's unit for its wording ("do Phòng Nội vụ nhập").
+    assessment = visible_assessment(request.user, period, commune, "period__unit")
+    if assessment is None:
+        raise Http404
     sheet = selectors.save_sheet(assessment, score)
     score = sheet.score
     if score is None:

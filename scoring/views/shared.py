@@ -5,10 +5,11 @@ commune's work that is not handed in. Its own module so that neither page import
 """
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
 
 from ..models import Assessment
-from ..permissions import awaits_submission, can_view_self_assessment, visible_assessments
+from ..permissions import awaits_submission, can_view_self_assessment, visible_assessment
 
 
 def is_partial(request) -> bool:
@@ -21,11 +22,12 @@ def get_assessment(request, period, commune) -> Assessment:
 
     The appraising unit's ancestors come along: role checks on it then need no query.
     """
-    return get_object_or_404(
-        visible_assessments(request.user).select_related("period__unit__parent__parent"),
-        period__code=period,
-        commune__code=commune,
+    assessment = visible_assessment(
+        request.user, period, commune, "period__unit__parent__parent", "period__criteria_set"
     )
+    if assessment is None:
+        raise Http404
+    return assessment
 
 
 def criterion_url(assessment, code: str) -> str:

@@ -45,7 +45,7 @@ def test_an_officer_completes_and_submits_the_self_assessment(
     expect_saved(score(page, "1.2", "3"))
     expect(field_1).to_have_text(re.compile(r"4,5\s*/\s*6 điểm"))
     expect(bar).to_contain_text("2/3")
-    summary = page.locator("#field-summary")  # swapped on every save, still open
+    summary = page.locator("#field-summary")  # its saved field's row swapped, still open
     expect(summary).to_have_attribute("open", "")
     expect(summary.locator("tbody tr").first).to_contain_text("4,5")
 

@@ -54,3 +54,29 @@ def test_anonymous_has_nothing(units):
     anonymous = AnonymousUser()
     assert not has_role(anonymous, units["commune"], Role.LEADER)
     assert not units_in_scope(anonymous).exists()
+
+
+def test_in_scope_is_units_in_scope_for_one_loaded_unit(units, django_assert_num_queries):
+    """The saves check scope on the row they read (in_scope); every page lists through
+    units_in_scope: one rule, for every kind of user and unit, a commune directly under its
+    province included (after 1/7/2025), and no query once the memberships are read."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from communes.access import in_scope, memberships
+    from communes.models import Unit
+    from tests.factories import make_unit, make_user
+
+    make_unit("X", "Xã Mới", "xa", units["province"])
+    users = [AnonymousUser(), make_user("su", is_superuser=True)] + [
+        make_user(f"u_{code}_{role}", unit=unit, role=role)
+        for code, unit in units.items()
+        for role in (Role.COMMUNE_OFFICER, Role.APPRAISER, Role.LEADER)
+    ]
+    every = list(Unit.objects.select_related("parent__parent"))
+    assert len(every) == 7
+    for user in users:
+        expected = set(units_in_scope(user))
+        memberships(user)
+        with django_assert_num_queries(0):
+            found = {unit for unit in every if in_scope(user, unit)}
+        assert found == expected, user

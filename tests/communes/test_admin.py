@@ -408,3 +408,40 @@ def test_a_succession_entered_by_hand_obeys_the_import_rules(admin_client, tmp_p
     assert response.status_code == 302
     succession.refresh_from_db()
     assert f"{succession.effective_date:%d/%m/%Y}" == "02/07/2025"
+
+
+def test_new_dates_on_a_unit_page_must_keep_its_lineage_true(admin_client, tmp_path):
+    from .reform import load_reform
+
+    load_reform(tmp_path)
+    unit = Unit.objects.get(code="MH-01")
+    url = f"/admin/communes/unit/{unit.pk}/change/"
+    data = {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind,
+        "parent": str(unit.parent_id),
+        "active_from": "01/08/2025",
+        "active_to": "",
+    }
+    for inline in admin_client.get(url).context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        for name, value in management.initial.items():
+            data[f"{management.prefix}-{name}"] = value
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["active_from"] == [
+        "Xã Đông An (mã MH-01) kế thừa Xã An Lạc (mã MH-A) từ ngày 01/07/2025 nhưng với ngày "
+        "mới thì không hoạt động vào ngày đó; sửa quan hệ kế thừa trước (import_successions "
+        "hoặc trang Quản trị).",
+        "Xã Đông An (mã MH-01) kế thừa Xã Bình Minh (mã MH-B) từ ngày 01/07/2025 nhưng với "
+        "ngày mới thì không hoạt động vào ngày đó; sửa quan hệ kế thừa trước "
+        "(import_successions hoặc trang Quản trị).",
+    ]
+    unit.refresh_from_db()
+    assert f"{unit.active_from:%d/%m/%Y}" == "01/07/2025"
+    # A date that keeps the lineage true is saved.
+    response = admin_client.post(url, {**data, "active_from": "15/06/2025"})
+    assert response.status_code == 302
+    unit.refresh_from_db()
+    assert f"{unit.active_from:%d/%m/%Y}" == "15/06/2025"

@@ -147,7 +147,7 @@ def snapshot(
     standings = rules.standings(
         sums, dict.fromkeys(sums, maximum), period.band_list(), blocks=block_of
     )
-    previous = {}
+    previous, last = {}, None
     if period.previous_id:
         last = Publication.objects.filter(period_id=period.previous_id).order_by("-version").first()
         if last:
@@ -162,6 +162,7 @@ def snapshot(
         decision_date=decision_date,
         reason=reason,
         lost_points=_plain(lost_points_by_criterion(period, texts)),
+        compared_with=last,
         blocks=[block.label for block in blocks],
     )
     commune_of = dict(period.assessments.values_list("pk", "commune_id"))

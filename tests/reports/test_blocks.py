@@ -274,7 +274,8 @@ def test_the_results_page_shows_one_table_per_block(city, city_leader, client,
         # Weak fields are marked in text too, not by colour alone (issue 14).
         ["4/4", "Xã Tiên Lãng", "3 ▼ (dưới ngưỡng) 3/3", "2 ▼ (dưới ngưỡng) 4/4", "5"],
     ]
-    counts = [texts(block, "li") for block in re.findall(r'<ul class="counts">(.*?)</ul>', page, flags=re.S)]
+    lists = re.findall(r'<ul class="counts">(.*?)</ul>', page, flags=re.S)
+    counts = [texts(block, "li") for block in lists]
     assert counts == [
         ["2 đơn vị hoàn thành xuất sắc nhiệm vụ", "1 đơn vị hoàn thành tốt nhiệm vụ",
          "0 đơn vị hoàn thành nhiệm vụ", "1 đơn vị chưa hoàn thành nhiệm vụ"],
@@ -284,3 +285,12 @@ def test_the_results_page_shows_one_table_per_block(city, city_leader, client,
     charts = re.findall(r'<svg class="chart totals-chart".*?</svg>', page, flags=re.S)
     assert [chart.count("<rect") for chart in charts] == [4, 4]
     assert "Xã An Lão" in charts[1] and "Xã An Lão" not in charts[0]
+
+
+def test_a_block_without_a_ranked_unit_is_not_published():
+    period = build_city(blocks="Phường:phuong;Xã, đặc khu:xa,dac_khu;Thị trấn:thi_tran")
+    run("publish", period.code, "--exclude", "W1:Sáp nhập", "--exclude", "W2:Sáp nhập",
+        "--exclude", "W3:Sáp nhập", "--exclude", "W4:Sáp nhập")
+    publication = Publication.objects.get(period=period)
+    assert publication.blocks == ["Xã, đặc khu"]
+    assert {r.block for r in publication.results.all()} == {"Xã, đặc khu"}

@@ -49,13 +49,13 @@ def test_the_report_prints_the_figures_imported_before_publishing(period, leader
     assert "Kết quả giải quyết thủ tục hành chính" not in report_text(publication, "B")
 
 
-def test_commune_report_takes_three_queries(publication, django_assert_num_queries):
+def test_commune_report_takes_two_queries(publication, django_assert_num_queries):
     latest = publication_for(publication.period)
     result = Result.objects.select_related("commune").get(publication=latest, commune__code="A")
     result.publication = latest
-    # fields, last year's publication and result (the figures and the lost criteria are in
-    # the Result; no score is read)
-    with django_assert_num_queries(3):
+    # fields, last year's result in the version compared with (the figures and the lost
+    # criteria are in the Result; no score is read)
+    with django_assert_num_queries(2):
         report = commune_report(result)
     assert report.procedure == ""
 

@@ -267,9 +267,9 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_adjustments(
     client.force_login(appraiser)
     client.get(url(appraised))  # the session exists, as in real use
     # session, user, memberships, assessment, criteria, scores, evidence, evidence links,
-    # return rounds, assignee, the adjustments with who entered them, TTHC figures, the bell's
-    # unread count: 13
-    with django_assert_num_queries(13):
+    # return rounds, assignee, the adjustments with who entered them, TTHC figures, the reply
+    # round's replies, the bell's unread count: 14
+    with django_assert_num_queries(14):
         response = client.get(url(appraised))
     assert response.content.decode().count('<tr id="adj-') == count
 

@@ -145,11 +145,12 @@ def test_save_query_count(client, appraiser, assessment, django_assert_max_num_q
     score = score_of(assessment, "1.2")
     client.force_login(appraiser)
     client.get(url(assessment))  # the session exists, as in real use
-    # session, user, memberships, assessment, score; in the service: savepoint, period
-    # (shared), assessment and score locked, score update, version + 1, two audit events
-    # (score, note), release; then the assessment's status and version, the scores for the
-    # totals: 16.
-    with django_assert_max_num_queries(16):
+    # session, user, assessment (by its codes, its scope checked on the row), memberships,
+    # score; in the service: savepoint, period (shared) and assessment (locked) as their own
+    # rows, score locked, score update, version + 1, the two audit events (score, note) in
+    # one INSERT, release; then the assessment's status and version, the scores as plain
+    # values for the totals: 15.
+    with django_assert_max_num_queries(15):
         response = client.post(
             url(assessment, "appraise_score", score.pk),
             {"version": score.version, "appraised_score": "3", "appraisal_note": "Thiếu một báo cáo"},

@@ -152,7 +152,8 @@ def test_the_admin_edits_blocks_of_a_period_with_the_same_check(admin_client, pr
     period.refresh_from_db()
     assert period.blocks == []
 
-    response = admin_client.post(url, {**shown, "blocks_text": "Phường:phuong;Xã:xa,thi_tran,dac_khu"})
+    blocks = "Phường:phuong;Xã:xa,thi_tran,dac_khu"
+    response = admin_client.post(url, {**shown, "blocks_text": blocks})
     assert response.status_code == 302, response.context["adminform"].form.errors
     period.refresh_from_db()
     assert period.block_list() == [

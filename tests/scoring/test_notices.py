@@ -295,9 +295,10 @@ def test_provisional_results_and_replies_reach_their_side(cast, dated, units, dj
     a = start_review(submitted(dated, units["commune"]), by=cast["appraiser"])
     b = submitted(dated, units["other_commune"])
     with django_capture_on_commit_callbacks(execute=True):
-        notices.provisional_announced([a.pk, b.pk])
-        notices.reply_received(a.pk, a.version, disagreements=2)
-        notices.reply_received(b.pk, b.version, disagreements=0)
+        notices.provisional_announced(period=dated.pk, assessments=[a.pk, b.pk])
+        notices.reply_received(assessment=a.pk, round=1, disagreements=2)
+        notices.reply_received(assessment=b.pk, round=2, disagreements=0)
+        notices.reply_received(assessment=b.pk, round=2, disagreements=0)  # told once
     assert sorted(told(Kind.PROVISIONAL)) == ["officer_a", "officer_b"]
     replies = told(Kind.REPLY_RECEIVED)
     assert replies["appraiser"] == [
@@ -315,3 +316,89 @@ def test_inactive_users_are_not_told(cast, dated, django_capture_on_commit_callb
     cast["officer_b"].save()
     remind(DUE - datetime.timedelta(days=7), django_capture_on_commit_callbacks)
     assert list(told()) == ["officer_a"]
+
+
+def test_a_reply_counts_its_disagreements_from_its_audit_event(
+    cast, dated, units, django_capture_on_commit_callbacks
+):
+    from scoring.audit import record_event
+
+    a = start_review(submitted(dated, units["commune"]), by=cast["appraiser"])
+    record_event(a, by=cast["officer_a"], action="reply_sent", detail={"round": 1,
+                 "disagreements": ["1.1", "2.1", "1.2"]})
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.reply_received(assessment=a.pk, round=7)
+    assert "không đồng ý 3 tiêu chí" in told(Kind.REPLY_RECEIVED)["appraiser"][0]
+
+
+# --- the reply round, through its services --------------------------------------------------
+
+
+@pytest.fixture
+def reply_period(units):
+    today = datetime.date.today()
+    return make_period(
+        units["district"], code="R2026", opens_on=today - datetime.timedelta(days=40),
+        self_assessment_due=today - datetime.timedelta(days=10),
+        appraisal_due=today - datetime.timedelta(days=5), reply_due=today + datetime.timedelta(days=3),
+    )
+
+
+def test_announcing_and_replying_tell_the_other_side(
+    cast, reply_period, units, django_capture_on_commit_callbacks
+):
+    from scoring.models import Score
+    from scoring.services.replies import announce_provisional, save_reply, send_reply
+
+    from .publish_data import appraise
+
+    appraise(reply_period, {"A": {"1.1": "2", "1.2": "3", "2.1": "4"},
+                            "B": {"1.1": "1", "1.2": "3", "2.1": "4"}})
+    Assessment.objects.filter(period=reply_period, commune__code="A").update(
+        assignee=cast["appraiser2"]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_provisional(reply_period, by=cast["appraiser"])
+    texts = told(Kind.PROVISIONAL)
+    assert sorted(texts) == ["officer_a", "officer_b"]
+    assert texts["officer_a"] == [
+        f"Tổ thẩm định đã thông báo kết quả thẩm định dự kiến của Xã Đồng Tâm "
+        f"({reply_period.name}). Xem điểm thẩm định và ý kiến của Tổ, đồng ý hoặc không đồng ý "
+        f"từng tiêu chí trước ngày {reply_period.reply_due:%d/%m/%Y}; không gửi ý kiến được coi "
+        "là đồng ý."
+    ]
+    assert mailed() == ["officer_a@example.vn", "officer_b@example.vn"]
+    score = Score.objects.select_related("criterion", "assessment").get(
+        assessment__period=reply_period, assessment__commune__code="A", criterion__code="1.1"
+    )
+    save_reply(score, disagrees=True, explanation="Đã có kế hoạch", by=cast["officer_a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        send_reply(assessment_of(reply_period, units["commune"]), by=cast["officer_a"])
+    assert told(Kind.REPLY_RECEIVED) == {
+        "appraiser2": [
+            f"Xã Đồng Tâm đã gửi ý kiến về kết quả thẩm định dự kiến ({reply_period.name}): "
+            "không đồng ý 1 tiêu chí, cần Tổ giải trình."
+        ]
+    }
+
+
+@pytest.mark.parametrize("days", [7, 3, 1])
+def test_reply_reminders_go_to_communes_that_have_not_replied(
+    cast, units, days, django_capture_on_commit_callbacks
+):
+    reply_due = datetime.date(2026, 5, 20)
+    period = make_period(units["district"], opens_on=datetime.date(2026, 3, 1),
+                         self_assessment_due=DUE, appraisal_due=APPRAISAL_DUE, reply_due=reply_due)
+    Assessment.objects.filter(period=period, commune=units["commune"]).update(
+        status=Assessment.Status.PROVISIONAL
+    )
+    Assessment.objects.filter(period=period, commune=units["other_commune"]).update(
+        status=Assessment.Status.REPLIED
+    )
+    remind(reply_due - datetime.timedelta(days=days), django_capture_on_commit_callbacks)
+    texts = told(Kind.REPLY_DUE)
+    assert list(told()) == ["officer_a"]
+    assert texts["officer_a"][0].startswith(
+        f"Hạn gửi ý kiến về kết quả thẩm định dự kiến kỳ “{period.name}” là ngày 20/05/2026 ("
+    )
+    assert "Xã Đồng Tâm chưa gửi ý kiến (không gửi được coi là đồng ý)." in texts["officer_a"][0]

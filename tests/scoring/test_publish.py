@@ -452,8 +452,9 @@ def test_change_vs_the_previous_year_follows_mergers(units, leader):
                          criterion__code="2.1").update(appraised_score=D("2"))
     publish_period(period_2023, by=leader, reason="Điều chỉnh điểm X02")  # X02: 5
 
-    # 2024: A and B merged into M; X01 renamed Y; X02 unchanged; N is new.
-    day = datetime.date.today() - datetime.timedelta(days=1)
+    # 2024: A and B merged into M; X01 renamed Y; X02 unchanged; N is new (from 01/07/2024,
+    # so the 2024 period, taken as of 31/12/2024, covers the new units only).
+    day = datetime.date(2024, 7, 1)
     for unit in (units["commune"], units["other_commune"], units_2023[0]):
         unit.active_to = day
         unit.save()
@@ -474,11 +475,23 @@ def test_change_vs_the_previous_year_follows_mergers(units, leader):
         )
     }
     assert previous == {
-        "M": (D("8.5"), D(85), None),  # mean of A (10) and B (7); no rank after a merger
+        "M": (None, None, None),  # a merger: no figures to compare, no rank change
         "Y": (D(9), D(90), 2),  # its one predecessor X01
         "X02": (D(5), D(50), 4),  # its own, from the corrected version 2
         "N": (None, None, None),
     }
+    units_used = {
+        result.commune.code: [(u.code, u.index, u.rank, u.rank_of) for u in result.predecessors()]
+        for result in Result.objects.filter(publication__period=period_2024).select_related("commune")
+    }
+    assert units_used == {
+        "M": [("B", D(70), 3, 4), ("A", D(100), 1, 4)],  # by name: "Thị trấn …" < "Xã …"
+        "Y": [("X01", D(90), 2, 4)],
+        "X02": [],
+        "N": [],
+    }
+    latest_2023 = Publication.objects.get(period=period_2023, version=2)
+    assert Publication.objects.get(period=period_2024).compared_with == latest_2023
 
 
 # --- queries ------------------------------------------------------------------------------

@@ -105,20 +105,32 @@ def test_save_query_count(client, units, django_assert_max_num_queries):
     score = score_of(assessment, "5.4")
     client.force_login(officer)
     client.get(assessment.get_absolute_url())  # the session exists, as in real use
-    # session, user, memberships, the assessment, its scores as plain values with evidence
-    # counts (the saved one among them), period (shared, its own row; PostgreSQL only),
-    # assessment (locked, its own row: the chain is the one read first), update, audit event:
-    # 9 here; BEGIN and COMMIT make it 11 outside the test transaction
-    # (bench/assessment_page.py).
-    with django_assert_max_num_queries(9):
-        response = post_score(client, assessment, score, "0,5", score.self_note)
+    # session, user, the assessment by its two codes (its scope checked on the row), the
+    # memberships, its scores as plain values with evidence counts (the saved one among
+    # them), period (shared, its own row) and assessment (locked, its own row; on SQLite one
+    # read with the chain: no row locks), the update, the audit events of both changed
+    # fields in one INSERT: 9 here; BEGIN and COMMIT make it 11 outside the test transaction
+    # (bench/assessment_page.py --queries).
+    with django_assert_max_num_queries(9) as captured:
+        response = post_score(client, assessment, score, "0,5", "Đã có kế hoạch")
     assert response.status_code == 200
     assert score_of(assessment, "5.4").self_score == Decimal("0.5")
+    inserts = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1 and "scoring_auditevent" in inserts[0]
+    events = AuditEvent.objects.filter(criterion=score.criterion, action="score_changed")
+    assert list(events.order_by("id").values_list("field_name", flat=True))[-2:] == [
+        "self_score", "self_note"
+    ]
+    # No scope subquery: the assessment is read by its codes alone.
+    assert not any("communes_unit" in q["sql"] and " IN (SELECT" in q["sql"]
+                   for q in captured.captured_queries)
 
 
-def test_save_answer_totals_every_field_by_name_in_order(client, units):
-    """The answer's totals come from plain values (selectors.save_sheet), not models: each
-    field keeps its name and position, and the saved criterion counts in its field."""
+def test_save_answer_totals_its_field_by_name_and_the_page_every_field_in_order(client, units):
+    """The answer's totals come from plain values (selectors.save_sheet), not models: the
+    saved criterion's field keeps its name and counts the new score; the answer carries that
+    field's summary row only (the others did not change), and the page lists every field in
+    order with the same figures."""
     period = make_wide_period(units["district"], fields=10, leaves=9)
     officer = make_user("xa_a", unit=units["commune"], role=Role.COMMUNE_OFFICER)
     assessment = assessment_of(period, units["commune"])
@@ -127,10 +139,15 @@ def test_save_answer_totals_every_field_by_name_in_order(client, units):
     body = post_score(client, assessment, score, "0,75").content.decode()
     fields = Criterion.objects.filter(criteria_set=period.criteria_set, parent=None)
     names = [f"{f.code}. {f.name}" for f in fields.order_by("position")]
-    assert re.findall(r'<a href="#f-[^"]+">([^<]+)</a>', body) == names
-    assert names[-1].startswith("10. ") and len(names) == 10
     tenth = fields.get(code="10")
+    assert re.findall(r'<a href="#f-[^"]+">([^<]+)</a>', body) == [names[-1]]
+    assert names[-1].startswith("10. ") and len(names) == 10
+    assert re.search(rf'<tr id="fsum-{tenth.pk}" data-oob>.*?<td class="num">0,75</td>', body, re.S)
     assert re.search(rf'id="ftot-{tenth.pk}"[^>]*data-oob><b>0,75</b> / ', body)
+    page = client.get(assessment.get_absolute_url()).content.decode()
+    summary = page[page.index('id="field-summary"'):page.index("</details>")]
+    assert re.findall(r'<a href="#f-[^"]+">([^<]+)</a>', summary) == names
+    assert re.search(rf'<tr id="fsum-{tenth.pk}">.*?<td class="num">0,75</td>', summary, re.S)
 
 
 # --- saving -------------------------------------------------------------------------------
@@ -148,7 +165,8 @@ def test_save_accepts_a_comma_decimal_and_answers_fragments(client, officer, ass
     assert f'id="ver-{score.pk}" data-oob' in body and 'value="2"' in body
     field = Criterion.objects.get(criteria_set=assessment.period.criteria_set, code="1")
     assert re.search(rf'id="ftot-{field.pk}"[^>]*data-oob><b>1,5</b> / 6 điểm', body)
-    assert 'id="progress"' in body and "1/3" in body
+    assert 'id="progress-stats" data-oob' in body and "1/3" in body
+    assert re.search(rf'<tr id="fsum-{field.pk}" data-oob>.*?<td class="num">1,5</td>', body, re.S)
     assert "Thiếu tài liệu kiểm chứng" in body or "Chưa có tài liệu" in body
 
 
