@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tabular import ImportFailed, read_table
+from tabular.blank import blank_csv, blank_xlsx
 from tabular.cells import csv_row
 
 from .. import rules
@@ -207,13 +208,52 @@ def survey(request, period):
             else:
                 messages.success(request, result.summary())
                 return redirect("scoring:survey", period.code)
-    imported = [
-        (criterion, rules.format_score(criterion.max_points))
-        for criterion in period.criteria_set.criteria.leaves().exclude(method="self_assessed")
-    ]
+    imported = _imported_criteria(period)
     return render(
         request,
         "scoring/appraisal_survey.html",
         {"period": period, "errors": errors, "imported": imported, "columns": REQUIRED + OPTIONAL},
         status=422 if errors else 200,
     )
+
+
+def _imported_criteria(period):
+    return [
+        (criterion, rules.format_score(criterion.max_points))
+        for criterion in period.criteria_set.criteria.leaves().exclude(method="self_assessed")
+    ]
+
+
+def _survey_help(period) -> list[str]:
+    """The template's help rows (skipped by the importer): what each column holds."""
+    imported = ", ".join(f"{c.code} (tối đa {max_text} điểm)" for c, max_text in _imported_criteria(period))
+    return [
+        "Dòng hướng dẫn (bắt đầu bằng #) được bỏ qua khi nhập; điền dữ liệu từ dòng dưới.",
+        "commune_code: mã đơn vị cấp xã; criterion_code: mã tiêu chí; value: điểm "
+        "(hoặc tỷ lệ % khi chọn “Cột value là tỷ lệ %”), dấu thập phân “,” hoặc “.”; "
+        "sample_size: cỡ mẫu (không bắt buộc).",
+        f"Tiêu chí nhập từ tệp của kỳ {period.code}: {imported or '(không có)'}.",
+    ]
+
+
+@login_required
+def survey_template(request, period, extension):
+    """The survey import's blank template (CSV or XLSX): the ◆ columns and help rows."""
+    period = get_period(request, period, may=can_manage_period)
+    columns, help_lines = REQUIRED + OPTIONAL, _survey_help(period)
+    if extension == "xlsx":
+        body = blank_xlsx(columns, help_lines, title="Khảo sát")
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, kind = blank_csv(columns, help_lines), "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="mau-khao-sat-{period.code}.{extension}"'
+    return response
+
+
+def survey_template_csv(request, period):
+    return survey_template(request, period, "csv")
+
+
+def survey_template_xlsx(request, period):
+    return survey_template(request, period, "xlsx")

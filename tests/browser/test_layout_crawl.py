@@ -47,8 +47,8 @@ SKIPPED = {
     "minutes",
     "download",
     "commune_report",
-    "survey_template",
-    "import_template",
+    "survey_template_csv",
+    "survey_template_xlsx",
 }
 MAX_PAGES = 40  # per role, a bound on the crawl
 SERIOUS = ("critical", "serious")
