@@ -3,6 +3,10 @@
 DATABASE_URL   sqlite:////abs/path/db.sqlite3 (default: db.sqlite3 beside manage.py)
                or postgres://user@host:5432/name
 MEDIA_ROOT     where evidence files are stored (default: media/ beside manage.py)
+STORAGE_BACKEND  "filesystem" (default: files under MEDIA_ROOT) or "s3" (S3-compatible object
+               storage through django-storages and boto3: AWS_STORAGE_BUCKET_NAME, required;
+               AWS_S3_ENDPOINT_URL, AWS_S3_REGION_NAME, AWS_ACCESS_KEY_ID,
+               AWS_SECRET_ACCESS_KEY, AWS_LOCATION (prefix), AWS_S3_ADDRESSING_STYLE)
 SECRET_KEY     required when DEBUG is off
 DEBUG          1/0, true/false (default: on, for a newcomer's first run)
 ALLOWED_HOSTS  comma-separated host names
@@ -147,6 +151,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Stateless app servers (docs/design.md §10): any gunicorn process on any machine can answer
+# any request. Sessions live in the database (the one every server shares); login lockouts
+# too (django-axes' database handler, below). The per-process cache (locmem) holds nothing
+# that must be shared: no app code uses Django's cache framework (tests/test_stateless.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -182,8 +194,50 @@ DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def env_file_storage() -> dict:
+    """STORAGES["default"]: files under MEDIA_ROOT, or an S3-compatible bucket (MinIO, Ceph,
+    AWS) shared by every app server and worker (docs/design.md §10). Every file goes through
+    this storage's API (open/save/exists/delete), never through a path."""
+    backend = os.environ.get("STORAGE_BACKEND", "filesystem").strip().lower() or "filesystem"
+    if backend == "filesystem":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if backend != "s3":
+        raise ImproperlyConfigured(
+            f"STORAGE_BACKEND must be 'filesystem' or 's3', not {backend!r}"
+        )
+    try:
+        import boto3  # noqa: F401 - only needed for S3
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            "STORAGE_BACKEND=s3 needs boto3: pip install 'boto3' (see README, Chạy thật)"
+        ) from error
+    bucket = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+    if not bucket:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME")
+    options = {
+        "bucket_name": bucket,
+        # Evidence is private: only the permission-checked views read it, never a bucket URL.
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+        "location": os.environ.get("AWS_LOCATION", ""),
+    }
+    for name, option in [
+        ("AWS_S3_ENDPOINT_URL", "endpoint_url"),
+        ("AWS_S3_REGION_NAME", "region_name"),
+        ("AWS_ACCESS_KEY_ID", "access_key"),
+        ("AWS_SECRET_ACCESS_KEY", "secret_key"),
+        ("AWS_S3_ADDRESSING_STYLE", "addressing_style"),
+    ]:
+        if os.environ.get(name):
+            options[option] = os.environ[name]
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": env_file_storage(),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -192,7 +246,8 @@ STORAGES = {
         )
     },
 }
-# Evidence lives under MEDIA_ROOT and is only ever served by the permission-checked view.
+# Evidence lives in STORAGES["default"] (under MEDIA_ROOT on the filesystem) and is only ever
+# served by the permission-checked view.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = None
 

@@ -1,10 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import HttpResponse
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cchc import health
 from communes.access import has_role, roles_of
 from communes.models import Role
 
@@ -42,11 +43,28 @@ def home(request):
 @never_cache
 @require_GET
 def healthz(request):
-    """200 "ok" when the database answers (for load balancers and monitors)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+    """200 "ok" when the database answers (for load balancers and monitors); with ?full=1
+    also the file storage and the broker (cchc.health), 503 naming what is down."""
+    if request.GET.get("full") == "1":
+        healthy, text = health.full_report()
+        return HttpResponse(
+            text, status=200 if healthy else 503, content_type="text/plain; charset=utf-8"
+        )
+    if health.check_database():
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+FAVICON = "img/favicon.ico"
+
+
+@require_GET
+def favicon(request):
+    """/favicon.ico, which browsers ask for on every site whatever the page links: the app's
+    own icon (static/img/favicon.ico, the file base.html links), cached for a day."""
+    path = finders.find(FAVICON)
+    if path is None:
+        raise Http404
+    response = FileResponse(open(path, "rb"), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
