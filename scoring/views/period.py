@@ -4,8 +4,10 @@ appraising unit, its CSV download, the bulk lock/reopen actions and the survey i
 Appraisers of the period's unit act; its leaders read only.
 """
 
+import base64
 import csv
 import datetime
+import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tabular import ImportFailed, read_table
+from tabular import ImportFailed, RowError, read_table
 from tabular.blank import blank_csv, blank_xlsx
 from tabular.cells import csv_row
 
@@ -36,6 +38,9 @@ from ..services.replies import announce_provisional
 from ..services.survey_import import OPTIONAL, REQUIRED, import_survey
 
 Status = Assessment.Status
+# The survey page's preview: the first rows shown; a file held in the session up to this size.
+PREVIEW_ROWS = 10
+PREVIEW_MAX_BYTES = 2 * 1024 * 1024
 
 
 def get_period(request, code, *, may=can_view_period_overview) -> Period:
@@ -189,13 +194,37 @@ def bulk(request, period):
 def survey(request, period):
     """Import survey, SIPAS and computed criteria from a file (the ◆ import_survey command)."""
     period = get_period(request, period, may=can_manage_period)
-    errors = []
+    errors, preview = [], None
+    held = f"survey-file-{period.code}"  # the previewed file, kept in the session until imported
     if request.method == "POST":
+        action = request.POST.get("action", "import")
         upload = request.FILES.get("file")
-        if upload is None:
-            errors = ["Chưa chọn tệp."]
-        else:
-            try:
+        try:
+            if action == "import_previewed" and held in request.session:
+                name, body = request.session[held]
+                upload = io.BytesIO(base64.b64decode(body))
+                upload.name = name
+            if upload is None:
+                raise ImportFailed(RowError(None, None, "Chưa chọn tệp."))
+            if action == "preview":
+                if upload.size > PREVIEW_MAX_BYTES:
+                    raise ImportFailed(
+                        RowError(None, None, "Tệp lớn hơn 2 MB: hãy bấm “Nhập tệp” để nhập trực tiếp.")
+                    )
+                table = read_table(upload, upload.name, required=REQUIRED, optional=OPTIONAL)
+                upload.seek(0)
+                request.session[held] = (upload.name, base64.b64encode(upload.read()).decode())
+                preview = {
+                    "name": upload.name,
+                    "count": len(table.rows),
+                    "columns": table.columns,
+                    "rows": [
+                        (row.number, [row.values[c] for c in table.columns])
+                        for row in table.rows[:PREVIEW_ROWS]
+                    ],
+                    "as_percent": bool(request.POST.get("as_percent")),
+                }
+            else:
                 table = read_table(upload, upload.name, required=REQUIRED, optional=OPTIONAL)
                 result = import_survey(
                     table,
@@ -203,16 +232,23 @@ def survey(request, period):
                     as_percent=bool(request.POST.get("as_percent")),
                     by=request.user,
                 )
-            except ImportFailed as failure:
-                errors = failure.lines()  # the first 200, then how many more
-            else:
+                request.session.pop(held, None)
                 messages.success(request, result.summary())
                 return redirect("scoring:survey", period.code)
+        except ImportFailed as failure:
+            errors = failure.lines()  # the first 200, then how many more
     imported = _imported_criteria(period)
     return render(
         request,
         "scoring/appraisal_survey.html",
-        {"period": period, "errors": errors, "imported": imported, "columns": REQUIRED + OPTIONAL},
+        {
+            "period": period,
+            "errors": errors,
+            "preview": preview,
+            "preview_rows": PREVIEW_ROWS,
+            "imported": imported,
+            "columns": REQUIRED + OPTIONAL,
+        },
         status=422 if errors else 200,
     )
 

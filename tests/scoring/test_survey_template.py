@@ -81,3 +81,25 @@ def test_only_the_periods_managers_get_the_template(client, survey_period, leade
         client.force_login(user)
         url = reverse("scoring:survey_template_xlsx", args=[survey_period.code])
         assert client.get(url).status_code == 403
+
+
+def test_the_page_previews_the_first_rows_then_imports_the_same_file(client, survey_period, appraiser):
+    client.force_login(appraiser)
+    target = reverse("scoring:survey", args=[survey_period.code])
+    body = client.get(reverse("scoring:survey_template_csv", args=[survey_period.code])).content
+    body += "A,2.1,\"87,5\",300\nB,2.1,50,120\n".encode()
+    response = client.post(
+        target, {"file": SimpleUploadedFile("xhh.csv", body), "action": "preview", "as_percent": "1"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Xem trước: xhh.csv (2 dòng dữ liệu)" in page
+    assert "<td>87,5</td>" in page and "<td>120</td>" in page
+    assert Score.objects.get(assessment__commune__code="A", criterion__code="2.1").appraised_score is None
+
+    response = client.post(target, {"action": "import_previewed", "as_percent": "1"}, follow=True)
+    assert "Đã nhập 2 điểm của 1 tiêu chí cho 2 đơn vị" in response.content.decode()
+    assert Score.objects.get(assessment__commune__code="A", criterion__code="2.1").appraised_score == D("3.5")
+    # Imported: the held file is gone; importing "it" again asks for a file.
+    response = client.post(target, {"action": "import_previewed"})
+    assert response.status_code == 422 and "Chưa chọn tệp." in response.content.decode()
