@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from scoring.views.dashboard import healthz
+from scoring.views.dashboard import favicon, healthz
 
 admin.site.site_header = "Quản trị Chỉ số CCHC cấp xã"
 admin.site.site_title = "Chỉ số CCHC"
@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("evidence/", include("evidence.urls")),
     path("", include("notifications.urls")),
     path("", include("reports.urls")),

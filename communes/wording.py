@@ -63,6 +63,18 @@ def unit_title(unit) -> str:
     return f"{word} {unit.name}"
 
 
+def place(unit) -> str:
+    """The place a document issued at this unit names, its proper name without its kind:
+    "Hải Phòng" for "Thành phố Hải Phòng", "Ninh Giang" for "Huyện Ninh Giang" (Nghị định
+    30/2020/NĐ-CP, Phụ lục I: the official name of the administrative unit where the issuing
+    body sits)."""
+    name = " ".join(unit.name.split())
+    word = kind_word(unit.kind)
+    if name.lower().startswith(word + " "):
+        return name[len(word) + 1 :]
+    return name
+
+
 def office(unit) -> str:
     """The Home Affairs office that runs the index for an appraising unit."""
     return OFFICE.get(unit.level, ANY_OFFICE)
@@ -88,6 +100,7 @@ class Wording:
         self.level = kind_word(unit.kind)  # "thành phố", "tỉnh", "huyện"
         self.unit = unit_title(unit)  # "thành phố Hải Phòng"
         self.appraising_office = f"{self.office} {self.unit}"  # "Sở Nội vụ thành phố Hải Phòng"
+        self.place = place(unit)  # "Hải Phòng": where its documents are dated
 
     @functools.cached_property
     def communes(self) -> str:

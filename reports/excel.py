@@ -1,10 +1,10 @@
 """The ranking as an Excel workbook (plain openpyxl; design.md §6 and §8).
 
-Sheet "Du lieu": exactly the ◆ CSV columns, header on row 1, numbers as real numbers (for
-tools). Sheet "Xếp hạng": the same table for people: Vietnamese headers, the version,
-decision and data date above it, frozen header row, totals shown with 2 decimals, and the
-count per classification below; with ranking blocks, one table per block under its label
-and the counts per block.
+The workbook opens on sheet "Xếp hạng", the table for people: Vietnamese headers, the
+version, decision and data date above it, frozen header row, totals shown with 2 decimals, and
+the count per classification below; with ranking blocks, one table per block under its label
+and the counts per block. The second sheet, "Dữ liệu", holds exactly the ◆ CSV columns, header
+on row 1, numbers as real numbers (for tools: read it by name).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tabular.cells import protect_sheet
 from .exports import csv_header, data_rows
 from .selectors import ranking
 
-DATA_SHEET = "Du lieu"
+DATA_SHEET = "Dữ liệu"
 RANKING_SHEET = "Xếp hạng"
 
 BOLD = Font(bold=True)
@@ -37,13 +37,14 @@ SCORE_FORMAT = "0.###"
 
 
 def ranking_xlsx(publication) -> bytes:
-    """The publication's ranking as XLSX bytes (a data sheet and a formatted sheet)."""
+    """The publication's ranking as XLSX bytes: the formatted sheet first (the one Excel
+    opens on), the data sheet second."""
     table = ranking(publication)
     workbook = Workbook()
-    data = workbook.active
-    data.title = DATA_SHEET
-    _data_sheet(data, table)
-    _ranking_sheet(workbook.create_sheet(RANKING_SHEET), table)
+    people = workbook.active
+    people.title = RANKING_SHEET
+    _ranking_sheet(people, table)
+    _data_sheet(workbook.create_sheet(DATA_SHEET), table)
     for sheet in workbook.worksheets:
         protect_sheet(sheet)  # a unit named "=HYPERLINK(…)" stays text
     period = table.period

@@ -1,6 +1,6 @@
 """The append-only audit log: every transition and every score change writes one event."""
 
-from .models import AuditEvent
+from .models import AuditAction, AuditEvent, AuditField
 
 
 def _text(value) -> str:
@@ -28,7 +28,11 @@ def record_event(
     reason: str = "",
     detail: dict | None = None,
 ) -> AuditEvent:
-    """Write one audit event (call inside the transaction of the change it records)."""
+    """Write one audit event (call inside the transaction of the change it records).
+
+    Refuses (ValueError) an action or field without a Vietnamese label in AuditAction /
+    AuditField: every page and export prints those labels, never the code.
+    """
     event = _event(
         assessment, by=by, action=action, criterion=criterion, period=period,
         field_name=field_name, old=old, new=new, reason=reason, detail=detail,
@@ -56,6 +60,10 @@ def _event(
     assessment, *, by, action, criterion=None, period=None, field_name="", old=None, new=None,
     reason="", detail=None,
 ) -> AuditEvent:
+    if action not in AuditAction.values:
+        raise ValueError(f"Audit action {action!r} has no label in AuditAction.")
+    if field_name and field_name not in AuditField.values:
+        raise ValueError(f"Audit field {field_name!r} has no label in AuditField.")
     return AuditEvent(
         user=by if by is not None and by.is_authenticated else None,
         period=period or (assessment.period if assessment is not None else None),

@@ -365,6 +365,9 @@ class Assessment(models.Model):
     # Set when the appraising unit reopens self-assessment after the deadline (audited).
     reopened_until = models.DateField(_("mở lại đến ngày"), null=True, blank=True)
     locked = models.BooleanField(_("khóa chỉnh sửa"), default=False)
+    # Opened by the appraising unit after the self-assessment deadline without the commune
+    # having submitted ("không nộp hồ sơ"): appraised as it stands, unscored criteria 0.
+    not_submitted = models.BooleanField(_("không nộp hồ sơ"), default=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("người thẩm định"),
@@ -754,6 +757,11 @@ class ProcedureFigures(UpdateStamp):
             raise FrozenError(FROZEN_FIGURES_MESSAGE)
 
 
+def label_of(choices: type[models.TextChoices], value: str):
+    """The Vietnamese label of `value` among `choices`; the value itself when unknown."""
+    return choices(value).label if value in choices.values else value
+
+
 class AppendOnlyError(RuntimeError):
     pass
 
@@ -766,8 +774,96 @@ class AuditEventQuerySet(models.QuerySet):
         raise AppendOnlyError("Nhật ký thay đổi chỉ được ghi thêm, không được xóa.")
 
 
+class AuditAction(models.TextChoices):
+    """Every action the audit log records, with the one Vietnamese label every page, the
+    admin and the exports show (record_event refuses an action missing here)."""
+
+    # The commune's self-assessment.
+    SCORE_CHANGED = "score_changed", _("Sửa")
+    EVIDENCE_ADDED = "evidence_added", _("Thêm tài liệu kiểm chứng")
+    EVIDENCE_LINKED = "evidence_linked", _("Dùng lại tài liệu kiểm chứng")
+    EVIDENCE_REMOVED = "evidence_removed", _("Gỡ tài liệu kiểm chứng")
+    SUBMITTED = "submitted", _("Nộp hồ sơ")
+    RESUBMITTED = "resubmitted", _("Nộp lại hồ sơ")
+    WITHDRAWN = "withdrawn", _("Rút lại hồ sơ")
+    # The appraisal.
+    REVIEW_STARTED = "review_started", _("Bắt đầu thẩm định")
+    ASSIGNEE_CHANGED = "assignee_changed", _("Đổi người thẩm định")
+    APPRAISED_SCORE = "appraised_score", _("Chấm điểm thẩm định")
+    RETURNED = "returned", _("Trả lại để bổ sung")
+    REVISION_REQUESTED = "revision_requested", _("Yêu cầu bổ sung tiêu chí")
+    APPRAISED = "appraised", _("Hoàn thành thẩm định")
+    NOT_SUBMITTED_APPRAISAL = "not_submitted_appraisal", _("Thẩm định hồ sơ không nộp")
+    REOPENED = "reopened", _("Mở lại hồ sơ")
+    LOCKED = "locked", _("Khóa hồ sơ")
+    UNLOCKED = "unlocked", _("Mở khóa hồ sơ")
+    # The reply round (kết quả thẩm định dự kiến).
+    REPLY_DUE_SET = "reply_due_set", _("Đặt hạn phản hồi kết quả dự kiến")
+    PROVISIONAL_ANNOUNCED = "provisional_announced", _("Thông báo kết quả thẩm định dự kiến")
+    REPLY_SAVED = "reply_saved", _("Ghi ý kiến về kết quả dự kiến")
+    REPLY_SENT = "reply_sent", _("Gửi ý kiến về kết quả dự kiến")
+    REPLY_ANSWERED = "reply_answered", _("Tổ thẩm định trả lời ý kiến")
+    REPLY_ROUND_CLOSED = "reply_round_closed", _("Kết thúc vòng phản hồi")
+    REPLY_SILENCE = "reply_silence", _("Hết hạn phản hồi (coi như đồng ý)")
+    ADJUSTMENT_ADDED = "adjustment_added", _("Thêm điểm thưởng, điểm trừ")
+    ADJUSTMENT_CHANGED = "adjustment_changed", _("Sửa điểm thưởng, điểm trừ")
+    ADJUSTMENT_DELETED = "adjustment_deleted", _("Xóa điểm thưởng, điểm trừ")
+    # Imports and the admin.
+    SCORE_IMPORTED = "score_imported", _("Nhập điểm từ tệp")
+    SCORES_FILE_IMPORTED = "scores_file_imported", _("Nhập tệp điểm")
+    SURVEY_IMPORTED = "survey_imported", _("Nhập số liệu khảo sát")
+    SURVEY_FILE_IMPORTED = "survey_file_imported", _("Nhập tệp số liệu khảo sát")
+    PROCEDURE_FIGURES_IMPORTED = "procedure_figures_imported", _("Nhập số liệu giải quyết TTHC")
+    PROCEDURE_FILE_IMPORTED = "procedure_file_imported", _("Nhập tệp số liệu giải quyết TTHC")
+    PROCEDURE_FIGURES_TYPED = "procedure_figures_typed", _("Nhập tay số liệu giải quyết TTHC")
+    PROCEDURE_FIGURES_DELETED = "procedure_figures_deleted", _("Xóa số liệu giải quyết TTHC")
+    SCORE_CHANGED_IN_ADMIN = "score_changed_in_admin", _("Sửa điểm trong trang quản trị")
+    # The period.
+    PERIOD_CREATED = "period_created", _("Tạo kỳ đánh giá")
+    PERIOD_CHANGED = "period_changed", _("Sửa kỳ đánh giá")
+    PUBLISHED = "published", _("Công bố kết quả")
+    PERIOD_PUBLISHED = "period_published", _("Công bố kết quả kỳ đánh giá")
+    REOPENED_FOR_CORRECTION = "reopened_for_correction", _("Mở lại để điều chỉnh")
+    PERIOD_REOPENED_FOR_CORRECTION = (
+        "period_reopened_for_correction",
+        _("Mở lại kỳ đánh giá để điều chỉnh"),
+    )
+
+
+class AuditField(models.TextChoices):
+    """What an audit event changed (AuditEvent.field_name), in Vietnamese."""
+
+    STATUS = "status", _("Trạng thái")
+    SELF_SCORE = "self_score", _("Điểm tự chấm")
+    SELF_NOTE = "self_note", _("Giải trình")
+    NOT_APPLICABLE = "not_applicable", _("Không áp dụng")
+    NOT_APPLICABLE_REASON = "not_applicable_reason", _("Lý do không áp dụng")
+    APPRAISED_SCORE = "appraised_score", _("Điểm thẩm định")
+    APPRAISAL_NOTE = "appraisal_note", _("Ý kiến thẩm định")
+    NOT_APPLICABLE_CONFIRMED = "not_applicable_confirmed", _("Xác nhận không áp dụng")
+    REVISION_REQUEST = "revision_request", _("Yêu cầu bổ sung")
+    RAW_VALUE = "raw_value", _("Số liệu gốc")
+    SAMPLE_SIZE = "sample_size", _("Cỡ mẫu")
+    SOURCE = "source", _("Nguồn số liệu")
+    REOPENED_UNTIL = "reopened_until", _("Mở lại đến ngày")
+    LOCKED = "locked", _("Khóa hồ sơ")
+    ASSIGNEE = "assignee", _("Người thẩm định")
+    EVIDENCE = "evidence", _("Tài liệu kiểm chứng")
+    POINTS = "points", _("Điểm thưởng, điểm trừ")
+    REPLY = "reply", _("Ý kiến về kết quả dự kiến")
+    REPLY_DUE = "reply_due", _("Hạn phản hồi")
+
+
+# Fields whose old and new values are yes/no: how they were written ("True", "có") → label.
+_YES_NO = {"True": _("Có"), "False": _("Không"), "có": _("Có"), "không": _("Không")}
+_YES_NO_FIELDS = {AuditField.LOCKED, AuditField.NOT_APPLICABLE, AuditField.NOT_APPLICABLE_CONFIRMED}
+
+
 class AuditEvent(models.Model):
     """Append-only: who did what, when, to which assessment and criterion; old → new, why."""
+
+    Action = AuditAction
+    Field = AuditField
 
     at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -802,8 +898,12 @@ class AuditEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    action = models.CharField(_("hành động"), max_length=40, db_index=True)
-    field_name = models.CharField(_("trường"), max_length=40, blank=True)
+    action = models.CharField(
+        _("hành động"), max_length=40, db_index=True, choices=AuditAction.choices
+    )
+    field_name = models.CharField(
+        _("nội dung thay đổi"), max_length=40, blank=True, choices=AuditField.choices
+    )
     old_value = models.TextField(_("giá trị cũ"), blank=True)
     new_value = models.TextField(_("giá trị mới"), blank=True)
     reason = models.TextField(_("lý do"), blank=True)
@@ -817,7 +917,33 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self):
-        return f"{self.at:%d/%m/%Y %H:%M} {self.user} {self.action}"
+        return f"{self.at:%d/%m/%Y %H:%M} {self.user} {self.action_label}"
+
+    @property
+    def action_label(self) -> str:
+        return str(label_of(AuditAction, self.action))
+
+    @property
+    def field_label(self) -> str:
+        return str(label_of(AuditField, self.field_name))
+
+    def value_text(self, value: str) -> str:
+        """An old or new value as people read it: a status's label, "Có"/"Không"."""
+        if self.field_name == AuditField.STATUS:
+            # Period events carry the period's statuses, assessment events the assessment's.
+            states = Assessment.Status if self.assessment_id else Period.Status
+            return str(label_of(states, value))
+        if self.field_name in _YES_NO_FIELDS:
+            return str(_YES_NO.get(value, value))
+        return value
+
+    @property
+    def old_text(self) -> str:
+        return self.value_text(self.old_value)
+
+    @property
+    def new_text(self) -> str:
+        return self.value_text(self.new_value)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -262,6 +262,32 @@ class FieldTotals:
     # Overall only: the bonus/deduction points counted in appraised_total, and how many.
     adjustment: Decimal = ZERO
     adjustments: int = 0
+    # The imported criteria (survey, SIPAS, computed): counted in appraised_total and maximum,
+    # never self-scored, so shown apart from the criteria the commune scores (and from `gap`).
+    imported_total: Decimal = ZERO
+    imported_max: Decimal = ZERO
+    imported: int = 0
+
+    @property
+    def own_max_text(self) -> str:
+        """The maximum of the criteria the commune scores itself."""
+        return rules.format_score(self.maximum - self.imported_max)
+
+    @property
+    def own_appraised_printed(self) -> str:
+        """Appraised points of the criteria the commune scores itself (no imported points, no
+        bonus or deduction), as the difference compares them."""
+        if not self.appraised:
+            return "—"
+        return rules.format_total(self.appraised_total - self.adjustment - self.imported_total)
+
+    @property
+    def imported_text(self) -> str:
+        return rules.format_score(self.imported_total)
+
+    @property
+    def imported_max_text(self) -> str:
+        return rules.format_score(self.imported_max)
 
     @property
     def self_text(self) -> str:
@@ -328,7 +354,11 @@ def appraisal_totals(
             target.leaves += 1
             target.appraised += done
             target.appraised_total += appraised_points(state, score)
-            if done and not state.imported:
+            if state.imported:
+                target.imported += 1
+                target.imported_total += appraised_points(state, score)
+                target.imported_max += appraised_max(state, score)
+            elif done:
                 target.gap += appraised_points(state, score) - state.points
     return fields, overall
 

@@ -278,6 +278,42 @@ def can_change_appraisal(user, assessment) -> bool:
     return can_appraise(user, assessment) and not appraisal_closed_reason(assessment)
 
 
+def not_submitted_closed_reason(assessment, today=None) -> str:
+    """Why the appraising unit may not open this commune as "không nộp hồ sơ" now; "" when it
+    may (issue 14: finishing a period in the app).
+
+    Only a draft (never handed in), once the self-assessment deadline and any reopening have
+    passed, in a period that is running and not published, and not locked.
+    """
+    period = assessment.period
+    if period.is_published:
+        return "Kỳ đánh giá đã công bố kết quả."
+    if period.status == Period.Status.DRAFT:
+        return "Kỳ đánh giá chưa mở."
+    if assessment.locked:
+        return "Hồ sơ đang bị khóa chỉnh sửa."
+    if assessment.status != Assessment.Status.DRAFT:
+        return "Xã đã nộp hồ sơ; thẩm định theo hồ sơ đã nộp."
+    today = today or timezone.localdate()
+    if today <= period.self_assessment_due:
+        return (
+            f"Chưa hết hạn tự đánh giá ({rules.format_date(period.self_assessment_due)}): "
+            "xã vẫn có thể nộp hồ sơ."
+        )
+    if assessment.reopened_until and today <= assessment.reopened_until:
+        return (
+            f"Hồ sơ được mở lại cho xã đến {rules.format_date(assessment.reopened_until)}: "
+            "xã vẫn có thể nộp hồ sơ."
+        )
+    return ""
+
+
+def can_appraise_not_submitted(user, assessment) -> bool:
+    """Open a commune that did not submit and appraise it ("không nộp hồ sơ"): the
+    appraisers of the period's unit, once not_submitted_closed_reason allows it."""
+    return can_appraise(user, assessment) and not not_submitted_closed_reason(assessment)
+
+
 def can_adjust(user, assessment) -> bool:
     """Add or delete bonus/deduction points (điểm thưởng, điểm trừ): the appraisers of the
     period's unit, in any state until the results are published (a bonus is often decided

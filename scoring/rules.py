@@ -127,6 +127,15 @@ def format_date(value: datetime.date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
+def format_place_date(place: str, value: datetime.date) -> str:
+    """ "Hải Phòng, ngày 01 tháng 12 năm 2026": a document's place (communes.wording.place)
+    and date (Nghị định 30/2020/NĐ-CP, Phụ lục I: a day below 10 and the months 1 and 2 take
+    a leading zero, so no digit can be added later)."""
+    month = f"{value.month:02d}" if value.month < 3 else str(value.month)
+    date = f"ngày {value.day:02d} tháng {month} năm {value.year}"
+    return f"{place}, {date}" if place else date[0].upper() + date[1:]
+
+
 def parse_date(text: str) -> datetime.date:
     """dd/mm/yyyy (or ISO yyyy-mm-dd)."""
     raw = (text or "").strip()

@@ -31,6 +31,8 @@ from django.db.models.functions import RowNumber
 from django.db import connection
 from django.utils import timezone
 
+from communes import wording
+
 from . import rules
 from .display import format_datetime
 from .models import (
@@ -121,6 +123,12 @@ class LeafState:
             and self.evidence_count == 0
         )
 
+    @property
+    def unexplained(self) -> bool:
+        """Missing evidence and no explanation either: the only case called "thiếu tài liệu"
+        (an explanation may stand in for evidence, docs/design.md §5)."""
+        return self.missing_evidence and not self.self_note.strip()
+
     def gaps(self) -> list[str]:
         """What stops submitting, in Vietnamese (docs/design.md §4, §5: explain what has
         no evidence)."""
@@ -134,7 +142,7 @@ class LeafState:
             return []
         if self.self_score is None:
             return ["Chưa chấm điểm."]
-        if self.missing_evidence and not self.self_note.strip():
+        if self.unexplained:
             return ["Có điểm nhưng chưa có tài liệu kiểm chứng: tải tài liệu lên hoặc giải trình."]
         return []
 
@@ -169,13 +177,21 @@ class Progress:
 
     scored: int = 0
     to_score: int = 0
+    # Leaves with points, no evidence and no explanation ("thiếu tài liệu"); and those with
+    # no evidence whose explanation stands in for it (not missing anything).
     evidence_missing: int = 0
+    explained_without_evidence: int = 0
     self_total: Decimal = ZERO
     applicable_max: Decimal = ZERO
     imported_max: Decimal = ZERO
     field_totals: dict[int, Decimal] = field(default_factory=dict)
     field_maxima: dict[int, Decimal] = field(default_factory=dict)
     gaps: list[Gap] = field(default_factory=list)
+
+    @property
+    def criteria_to_complete(self) -> int:
+        """How many criteria still stop submitting (a criterion counts once)."""
+        return len({gap.code for gap in self.gaps})
 
     @property
     def percent_scored(self) -> int:
@@ -211,7 +227,8 @@ def progress_of(leaves: Iterable[LeafState]) -> Progress:
             continue
         progress.to_score += 1
         progress.scored += leaf.scored
-        progress.evidence_missing += leaf.missing_evidence
+        progress.evidence_missing += leaf.unexplained
+        progress.explained_without_evidence += leaf.missing_evidence and not leaf.unexplained
         progress.gaps.extend(Gap(leaf.code, message) for message in leaf.gaps())
     return progress
 
@@ -719,34 +736,12 @@ WORKFLOW_ACTIONS = (
 APPRAISAL_FIELDS = ("appraised_score", "appraisal_note", "not_applicable_confirmed")
 
 
-ACTION_LABELS = {
-    "score_changed": "Sửa",
-    "evidence_added": "Thêm tài liệu kiểm chứng",
-    "evidence_linked": "Dùng lại tài liệu kiểm chứng",
-    "evidence_removed": "Gỡ tài liệu kiểm chứng",
-    "submitted": "Nộp hồ sơ",
-    "resubmitted": "Nộp lại hồ sơ",
-    "withdrawn": "Rút lại hồ sơ",
-    "returned": "Trả lại để bổ sung",
-    "reopened": "Mở lại hồ sơ",
-    "locked": "Khóa hồ sơ",
-    "unlocked": "Mở khóa hồ sơ",
-    "review_started": "Bắt đầu thẩm định",
-    "provisional_announced": "Thông báo kết quả thẩm định dự kiến",
-    "reply_saved": "Ghi ý kiến về kết quả dự kiến",
-    "reply_sent": "Gửi ý kiến về kết quả dự kiến",
-    "reply_answered": "Tổ thẩm định trả lời ý kiến",
-    "reply_round_closed": "Kết thúc vòng phản hồi",
-    "reply_silence": "Hết hạn phản hồi (coi như đồng ý)",
-}
-
-
 @dataclass
 class EventLine:
-    """One audit event as the history page prints it."""
+    """One audit event as the history pages print it, in the labels of AuditEvent.Action and
+    AuditEvent.Field (the one place they live)."""
 
     event: object
-    field_labels: dict
 
     @property
     def when(self) -> str:
@@ -759,24 +754,24 @@ class EventLine:
 
     @property
     def what(self) -> str:
+        """The action, with what it changed where one action changes several things
+        ("Sửa: điểm tự chấm", "Chấm điểm thẩm định: ý kiến thẩm định")."""
         event = self.event
-        action = ACTION_LABELS.get(event.action, event.action)
-        if event.action == "score_changed":
-            return f"{action} {self.field_labels.get(event.field_name, event.field_name).lower()}"
-        return action
-
-    def _value(self, value: str) -> str:
-        if self.event.field_name == "status" and value in Assessment.Status.values:
-            return Assessment.Status(value).label
-        return value
+        if event.action in FIELD_ACTIONS and event.field_name:
+            return f"{event.action_label}: {event.field_label.lower()}"
+        return event.action_label
 
     @property
     def old(self) -> str:
-        return self._value(self.event.old_value)
+        return self.event.old_text
 
     @property
     def new(self) -> str:
-        return self._value(self.event.new_value)
+        return self.event.new_text
+
+
+# Actions written once per changed field: the history names the field.
+FIELD_ACTIONS = ("score_changed", "appraised_score", "score_imported", "score_changed_in_admin")
 
 
 # --- publications -------------------------------------------------------------------------
@@ -835,6 +830,9 @@ class PublicationInfo:
     reason: str
     superseded: bool
     latest_version: int
+    # "Ninh Giang, ngày 16 tháng 3 năm 2023": the appraising unit's place and the decision's
+    # date (the publication's when none), as a document heading prints them.
+    place_date: str = ""
 
     @property
     def decision_text(self) -> str:
@@ -863,7 +861,17 @@ def publication_info(publication) -> PublicationInfo:
         reason=publication.reason,
         superseded=is_superseded(publication),
         latest_version=getattr(publication, "latest_version", None) or publication.version,
+        place_date=document_place_date(
+            publication.period.unit,
+            publication.decision_date or timezone.localtime(publication.published_at).date(),
+        ),
     )
+
+
+def document_place_date(unit, day) -> str:
+    """The place and date line of a document issued by `unit` (its proper name, from the data):
+    "Hải Phòng, ngày 01 tháng 12 năm 2026"."""
+    return rules.format_place_date(wording.place(unit), day)
 
 
 def procedure_figures(assessment) -> ProcedureFigures | None:

@@ -57,6 +57,11 @@ urlpatterns = [
     ),
     path("periods/<str:period>/communes/<str:commune>/claim/", appraisal.claim, name="claim"),
     path(
+        "periods/<str:period>/communes/<str:commune>/not-submitted/",
+        appraisal.open_not_submitted,
+        name="open_not_submitted",
+    ),
+    path(
         "periods/<str:period>/communes/<str:commune>/accept/",
         appraisal.accept_self,
         name="accept_self",

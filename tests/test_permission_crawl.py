@@ -104,6 +104,7 @@ TABLE = {
     "password_change":      "GET  302  200  200  200    200    200    200    200  200  200",
     "password_change_done": "GET  302  200  200  200    200    200    200    200  200  200",
     "healthz":              "GET  200  200  200  200    200    200    200    200  200  200",
+    "favicon":              "GET  200  200  200  200    200    200    200    200  200  200",
     "scoring:home":         "GET  302  200  200  200    200    200    200    200  200  200",
     # The period table and its tools: the appraising unit (appraisers act, leaders read).
     "scoring:period":       "GET  302  403  403  403    200    200    200    404  404  200",
@@ -130,6 +131,8 @@ TABLE = {
     # Appraisal actions: the appraisers of D1 only; an appraised score once handed in.
     "scoring:appraise_score": "POST 302 403 404  403    h302   403    403    404  404  302",
     "scoring:claim":        "POST 302  403  404  403    302    403    403    404  404  302",
+    # Before the self-assessment deadline a no-show cannot be opened: refused, back to the page.
+    "scoring:open_not_submitted": "POST 302 403 404 403 302    403    403    404  404  302",
     "scoring:accept_self":  "POST 302  403  404  403    302    403    403    404  404  302",
     "scoring:return_criteria": "POST 302 403 404 403    302    403    403    404  404  302",
     "scoring:mark_appraised": "POST 302 403 404  403    302    403    403    404  404  302",

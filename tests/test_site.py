@@ -1,7 +1,13 @@
 """Login, the role dashboard, /healthz and the settings helpers."""
 
+import io
+import re
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.contrib.staticfiles import finders
+from django.templatetags.static import static
 from django.urls import reverse
 
 from cchc import settings as project_settings
@@ -68,6 +74,24 @@ def test_healthz_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_the_favicon_is_served_by_the_app_and_linked_from_every_page(client):
+    """/favicon.ico (asked for by browsers whatever the page says) and the base template's
+    <link rel="icon"> give the same icon, from the app itself."""
+    from PIL import Image
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    body = b"".join(response.streaming_content)
+    image = Image.open(io.BytesIO(body))
+    assert image.format == "ICO" and (32, 32) in image.info["sizes"]
+    login = client.get(reverse("login")).content.decode()
+    link = re.search(r'<link rel="icon" href="([^"]+)"', login)
+    assert link, "base.html links no icon"
+    assert link.group(1) == static("img/favicon.ico")
+    assert Path(finders.find("img/favicon.ico")).read_bytes() == body
 
 
 @pytest.mark.parametrize(

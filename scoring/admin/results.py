@@ -32,8 +32,8 @@ class AuditEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
         "commune",
         "criterion_code",
         "field_name",
-        "old_value",
-        "new_value",
+        "old_text",
+        "new_text",
         "reason",
     )
     list_select_related = ("user", "period", "assessment__commune", "criterion")
@@ -57,8 +57,8 @@ class AuditEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
         "assessment",
         "criterion",
         "field_name",
-        "old_value",
-        "new_value",
+        "old_text",
+        "new_text",
         "reason",
         "detail_display",
     )
@@ -83,6 +83,14 @@ class AuditEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
     @admin.display(description=_("tiêu chí"), ordering="criterion__code")
     def criterion_code(self, obj):
         return obj.criterion.code if obj.criterion_id else ""
+
+    @admin.display(description=_("giá trị cũ"))
+    def old_text(self, obj):
+        return obj.old_text
+
+    @admin.display(description=_("giá trị mới"))
+    def new_text(self, obj):
+        return obj.new_text
 
     @admin.display(description=_("chi tiết"))
     def detail_display(self, obj):

@@ -25,7 +25,7 @@ from django.utils import timezone
 from .. import notices, rules
 from ..audit import record_changes, record_event
 from ..models import Assessment, AuditEvent, Method, NaPolicy, Score
-from ..permissions import APPRAISABLE_STATES
+from ..permissions import APPRAISABLE_STATES, not_submitted_closed_reason
 from . import WorkflowError, locked_assessment, locked_score, share_periods
 from .publishing import ensure_editable
 from .self_assessment import ConflictError
@@ -132,6 +132,65 @@ def start_review(assessment: Assessment, *, by) -> Assessment:
         old=Status.SUBMITTED, new=Status.UNDER_REVIEW, detail=detail,
     )
     return assessment
+
+
+NOT_SUBMITTED_NOTE = "Xã không nộp hồ sơ tự đánh giá; tiêu chí chưa được chấm tính 0 điểm."
+
+
+@transaction.atomic
+def open_not_submitted(assessment: Assessment, *, by, reason: str = "", today=None) -> Assessment:
+    """Open a commune that never submitted, after the self-assessment deadline, to appraise it
+    as it stands ("không nộp hồ sơ"): `draft` → `under_review`, `not_submitted` set, the
+    appraiser its assignee, audited with the reason. Marking it appraised then counts every
+    self-assessed criterion the team did not score as 0 (mark_appraised).
+
+    Refuses (permissions.not_submitted_closed_reason) before the deadline or while the
+    self-assessment is reopened, a handed-in, locked or published assessment.
+    """
+    assessment = locked_assessment(assessment)
+    refused = not_submitted_closed_reason(assessment, today)
+    if refused:
+        raise WorkflowError(refused)
+    assessment.status = Status.UNDER_REVIEW
+    assessment.not_submitted = True
+    assessment.assignee = by
+    assessment.save(update_fields=["status", "not_submitted", "assignee", "updated_at"])
+    _bump(assessment)
+    record_event(
+        assessment, by=by, action="not_submitted_appraisal", field_name="status",
+        old=Status.DRAFT, new=Status.UNDER_REVIEW,
+        reason=(reason or "").strip() or "Xã không nộp hồ sơ tự đánh giá đúng hạn.",
+    )
+    return assessment
+
+
+def _zero_unscored(assessment: Assessment, *, by) -> int:
+    """A not-submitted assessment's self-assessed leaves without an appraised score get 0 with
+    NOT_SUBMITTED_NOTE, each audited; under the assessment's lock. Returns how many."""
+    unscored = [
+        score
+        for score in assessment.scores.select_for_update(of=("self",))
+        .select_related("criterion")
+        .order_by("pk")
+        if score.appraised_score is None
+        and score.criterion.method == Method.SELF_ASSESSED
+        and not (score.not_applicable and score.not_applicable_confirmed)
+    ]
+    if not unscored:
+        return 0
+    Score.objects.filter(pk__in=[score.pk for score in unscored]).update(
+        appraised_score=Decimal(0),
+        appraisal_note=NOT_SUBMITTED_NOTE,
+        version=F("version") + 1,
+        updated_by=by,
+        updated_at=timezone.now(),
+    )
+    for score in unscored:
+        record_event(
+            assessment, by=by, action="appraised_score", criterion=score.criterion,
+            field_name="appraised_score", old=None, new=Decimal(0), reason=NOT_SUBMITTED_NOTE,
+        )
+    return len(unscored)
 
 
 def _check_appraisable(assessment: Assessment, score: Score) -> None:
@@ -559,7 +618,8 @@ def missing_appraisal(scores: Iterable[Score]) -> list[str]:
 @transaction.atomic
 def mark_appraised(assessment: Assessment, *, by) -> Assessment:
     """`under_review` → `appraised` once every applicable leaf has its appraised score
-    (a `submitted` one is claimed first).
+    (a `submitted` one is claimed first; on a not-submitted one, "không nộp hồ sơ", the
+    self-assessed leaves the team did not score get 0 first).
 
     Refuses, naming each criterion, while a leaf lacks an appraised score (or a confirmed
     "không áp dụng") or a score differing from the self score lacks its note.
@@ -573,6 +633,8 @@ def mark_appraised(assessment: Assessment, *, by) -> Assessment:
         )
     if assessment.status == Status.SUBMITTED:
         assessment = start_review(assessment, by=by)
+    if assessment.not_submitted:
+        _zero_unscored(assessment, by=by)
     scores = assessment.scores.select_related("criterion").order_by("criterion__position")
     problems = missing_appraisal(scores)
     if problems:

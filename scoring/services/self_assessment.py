@@ -26,14 +26,6 @@ from . import WorkflowError, locked_assessment
 
 # The fields a commune writes on a Score, in the order the history shows them.
 SELF_FIELDS = ("self_score", "self_note", "not_applicable", "not_applicable_reason")
-FIELD_LABELS = {
-    "self_score": "Điểm tự chấm",
-    "self_note": "Giải trình",
-    "not_applicable": "Không áp dụng",
-    "not_applicable_reason": "Lý do không áp dụng",
-    "status": "Trạng thái",
-    "reply": "Ý kiến về kết quả dự kiến",
-}
 
 
 class ConflictError(WorkflowError):
@@ -55,7 +47,8 @@ class IncompleteError(WorkflowError):
 
     def __init__(self, gaps: list[selectors.Gap]):
         self.gaps = gaps
-        super().__init__(f"Hồ sơ còn {len(gaps)} điểm cần hoàn thiện trước khi nộp.")
+        count = len({gap.code for gap in gaps})
+        super().__init__(f"Hồ sơ còn {count} tiêu chí cần hoàn thiện trước khi nộp.")
 
 
 def _audit_text(name: str, value) -> str | Decimal | None:

@@ -25,7 +25,7 @@ from printing import render_pdf
 
 from .. import rules, selectors
 from ..last_year import with_last_year
-from ..models import Assessment
+from ..models import Assessment, AuditAction, label_of
 from ..overview import (
     AdjustmentLine,
     LeafAppraisal,
@@ -45,7 +45,7 @@ from ..permissions import (
 )
 from ..services import WorkflowError, adjustments
 from ..services import appraisal as services
-from ..services.self_assessment import FIELD_LABELS, ConflictError
+from ..services.self_assessment import ConflictError
 from .shared import get_assessment, is_partial, refusal
 
 Status = Assessment.Status
@@ -271,6 +271,22 @@ def claim(request, period, commune):
 
 @require_POST
 @login_required
+def open_not_submitted(request, period, commune):
+    """After the deadline, open a commune that did not submit to appraise it ("không nộp hồ
+    sơ"); the appraisers of the period's unit only (another unit's: 404, anyone else: 403)."""
+    assessment = _appraiser_assessment(request, period, commune)
+    success = (
+        f"Đã mở hồ sơ của {assessment.commune.name} để thẩm định (không nộp hồ sơ): tiêu chí "
+        "không được chấm tính 0 điểm khi hoàn thành thẩm định."
+    )
+    return _act(
+        request, assessment, success, services.open_not_submitted, assessment,
+        reason=request.POST.get("reason", ""),
+    )
+
+
+@require_POST
+@login_required
 def accept_self(request, period, commune):
     assessment = _appraiser_assessment(request, period, commune)
     success = "Đã lấy điểm tự chấm làm điểm thẩm định cho {result} tiêu chí chưa thẩm định."
@@ -437,7 +453,9 @@ def minutes_context(assessment) -> dict:
         "adjustments": [AdjustmentLine(adjustment) for adjustment in adjusted],
         "team": team,
         "date": rules.format_date(timezone.localtime(when).date()),
-        "date_parts": timezone.localtime(when).date(),
+        "place_date": selectors.document_place_date(
+            assessment.period.unit, timezone.localtime(when).date()
+        ),
         "final": assessment.status in (Status.APPRAISED, Status.PUBLISHED),
         "replies": selectors.sent_disagreements(assessment),
         "reply_rounds": assessment.reply_round,
@@ -445,36 +463,6 @@ def minutes_context(assessment) -> dict:
 
 
 # --- audit history ------------------------------------------------------------------------
-
-ACTION_LABELS = {
-    **selectors.ACTION_LABELS,
-    "appraised_score": "Chấm điểm thẩm định",
-    "revision_requested": "Yêu cầu bổ sung tiêu chí",
-    "appraised": "Hoàn thành thẩm định",
-    "assignee_changed": "Đổi người thẩm định",
-    "survey_imported": "Nhập số liệu khảo sát",
-}
-HISTORY_FIELDS = {
-    **FIELD_LABELS,
-    "appraised_score": "Điểm thẩm định",
-    "appraisal_note": "Ý kiến thẩm định",
-    "not_applicable_confirmed": "Xác nhận không áp dụng",
-    "revision_request": "Yêu cầu bổ sung",
-    "reopened_until": "Mở lại đến ngày",
-    "locked": "Khóa",
-    "assignee": "Người thẩm định",
-}
-
-
-class HistoryLine(selectors.EventLine):
-    @property
-    def what(self) -> str:
-        event = self.event
-        label = ACTION_LABELS.get(event.action, event.action)
-        if event.action in ("score_changed", "appraised_score") and event.field_name:
-            return f"{label}: {self.field_labels.get(event.field_name, event.field_name).lower()}"
-        return label
-
 
 @login_required
 def history(request, period, commune):
@@ -513,8 +501,8 @@ def history(request, period, commune):
             "assessment": assessment,
             "period": assessment.period,
             "page": page,
-            "lines": [HistoryLine(event, HISTORY_FIELDS) for event in page.object_list],
-            "actions": [(value, ACTION_LABELS.get(value, value)) for value in actions],
+            "lines": [selectors.EventLine(event) for event in page.object_list],
+            "actions": [(value, label_of(AuditAction, value)) for value in actions],
             "users": [(u.pk, _user_name(u)) for u in users],
             "criteria": criteria,
             "filters": {"action": action, "criterion": criterion, "user": user},

@@ -36,7 +36,6 @@ from ..permissions import (
 )
 from ..services import WorkflowError
 from ..services.self_assessment import (
-    FIELD_LABELS,
     SELF_FIELDS,
     ConflictError,
     IncompleteError,
@@ -295,6 +294,6 @@ def history(request, period, commune):
             "assessment": assessment,
             "period": assessment.period,
             "page": page,
-            "events": [selectors.EventLine(event, FIELD_LABELS) for event in page],
+            "events": [selectors.EventLine(event) for event in page],
         },
     )

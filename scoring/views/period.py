@@ -125,7 +125,7 @@ def export_csv(request, period):
                     a.commune.code,
                     a.commune.name,
                     row.district,
-                    a.get_status_display(),
+                    a.get_status_display() + (" (không nộp hồ sơ)" if a.not_submitted else ""),
                     row.submitted_text,
                     row.overdue or "",
                     _plain(row.self_total),

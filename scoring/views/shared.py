@@ -9,7 +9,13 @@ from django.http import Http404
 from django.shortcuts import render
 
 from ..models import Assessment
-from ..permissions import awaits_submission, can_view_self_assessment, visible_assessment
+from ..permissions import (
+    awaits_submission,
+    can_appraise,
+    can_view_self_assessment,
+    not_submitted_closed_reason,
+    visible_assessment,
+)
 
 
 def is_partial(request) -> bool:
@@ -35,11 +41,19 @@ def criterion_url(assessment, code: str) -> str:
 
 
 def not_submitted_page(request, assessment):
-    """What the appraising unit sees before the commune submits: no draft scores."""
+    """What the appraising unit sees before the commune submits: no draft scores; for its
+    appraisers, once the deadline has passed, the button that opens the commune to appraise
+    it as not submitted (or why not yet)."""
+    appraiser = can_appraise(request.user, assessment)
     return render(
         request,
         "scoring/not_submitted.html",
-        {"assessment": assessment, "period": assessment.period},
+        {
+            "assessment": assessment,
+            "period": assessment.period,
+            "appraiser": appraiser,
+            "not_yet": not_submitted_closed_reason(assessment) if appraiser else "",
+        },
     )
 
 

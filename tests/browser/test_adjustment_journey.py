@@ -48,9 +48,9 @@ def test_a_bonus_entered_on_the_appraisal_page_is_published_and_reported(
     card = page.get_by_role("region", name="Điểm thưởng, điểm trừ")
     totals = page.locator("#ap-totals")
     expect(card).to_contain_text("Chưa có điểm thưởng, điểm trừ.")
-    appraised = totals.locator(".stat").nth(1)
+    appraised = totals.locator(".stat").filter(has_text="tổng điểm thẩm định")
     expect(appraised.locator(".stat-value")).to_have_text("7,75/10")
-    expect(appraised.locator(".stat-label")).to_have_text("điểm thẩm định")
+    expect(appraised.locator(".stat-label")).to_have_text("tổng điểm thẩm định")
 
     # An empty reason: the browser holds the form back (the textarea is `required`) …
     points, reason = card.get_by_label("Số điểm"), card.get_by_label("Lý do (căn cứ, văn bản)")
@@ -76,7 +76,7 @@ def test_a_bonus_entered_on_the_appraisal_page_is_published_and_reported(
     expect(line.locator("td").nth(2)).to_have_text("Trần Thị Bình")
     expect(appraised.locator(".stat-value")).to_have_text("9,25/10")
     expect(appraised.locator(".stat-label")).to_have_text(
-        "điểm thẩm định, đã gồm điểm thưởng, trừ (+1,5)"
+        "tổng điểm thẩm định, đã gồm điểm thưởng, trừ (+1,5)"
     )
     expect(totals.locator("tfoot tr").last).to_contain_text("Tổng (đã gồm điểm thưởng, trừ)")
     expect(totals.locator("tfoot tr").last.locator("th").nth(3)).to_have_text("9,25")

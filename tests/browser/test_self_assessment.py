@@ -97,7 +97,7 @@ def test_an_officer_completes_and_submits_the_self_assessment(
 
     # Submitting with a gap: the check lists it; its link leads to the criterion.
     page.get_by_role("link", name="Kiểm tra và nộp hồ sơ").click()
-    expect(page.locator("#gaps")).to_contain_text("còn 1 điểm cần hoàn thiện")
+    expect(page.locator("#gaps")).to_contain_text("còn 1 tiêu chí cần hoàn thiện")
     expect(page.locator("input[name=confirm]")).to_have_count(0)
     page.locator("#gaps").get_by_role("link", name="Tiêu chí 2.1").click()
     expect(page).to_have_url(re.compile(r"#tc-2\.1$"))

@@ -49,6 +49,8 @@ def test_ranking_pdf_is_a4_landscape_with_heading_rows_counts_and_page_numbers(l
     assert "UBND HUYỆN NINH GIANG" in text
     assert "Chỉ số CCHC năm 2022 của UBND các xã, thị trấn huyện Ninh Giang" in text
     assert "Quyết định số 766/QĐ-UBND ngày 16/03/2023" in text
+    # Place and date as Nghị định 30/2020/NĐ-CP writes them (no leading zero for March).
+    assert "Ninh Giang, ngày 16 tháng 3 năm 2023" in text
     assert "Lần công bố 1" in text and "Dữ liệu tại ngày" in text
     dong_tam = next(line for line in text.splitlines() if "Xã Đồng Tâm" in line)
     assert "9/20" in dong_tam and "87,75" in dong_tam and "11,84" in dong_tam
@@ -73,6 +75,7 @@ def test_commune_report_is_a4_portrait_with_ranks_weak_fields_and_lost_criteria(
     text = pdf_text(content)
     flat = " ".join(text.split())
     assert "Xã Đồng Tâm" in text
+    assert "Ninh Giang, ngày 16 tháng 3 năm 2023" in flat
     assert "87,75/100" in flat and "xếp thứ 9/20" in flat
     assert "Hoàn thành tốt nhiệm vụ" in flat
     assert "xếp hạng 17/20 hạng" in flat  # field 1, dense rank among 20 distinct values

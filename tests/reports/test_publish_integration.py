@@ -80,7 +80,7 @@ def test_published_period_reads_back_as_html_pdf_xlsx_csv_and_report(
     assert rows[1]["1_score"] == "5.5" and rows[1]["2_score"] == "3.275"
 
     workbook = load_workbook(io.BytesIO(download(client, f"{base}/results.xlsx")))
-    data = list(workbook["Du lieu"].iter_rows(min_row=2, values_only=True))
+    data = list(workbook["Dữ liệu"].iter_rows(min_row=2, values_only=True))
     assert data[1][:6] == ("A", "Xã Đồng Tâm", 8.775, 87.75, 2, 2)
 
     client.force_login(officer)

@@ -135,7 +135,7 @@ def test_csv_and_xlsx_downloads(client, appraiser, published_period):
     response = client.get(results_url(published_period, ".xlsx"))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook["Du lieu"].max_row == 21
+    assert workbook["Dữ liệu"].max_row == 21
 
 
 def test_ranking_pdf_is_rendered_once_then_served_from_storage(

@@ -180,12 +180,12 @@ def test_the_page_lists_the_points_and_counts_them_in_the_overall_total(
     footer = totals[totals.index("<tfoot>") : totals.index("</tfoot>")]
     assert (
         '#diem-thuong-tru">Điểm thưởng, điểm trừ</a></th><td></td><td></td>'
-        '<td class="num">+1,25</td>'
+        '<td class="num">+1,25</td><td></td>'
     ) in footer
     # Tổng: maximum 10, self 9,5, appraised 10,75.
     assert (
         'Tổng (đã gồm điểm thưởng, trừ)</th><th class="num">10</th><th class="num">9,5</th>'
-        '<th class="num">10,75</th>'
+        '<th class="num">10,75</th><th class="num"></th>'
     ) in footer
     assert card.count("Lý do xóa") == 2
 

@@ -1,13 +1,15 @@
 """The appraisal view of /periods/<period>/communes/<commune>/ and its actions, through the
 real stack: who may see and do what, saving without reload, returns, the minutes PDF, history."""
 
+import re
 import subprocess
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from scoring.models import Assessment, AuditEvent
+from scoring.models import Assessment, AuditEvent, Criterion, Method, Score
 from scoring.services import appraisal as services
 from scoring.services.adjustments import add_adjustment
 
@@ -214,11 +216,57 @@ def test_the_minutes_pdf_reads_back(client, appraiser, assessment, tmp_path):
     path.write_bytes(response.content)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
-    assert "BIÊN BẢN THẨM ĐỊNH" in text and "Xã Đồng Tâm" in text
+    flat = " ".join(text.split())
+    assert "BIÊN BẢN" in text and "Xã Đồng Tâm" in text
+    # Nghị định 30/2020/NĐ-CP: parent and issuing body, number/symbol, place and date, title and
+    # summary, recipients, capacity above each signature.
+    day = timezone.localdate()
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    place_date = f"Ninh Giang, ngày {day.day:02d} tháng {month} năm {day.year}"
+    assert place_date in flat
+    assert "PHÒNG NỘI VỤ HUYỆN NINH GIANG" in text and "TỔ THẨM ĐỊNH" in text and "Số: /BB-TTĐ" in flat
+    assert "Thẩm định kết quả tự đánh giá, chấm điểm Chỉ số cải cách hành chính" in flat
+    assert "Nơi nhận: - UBND Xã Đồng Tâm; - UBND huyện Ninh Giang (để báo cáo); - Lưu: VT, Tổ thẩm định." in flat
+    assert "ĐẠI DIỆN XÃ ĐỒNG TÂM" in text and flat.count("(Ký, ghi rõ họ tên)") == 2
     assert "3,5" in text and "2,75" in text and "Thiếu báo cáo quý III" in text
     assert "9,5" in text and "8,75" in text  # totals: self 2 + 3,5 + 4, appraised 2 + 2,75 + 4
+    assert "Chênh lệch ở các tiêu chí xã tự chấm (thẩm định − tự chấm): -0,75 điểm." in flat
+    assert "nhập từ điều tra" not in flat  # no imported criterion here
     assert "Trần Thị Bình" in text
     assert "Trang 1/1" in text
+
+
+def test_imported_criteria_are_shown_apart_from_the_difference(client, appraiser, assessment, tmp_path):
+    """Self 5,5 on the two self-assessed criteria, appraised 4,75 there (−0,75), and the survey
+    criterion 2.1 imported at 3,25: the page and the minutes say the difference is over the
+    commune's own criteria and show the imported points on their own line (issue 14)."""
+    Criterion.objects.filter(criteria_set=assessment.period.criteria_set, code="2.1").update(
+        method=Method.SURVEY
+    )
+    Score.objects.filter(assessment=assessment, criterion__code="2.1").update(
+        appraised_score=Decimal("3.25")
+    )
+    score = score_of(assessment, "1.2")
+    services.appraise_score(score, value="2,75", note="Thiếu báo cáo quý III", version=score.version, by=appraiser)
+    services.accept_self_scores(assessment, by=appraiser)
+    client.force_login(appraiser)
+    page = client.get(url(assessment)).content.decode()
+    totals = page[page.index('id="ap-totals"') : page.index("</section>", page.index('id="ap-totals"'))]
+    assert "5,5<small>/6</small></span><span class=\"stat-label\">điểm tự chấm ở các tiêu chí xã tự chấm" in totals
+    assert "4,75<small>/6</small></span><span class=\"stat-label\">điểm thẩm định ở các tiêu chí xã tự chấm" in totals
+    assert "-0,75</span><span class=\"stat-label\">chênh lệch ở các tiêu chí xã tự chấm" in totals
+    assert "3,25<small>/4</small></span><span class=\"stat-label\">điểm các tiêu chí nhập từ điều tra, khảo sát, số liệu (1 tiêu chí" in totals
+    assert "8<small>/10</small></span><span class=\"stat-label\">tổng điểm thẩm định" in totals
+    path = tmp_path / "bien-ban.pdf"
+    path.write_bytes(client.get(url(assessment, "minutes")).content)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    assert "Các tiêu chí xã tự chấm 6 5,5 4,75 Chênh lệch ở các tiêu chí xã tự chấm: -0,75 điểm" in flat
+    # The wrapped name cell: maximum 4, no self score, 3,25 imported.
+    assert re.search(r"Các tiêu chí nhập từ điều tra, khảo (sát, số liệu )?4 — 3,25", flat)
+    assert "(1 tiêu chí, xã không tự chấm)" in flat
+    assert "Tổng cộng 10 5,5 8" in flat
+    assert "trong đó 3,25 điểm của 1 tiêu chí nhập từ điều tra, khảo sát, số liệu" in flat
 
 
 def test_the_minutes_list_bonus_and_deduction_points_in_the_total(client, appraiser, assessment, tmp_path):

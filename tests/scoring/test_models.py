@@ -70,7 +70,7 @@ def test_field_and_depth_are_set_for_every_criterion(period):
 
 
 def test_audit_log_is_append_only(period, appraiser):
-    event = record_event(by=appraiser, action="test", period=period, old=Decimal("1.50"), new=Decimal("2"))
+    event = record_event(by=appraiser, action="period_changed", period=period, old=Decimal("1.50"), new=Decimal("2"))
     assert (event.old_value, event.new_value) == ("1,5", "2")
     event.reason = "sửa lén"
     with pytest.raises(AppendOnlyError):

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scoring import rules
 from scoring.rules import (
     DEFAULT_BANDS,
     Node,
@@ -554,3 +555,17 @@ def test_dong_tam_ninth_of_twenty():
     assert result["H7"].rank == 8  # 87,755 prints 87,76
     assert result["L0"].rank == 10
     assert result["Đồng Tâm"].classification == GOOD
+
+
+def test_place_and_date_in_the_administrative_format():
+    """Nghị định 30/2020/NĐ-CP: a day below 10 and the months 1 and 2 take a leading zero."""
+    assert rules.format_place_date("Hải Phòng", datetime.date(2026, 12, 1)) == (
+        "Hải Phòng, ngày 01 tháng 12 năm 2026"
+    )
+    assert rules.format_place_date("Ninh Giang", datetime.date(2023, 3, 16)) == (
+        "Ninh Giang, ngày 16 tháng 3 năm 2023"
+    )
+    assert rules.format_place_date("Ninh Giang", datetime.date(2024, 2, 5)) == (
+        "Ninh Giang, ngày 05 tháng 02 năm 2024"
+    )
+    assert rules.format_place_date("", datetime.date(2024, 1, 9)) == "Ngày 09 tháng 01 năm 2024"

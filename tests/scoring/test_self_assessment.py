@@ -72,7 +72,10 @@ def test_points_without_evidence_need_an_explanation():
     assert not zero.missing_evidence and zero.gaps() == []
     proven = leaf(evidence_required=True, self_score=D(1), evidence_count=1)
     assert not proven.missing_evidence and proven.badge() == ("done", "Đã chấm")
-    assert progress_of([missing, explained, zero, proven]).evidence_missing == 2
+    # "Thiếu tài liệu" counts only what has neither evidence nor explanation.
+    progress = progress_of([missing, explained, zero, proven])
+    assert (progress.evidence_missing, progress.explained_without_evidence) == (1, 1)
+    assert progress.criteria_to_complete == 1
 
 
 def test_badges():

@@ -340,13 +340,13 @@ def test_submit_page_lists_every_gap_with_a_link(client, officer, assessment):
     client.force_login(officer)
     url = reverse("scoring:submit", args=[assessment.period.code, assessment.commune.code])
     page = client.get(url).content.decode()
-    assert "còn 3 điểm cần hoàn thiện" in page
+    assert "còn 3 tiêu chí cần hoàn thiện" in page
     assert f'href="{assessment.get_absolute_url()}#tc-1.1"' in page
     assert "Tiêu chí 1.1</a>: Có điểm nhưng chưa có tài liệu kiểm chứng" in page
     assert "Tiêu chí 1.2</a>: Chưa chấm điểm." in page
     assert 'name="confirm"' not in page
     response = client.post(url, {"confirm": "1"}, follow=True)
-    assert "Hồ sơ còn 3 điểm cần hoàn thiện trước khi nộp." in response.content.decode()
+    assert "Hồ sơ còn 3 tiêu chí cần hoàn thiện trước khi nộp." in response.content.decode()
     assert assessment_of(assessment.period, assessment.commune).status == "draft"
 
 
@@ -356,6 +356,12 @@ def test_submit_then_read_only_then_withdraw(client, officer, assessment):
     base = [assessment.period.code, assessment.commune.code]
     page = client.get(reverse("scoring:submit", args=base)).content.decode()
     assert "Hồ sơ đã đủ" in page and 'name="confirm"' in page
+    # Explained instead of evidence is not "thiếu tài liệu" (issue 14: counters say what they count).
+    assert "0 tiêu chí có điểm nhưng thiếu tài liệu kiểm chứng, chưa giải trình." in page
+    assert "2 tiêu chí chưa có tài liệu kiểm chứng, đã giải trình thay." in page
+    sheet = client.get(assessment.get_absolute_url()).content.decode()
+    assert "thiếu tài liệu</span>" not in sheet
+    assert "(2 tiêu chí khác đã giải trình thay tài liệu)" in sheet
     response = client.post(reverse("scoring:submit", args=base), {"confirm": "1"}, follow=True)
     page = response.content.decode()
     assert "Đã nộp hồ sơ tự đánh giá" in page
@@ -443,11 +449,11 @@ def test_history_shows_own_changes_but_not_appraisal_before_publication(
     post_score(client, assessment, score, "2", "Có kế hoạch")
     record_event(assessment, by=appraiser, action="appraised_score", criterion=score.criterion,
                  field_name="appraised_score", old=None, new=Decimal("1.25"))
-    record_event(assessment, by=appraiser, action="appraisal_note", criterion=score.criterion,
+    record_event(assessment, by=appraiser, action="appraised_score", criterion=score.criterion,
                  field_name="appraisal_note", new="Ý kiến nội bộ của tổ")
     url = reverse("scoring:history", args=[assessment.period.code, assessment.commune.code])
     page = client.get(url).content.decode()
-    assert "Sửa điểm tự chấm" in page and "Có kế hoạch" in page
+    assert "Sửa: điểm tự chấm" in page and "Có kế hoạch" in page
     assert "1,25" not in page and "Ý kiến nội bộ của tổ" not in page
     assessment.period.status = "published"
     assessment.period.save()
