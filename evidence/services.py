@@ -6,8 +6,7 @@ settings.EVIDENCE_MAX_BYTES and its name carries no path. One upload (all files 
 may not exceed request_limit(); evidence.middleware refuses larger requests unread. A file is
 stored through the default storage (STORAGES["default"]: MEDIA_ROOT or S3) with a random name
 (evidence.models.evidence_path) and its SHA-256; the original Vietnamese name is kept in the
-database only. Every change is audited with the
-criterion it concerns.
+database only. Every change is audited with the criterion it concerns.
 """
 
 from __future__ import annotations
