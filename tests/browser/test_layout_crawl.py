@@ -84,8 +84,10 @@ OVERFLOWING = """() => [...document.querySelectorAll('body *')]
 
 def crawl(page, origin, axe, checked):
     """{path: {"name", "width" {360: px, 1280: px}, "axe": [violations]}} of every page reached.
-    axe runs once per URL name over the whole crawl (`checked`): the same template for another
-    role adds seconds, not findings."""
+    axe runs once per URL name and set of stylesheets over the whole crawl (`checked`): the same
+    template for another role adds seconds, not findings, while the appraisers' view of an
+    assessment (appraisal.css) is checked apart from the commune's, and a page's full state
+    (over 20 KB: its criteria, its rows) apart from its empty one ("chưa nộp")."""
     seen_names, queued, pages = set(), {f"{origin}/"}, {}
     todo = deque([f"{origin}/"])
     while todo and len(pages) < MAX_PAGES:
@@ -105,11 +107,16 @@ def crawl(page, origin, axe, checked):
             if record["width"][width] > width:
                 record.setdefault("overflowing", {})[width] = page.evaluate(OVERFLOWING)
         page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+        sheets = page.eval_on_selector_all(
+            "link[rel=stylesheet]", "links => links.map(l => l.getAttribute('href')).sort().join()"
+        )
+        record["bytes"] = len(page.content().encode())
+        key = (record["name"], sheets, record["bytes"] > 20_000)
         record["axe"] = []
-        if record["name"] in checked:
+        if key in checked:
             record["axe"] = None
         else:
-            checked.add(record["name"])
+            checked.add(key)
             record["axe"] = [
             {
                 "id": v["id"],
@@ -119,7 +126,6 @@ def crawl(page, origin, axe, checked):
             }
                 for v in axe.run(page).response["violations"]
             ]
-        record["bytes"] = len(page.content().encode())
         pages[path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "")] = record
         for link in links(page, origin):
             name = url_name(urlsplit(link).path)
