@@ -7,7 +7,8 @@ blocks, an open one in self-assessment. From "/" each role follows same-origin l
 first; a link is visited once per URL name (the 24 assessment pages of a period share one
 template), downloads, the admin and logout are skipped. One browser context per role, one page
 reused for both widths. Every mismatch is collected into one message; the widths and axe counts
-are written to test-results/layout/crawl.json for the record.
+are written to test-artifacts/layout/crawl.json for the record (gitignored; not test-results/,
+which pytest-playwright empties at every run).
 """
 
 import json
@@ -25,7 +26,7 @@ from scoring.services.demo import ADMIN_USERNAME, DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results" / "layout"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "layout"
 WIDTHS = (1280, 360)
 # Each role of the demo: the commune officer of today's city (a draft) and of the 2022 district
 # (a published result), the appraisers and leader, the administrator.

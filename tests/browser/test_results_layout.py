@@ -2,7 +2,7 @@
 reference criteria set shows without a sideways scroll, no cell narrower than its content, rank
 and name sticky; at 360 px one card per commune (rank, name, total, classification) whose fields
 open with a tap on "Điểm N lĩnh vực" (a <details>, no script). Screenshots of both widths are
-saved to test-results/layout/ (gitignored) to be looked at."""
+saved to test-artifacts/layout/ (gitignored) to be looked at."""
 
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from tests.reports.builders import make_published_period
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-results" / "layout"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "layout"
 # Cells whose content is wider than the cell (clipped or spilling into the next column).
 SQUEEZED = """table => [...table.querySelectorAll('th, td')]
     .filter(cell => cell.offsetParent !== null && cell.scrollWidth > cell.clientWidth + 1)
