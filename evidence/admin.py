@@ -1,5 +1,5 @@
 """Evidence in the admin: file facts only, read-only. The file itself is reached through the
-permission-checked /evidence/<id>/ view, never by a media URL (MEDIA_ROOT is not served)."""
+permission-checked /evidence/<id>/ view, never by a media URL (the storage is never served directly)."""
 
 from django.contrib import admin
 from django.template.defaultfilters import filesizeformat

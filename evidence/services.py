@@ -4,9 +4,9 @@ A file is accepted only if its extension is on the allowlist, its content is rea
 of file (evidence.content: structure checked with bounded reads), its size is within
 settings.EVIDENCE_MAX_BYTES and its name carries no path. One upload (all files sent at once)
 may not exceed request_limit(); evidence.middleware refuses larger requests unread. A file is
-stored under MEDIA_ROOT with a random name (evidence.models.evidence_path) and its SHA-256; the
-original Vietnamese name is kept in the database only. Every change is audited with the
-criterion it concerns.
+stored through the default storage (STORAGES["default"]: MEDIA_ROOT or S3) with a random name
+(evidence.models.evidence_path) and its SHA-256; the original Vietnamese name is kept in the
+database only. Every change is audited with the criterion it concerns.
 """
 
 from __future__ import annotations

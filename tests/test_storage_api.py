@@ -189,3 +189,14 @@ def test_s3_without_boto3_or_bucket_is_a_clear_error(monkeypatch):
 def test_s3_storage_class_is_installed():
     """The pinned django-storages provides the module the s3 setting names."""
     assert importlib.util.find_spec("storages.backends.s3") is not None
+
+
+def test_every_storage_variable_is_documented_in_the_readme():
+    import inspect
+    import re
+
+    source = inspect.getsource(project_settings.env_file_storage)
+    names = set(re.findall(r'"((?:STORAGE|AWS)_[A-Z0-9_]+)"', source))
+    assert {"STORAGE_BACKEND", "AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL"} <= names
+    readme = (Path(project_settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    assert sorted(name for name in names if f"`{name}" not in readme) == []

@@ -315,12 +315,14 @@ def test_every_registered_model_has_its_pages_tested():
     """Each page table here and in tests/scoring, tests/evidence covers every admin page."""
     from django.contrib import admin
 
+    from tests.notifications.test_admin import PAGES as NOTIFICATION_PAGES
     from tests.scoring.test_admin import PAGES as SCORING_PAGES
 
     tested = {f"communes.{name}" for name in PAGES if name not in ("user", "group")}
     tested |= {"auth.user", "auth.group", "evidence.evidence"}
     tested |= {"axes.accessattempt", "axes.accessfailurelog", "axes.accesslog"}  # test_security.py
     tested |= {f"scoring.{name}" for name in SCORING_PAGES}
+    tested |= {f"notifications.{name}" for name in NOTIFICATION_PAGES}
     assert tested == {model._meta.label_lower for model in admin.site._registry}
 
 
