@@ -80,6 +80,7 @@ def results(request, period):
             "ranking": table,
             "reportable": reportable,
             "can_read_lost_points": can_read_lost_points(request.user, period),
+            "can_read_all_reports": can_read_all_reports(request.user, period),
             "correcting": not period.is_published,
             "version_query": version_query,
             "versions": range(table.info.latest_version, 0, -1),

@@ -48,6 +48,7 @@ SKIPPED = {
     "minutes",
     "download",
     "commune_report",
+    "reports_zip",  # starts a job that builds every report (tests/jobs)
     "survey_template_csv",
     "survey_template_xlsx",
 }

@@ -255,3 +255,17 @@ def test_healthz_full_with_a_live_broker(broker, db, client):
     response = client.get("/healthz?full=1")
     assert response.status_code == 200
     assert "Hàng đợi công việc: ok" in response.content.decode()
+
+
+def test_the_results_page_links_the_zip_for_the_appraising_unit_only(
+    client, publication, leader, officer, django_assert_max_num_queries
+):
+    url = reverse("reports:results", args=[publication.period.code])
+    link = reverse("reports:reports_zip", args=[publication.period.code])
+    client.force_login(leader)
+    client.get(url)
+    with django_assert_max_num_queries(12):
+        page = client.get(url).content.decode()
+    assert f'href="{link}"' in page and "Tất cả báo cáo (ZIP)" in page
+    client.force_login(officer)
+    assert link not in client.get(url).content.decode()
