@@ -30,6 +30,16 @@ urlpatterns = [
     path("periods/<str:period>/communes.csv", period.export_csv, name="period_csv"),
     path("periods/<str:period>/bulk/", period.bulk, name="period_bulk"),
     path("periods/<str:period>/survey/", period.survey, name="survey"),
+    path(
+        "periods/<str:period>/survey/template.csv",
+        period.survey_template_csv,
+        name="survey_template_csv",
+    ),
+    path(
+        "periods/<str:period>/survey/template.xlsx",
+        period.survey_template_xlsx,
+        name="survey_template_xlsx",
+    ),
     # Publish (issue 6): reports:publish (reports/publish_page.py), beside the ranking it prints.
     # The reply round (issue 12): the reply deadline, provisional results announced, the
     # commune's reply per criterion and its sending, the team's answer to a disagreement.

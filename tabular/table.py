@@ -22,6 +22,9 @@ from typing import BinaryIO
 from .cells import looks_like_formula
 
 EXTENSIONS = (".csv", ".xlsx")
+# A row below the header whose first cell starts with this is a help row, skipped (the blank
+# templates of tabular/blank.py carry such rows).
+HELP_MARK = "#"
 # Excel shows (and keeps meaningful) 15 significant digits: 18.499999999999996 is "18.5".
 EXCEL_DIGITS = 15
 # A refused file lists at most this many problems, then how many more there are.
@@ -179,7 +182,8 @@ def read_table(
     """Read `source` (a path or a binary file object, an uploaded file too) as a table.
 
     The header is the first non-blank row; its names match `required` and `optional`
-    case-insensitively. Blank rows are skipped; other columns are ignored. Each row's values
+    case-insensitively. Blank rows are skipped, and so are the help rows below the header
+    (first cell starting with "#", tabular/blank.py); other columns are ignored. Each row's values
     hold every required and optional column ("" when empty or absent).
 
     Raises ImportFailed for an unknown extension, a file that is not UTF-8 (CSV) or not a
@@ -501,6 +505,8 @@ def _build_table(
             position = _header_positions(header, wanted, number)
             absent = {column: "" for column in wanted if column not in position}
             continue
+        if raw[0].strip().startswith(HELP_MARK):
+            continue  # a help row of a blank template (tabular/blank.py)
         # Only the wanted cells are kept (and cleaned): a file's other columns cost nothing.
         width = len(raw)
         values = {column: _clean(raw[i]) if i < width else "" for column, i in position.items()}

@@ -111,6 +111,8 @@ TABLE = {
     "scoring:period_csv":   "GET  302  403  403  403    200    200    200    404  404  200",
     "scoring:period_bulk":  "POST 302  403  403  403    302    403    403    404  404  302",
     "scoring:survey":       "GET  302  403  403  403    200    403    403    404  404  200",
+    "scoring:survey_template_csv":  "GET 302 403 403 403 200 403 403 404 404 200",
+    "scoring:survey_template_xlsx": "GET 302 403 403 403 200 403 403 404 404 200",
     # Publishing: the appraising unit's appraisers and leaders (who sign the decision).
     "reports:publish":      "GET  302  403  403  403    200    200    200    404  404  200",
     # The reply round: the deadline and the announcement by D1's appraisers; the reply by

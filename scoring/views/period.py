@@ -4,8 +4,10 @@ appraising unit, its CSV download, the bulk lock/reopen actions and the survey i
 Appraisers of the period's unit act; its leaders read only.
 """
 
+import base64
 import csv
 import datetime
+import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tabular import ImportFailed, read_table
+from tabular import ImportFailed, RowError, read_table
+from tabular.blank import blank_csv, blank_xlsx
 from tabular.cells import csv_row
 
 from .. import rules
@@ -35,6 +38,9 @@ from ..services.replies import announce_provisional
 from ..services.survey_import import OPTIONAL, REQUIRED, import_survey
 
 Status = Assessment.Status
+# The survey page's preview: the first rows shown; a file held in the session up to this size.
+PREVIEW_ROWS = 10
+PREVIEW_MAX_BYTES = 2 * 1024 * 1024
 
 
 def get_period(request, code, *, may=can_view_period_overview) -> Period:
@@ -188,13 +194,37 @@ def bulk(request, period):
 def survey(request, period):
     """Import survey, SIPAS and computed criteria from a file (the ◆ import_survey command)."""
     period = get_period(request, period, may=can_manage_period)
-    errors = []
+    errors, preview = [], None
+    held = f"survey-file-{period.code}"  # the previewed file, kept in the session until imported
     if request.method == "POST":
+        action = request.POST.get("action", "import")
         upload = request.FILES.get("file")
-        if upload is None:
-            errors = ["Chưa chọn tệp."]
-        else:
-            try:
+        try:
+            if action == "import_previewed" and held in request.session:
+                name, body = request.session[held]
+                upload = io.BytesIO(base64.b64decode(body))
+                upload.name = name
+            if upload is None:
+                raise ImportFailed(RowError(None, None, "Chưa chọn tệp."))
+            if action == "preview":
+                if upload.size > PREVIEW_MAX_BYTES:
+                    raise ImportFailed(
+                        RowError(None, None, "Tệp lớn hơn 2 MB: hãy bấm “Nhập tệp” để nhập trực tiếp.")
+                    )
+                table = read_table(upload, upload.name, required=REQUIRED, optional=OPTIONAL)
+                upload.seek(0)
+                request.session[held] = (upload.name, base64.b64encode(upload.read()).decode())
+                preview = {
+                    "name": upload.name,
+                    "count": len(table.rows),
+                    "columns": table.columns,
+                    "rows": [
+                        (row.number, [row.values[c] for c in table.columns])
+                        for row in table.rows[:PREVIEW_ROWS]
+                    ],
+                    "as_percent": bool(request.POST.get("as_percent")),
+                }
+            else:
                 table = read_table(upload, upload.name, required=REQUIRED, optional=OPTIONAL)
                 result = import_survey(
                     table,
@@ -202,18 +232,64 @@ def survey(request, period):
                     as_percent=bool(request.POST.get("as_percent")),
                     by=request.user,
                 )
-            except ImportFailed as failure:
-                errors = failure.lines()  # the first 200, then how many more
-            else:
+                request.session.pop(held, None)
                 messages.success(request, result.summary())
                 return redirect("scoring:survey", period.code)
-    imported = [
-        (criterion, rules.format_score(criterion.max_points))
-        for criterion in period.criteria_set.criteria.leaves().exclude(method="self_assessed")
-    ]
+        except ImportFailed as failure:
+            errors = failure.lines()  # the first 200, then how many more
+    imported = _imported_criteria(period)
     return render(
         request,
         "scoring/appraisal_survey.html",
-        {"period": period, "errors": errors, "imported": imported, "columns": REQUIRED + OPTIONAL},
+        {
+            "period": period,
+            "errors": errors,
+            "preview": preview,
+            "preview_rows": PREVIEW_ROWS,
+            "imported": imported,
+            "columns": REQUIRED + OPTIONAL,
+        },
         status=422 if errors else 200,
     )
+
+
+def _imported_criteria(period):
+    return [
+        (criterion, rules.format_score(criterion.max_points))
+        for criterion in period.criteria_set.criteria.leaves().exclude(method="self_assessed")
+    ]
+
+
+def _survey_help(period) -> list[str]:
+    """The template's help rows (skipped by the importer): what each column holds."""
+    imported = ", ".join(f"{c.code} (tối đa {max_text} điểm)" for c, max_text in _imported_criteria(period))
+    return [
+        "Dòng hướng dẫn (bắt đầu bằng #) được bỏ qua khi nhập; điền dữ liệu từ dòng dưới.",
+        "commune_code: mã đơn vị cấp xã; criterion_code: mã tiêu chí; value: điểm "
+        "(hoặc tỷ lệ % khi chọn “Cột value là tỷ lệ %”), dấu thập phân “,” hoặc “.”; "
+        "sample_size: cỡ mẫu (không bắt buộc).",
+        f"Tiêu chí nhập từ tệp của kỳ {period.code}: {imported or '(không có)'}.",
+    ]
+
+
+@login_required
+def survey_template(request, period, extension):
+    """The survey import's blank template (CSV or XLSX): the ◆ columns and help rows."""
+    period = get_period(request, period, may=can_manage_period)
+    columns, help_lines = REQUIRED + OPTIONAL, _survey_help(period)
+    if extension == "xlsx":
+        body = blank_xlsx(columns, help_lines, title="Khảo sát")
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, kind = blank_csv(columns, help_lines), "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="mau-khao-sat-{period.code}.{extension}"'
+    return response
+
+
+def survey_template_csv(request, period):
+    return survey_template(request, period, "csv")
+
+
+def survey_template_xlsx(request, period):
+    return survey_template(request, period, "xlsx")

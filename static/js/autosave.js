@@ -19,7 +19,7 @@
  *   input[type=file][data-max-bytes]  Refuse too large files before uploading; the message is
  *                            data-max-bytes-message (or a Vietnamese default) with {name}
  *                            and {limit} filled in.
- *   [data-file-names]        Shows the names of the files chosen in the form's file input
+ *   [data-file-names]        (forms.js) shows the names of the files chosen in the form
  *                            (lets the page style its own "Chọn tệp…" button).
  *   button[data-autosave-fill='{"name": "value", …}']  Set these fields of its form (checkbox:
  *                            true/false). With data-autosave-submit it then saves; without, the
@@ -250,14 +250,6 @@
 
   document.addEventListener("change", function (event) {
     var form = event.target.form;
-    if (form && event.target.type === "file") {
-      var names = form.querySelector("[data-file-names]");
-      if (names) {
-        var chosen = [];
-        for (var i = 0; i < event.target.files.length; i++) chosen.push(event.target.files[i].name);
-        names.textContent = chosen.length ? chosen.join(", ") : "Chưa chọn tệp";
-      }
-    }
     if (!isAutosave(form) || mode(form) !== "change") return;
     if (form.getAttribute("data-state") !== "dirty") edited(form);
     schedule(form, 0);
