@@ -106,12 +106,8 @@ def publish_period(
     """
     with transaction.atomic():
         publication = _publish(
-            period,
-            by=by,
-            decision=(decision or "").strip(),
-            decision_date=decision_date,
-            reason=(reason or "").strip(),
-            exclusions=_clean_exclusions(exclusions or {}),
+            period, by=by, decision=decision, decision_date=decision_date, reason=reason,
+            exclusions=exclusions,
         )
         if after_commit is not None:
             transaction.on_commit(lambda: after_commit(publication))
@@ -139,12 +135,8 @@ def preview_publication(
     with transaction.atomic():
         try:
             publication = _publish(
-                period,
-                by=by,
-                decision=(decision or "").strip(),
-                decision_date=decision_date,
-                reason=(reason or "").strip(),
-                exclusions=_clean_exclusions(exclusions or {}),
+                period, by=by, decision=decision, decision_date=decision_date, reason=reason,
+                exclusions=exclusions,
             )
             return read(publication)
         finally:
@@ -166,6 +158,8 @@ def _clean_exclusions(exclusions: Mapping[str, str]) -> dict[str, str]:
 
 
 def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publication:
+    decision, reason = (decision or "").strip(), (reason or "").strip()
+    exclusions = _clean_exclusions(exclusions or {})
     last_version = Publication.objects.filter(period_id=period.pk).order_by("-version")
     period = (
         Period.objects.select_for_update(of=("self",))
