@@ -1,5 +1,5 @@
-"""Admin for criteria sets and trees, periods, assessments, scores, TTHC figures, the audit log
-and results.
+"""Admin for criteria sets and trees, periods, assessments, scores, TTHC figures, the audit log,
+results and the reply round (read-only).
 
 What a published period froze stays frozen here too (issue 6): its criteria set and criteria,
 the period itself, its assessments' scores and its TTHC figures are view-only, with the reason
@@ -12,5 +12,6 @@ from . import (  # noqa: F401  (each registers its pages)
     criteria,
     periods,
     procedures,
+    replies,
     results,
 )

@@ -5,7 +5,8 @@ commune's reply per criterion, the appraisal team's answers.
 (send_reply with at least one disagreement) → `appraised` (answer_reply, once every
 disagreement is answered). A reply without disagreement goes straight back to `appraised`;
 so does silence once the reply deadline (Period.reply_due) has passed (settle_silent_rounds,
-run by publishing). Every step is one transaction, audited inside it, in the lock order of
+run by publishing, and for every period by the daily `send_reminders`: settle_overdue_rounds).
+Every step is one transaction, audited inside it, in the lock order of
 scoring/services/__init__.py: the period shared, the assessment, the score, the reply.
 Announcing and replying tell the other side after the commit (scoring/notices.py).
 """
@@ -16,7 +17,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from .. import notices, rules
@@ -394,6 +395,27 @@ def settle_silent_rounds(period: Period, *, today=None) -> int:
         status=Status.APPRAISED, version=F("version") + 1, updated_at=now
     )
     return len(ids)
+
+
+@transaction.atomic
+def settle_overdue_rounds(on: datetime.date | None = None) -> int:
+    """The daily run's side of settle_silent_rounds (the one rule): close, as agreement, every
+    reply round still open after its period's deadline on `on` (default today; never later
+    than today, so a run for a future date closes nothing early). Each such period is locked
+    as publishing locks it (FOR UPDATE, excluding a reply being sent meanwhile), then settled.
+    Idempotent: a second run finds nothing open. Returns how many assessments were settled;
+    queries: one for the periods, plus a fixed few per period settled, whatever the number of
+    communes."""
+    today = timezone.localdate()
+    on = min(on or today, today)
+    open_rounds = Assessment.objects.filter(period_id=OuterRef("pk"), status=Status.PROVISIONAL)
+    periods = (
+        Period.objects.select_for_update()
+        .filter(Exists(open_rounds), reply_due__lt=on)
+        .exclude(status=Period.Status.PUBLISHED)
+        .order_by("pk")
+    )
+    return sum(settle_silent_rounds(period, today=on) for period in periods)
 
 
 def draft_disagreement(score: Score) -> Reply:

@@ -317,11 +317,13 @@ def test_every_registered_model_has_its_pages_tested():
 
     from tests.notifications.test_admin import PAGES as NOTIFICATION_PAGES
     from tests.scoring.test_admin import PAGES as SCORING_PAGES
+    from tests.scoring.test_reply_admin import PAGES as REPLY_PAGES
 
     tested = {f"communes.{name}" for name in PAGES if name not in ("user", "group")}
     tested |= {"auth.user", "auth.group", "evidence.evidence"}
     tested |= {"axes.accessattempt", "axes.accessfailurelog", "axes.accesslog"}  # test_security.py
     tested |= {f"scoring.{name}" for name in SCORING_PAGES}
+    tested |= {f"scoring.{name}" for name in REPLY_PAGES}
     tested |= {f"notifications.{name}" for name in NOTIFICATION_PAGES}
     assert tested == {model._meta.label_lower for model in admin.site._registry}
 

@@ -256,6 +256,80 @@ def test_silence_at_the_deadline_is_agreement_and_publish_settles_it(announced, 
     assert set(Assessment.objects.values_list("status", flat=True)) == {Status.PUBLISHED}
 
 
+def test_send_reminders_closes_rounds_silent_past_the_deadline_once_audited(
+    announced, officer, django_assert_max_num_queries
+):
+    """The daily run closes a round left silent after the deadline (the rule publishing
+    applies), for that date only, once, audited, in a fixed number of queries."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from scoring.services.replies import settle_overdue_rounds
+
+    save_reply(score("A", "1.2"), disagrees=True, explanation="Đã có báo cáo", by=officer)
+    send_reply(assessment("A"), by=officer)  # A replied: its round waits for the team
+    due = announced.reply_due
+    assert settle_overdue_rounds(due) == 0  # on the deadline itself the round is still open
+    assert assessment("B").status == Status.PROVISIONAL
+    # A future --date closes nothing before the deadline has really passed.
+    out = StringIO()
+    call_command("send_reminders", "--date", rules.format_date(due + datetime.timedelta(days=1)),
+                 stdout=out)
+    assert assessment("B").status == Status.PROVISIONAL and "đóng vòng" not in out.getvalue()
+    Period.objects.filter(pk=announced.pk).update(reply_due=TODAY - datetime.timedelta(days=1))
+    # the periods (locked), then for each: the ids, the audit INSERT … SELECT, the rounds,
+    # the statuses; + the transaction's savepoint and its release
+    with django_assert_max_num_queries(7):
+        assert settle_overdue_rounds(TODAY) == 1
+    out = StringIO()
+    call_command("send_reminders", "--date", rules.format_date(TODAY), stdout=out)
+    b = assessment("B")
+    assert (b.status, b.version) == (Status.APPRAISED, 3)
+    assert ReplyRound.objects.get(assessment=b).closed_at is not None
+    event = AuditEvent.objects.get(action="reply_silence")
+    assert (event.assessment_id, event.user_id, event.new_value) == (b.pk, None, Status.APPRAISED)
+    assert assessment("A").status == Status.REPLIED  # a sent reply is never settled
+    assert "đóng vòng" not in out.getvalue()  # already settled: idempotent
+    assert AuditEvent.objects.filter(action="reply_silence").count() == 1
+
+
+def test_closing_170_silent_rounds_takes_the_same_queries_as_one(
+    units, appraiser, django_assert_max_num_queries
+):
+    from scoring.services.replies import settle_overdue_rounds
+
+    add_communes(units["district"], 168)
+    period = make_period(
+        units["district"], opens_on=TODAY - datetime.timedelta(days=40),
+        self_assessment_due=TODAY - datetime.timedelta(days=10), reply_due=TODAY,
+    )
+    appraise_all(period)
+    announce_provisional(period, by=appraiser)
+    assert settle_overdue_rounds(TODAY) == 0  # the deadline is today: still open
+    Period.objects.filter(pk=period.pk).update(reply_due=TODAY - datetime.timedelta(days=1))
+    with django_assert_max_num_queries(7):
+        assert settle_overdue_rounds(TODAY) == 170
+    assert Assessment.objects.filter(status=Status.APPRAISED).count() == 170
+    assert AuditEvent.objects.filter(action="reply_silence").count() == 170
+    assert not ReplyRound.objects.filter(closed_at__isnull=True).exists()
+
+
+def test_send_reminders_says_how_many_silent_rounds_it_closed(announced):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    Period.objects.filter(pk=announced.pk).update(reply_due=TODAY - datetime.timedelta(days=1))
+    out = StringIO()
+    call_command("send_reminders", "--date", rules.format_date(TODAY), stdout=out)
+    assert (
+        f"Ngày {rules.format_date(TODAY)}: 2 đơn vị không gửi ý kiến trước hạn phản hồi: coi như "
+        "đồng ý, đóng vòng phản hồi." in out.getvalue()
+    )
+    assert set(Assessment.objects.values_list("status", flat=True)) == {Status.APPRAISED}
+
+
 def test_publish_is_refused_during_self_assessment_even_leaving_the_commune_out(units, leader):
     period = make_period(units["district"])  # due in 30 days
     appraise(period, {"A": SCORES["A"]})

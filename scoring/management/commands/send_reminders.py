@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from notifications.models import Kind
 from scoring import notices, rules
+from scoring.services.replies import settle_overdue_rounds
 from tabular.commands import fail
 
 
@@ -10,7 +11,8 @@ class Command(BaseCommand):
         "Gửi thông báo đến hạn trong ngày (mặc định hôm nay; --date dd/mm/yyyy): kỳ đánh giá "
         "mở vào ngày đó; nhắc 7, 3 và 1 ngày trước hạn tự đánh giá (xã chưa nộp), hạn thẩm "
         "định (hồ sơ còn chờ thẩm định) và hạn phản hồi kết quả dự kiến (xã chưa gửi ý kiến). "
-        "Mỗi thông báo chỉ gửi một lần: chạy lại trong cùng ngày không gửi trùng. Chạy hằng "
+        "Mỗi thông báo chỉ gửi một lần: chạy lại trong cùng ngày không gửi trùng. Cũng đóng "
+        "các vòng phản hồi đã quá hạn mà đơn vị không gửi ý kiến (coi như đồng ý). Chạy hằng "
         "ngày bằng cron."
     )
 
@@ -24,8 +26,14 @@ class Command(BaseCommand):
                 on = rules.parse_date(options["date"])
             except rules.RuleError as error:
                 raise fail(self, [f"--date: {error}"]) from None
+        settled = settle_overdue_rounds(on)
         run = notices.send_reminders(on)
         day = rules.format_date(run.date)
+        if settled:
+            self.stdout.write(
+                f"Ngày {day}: {settled} đơn vị không gửi ý kiến trước hạn phản hồi: coi như "
+                "đồng ý, đóng vòng phản hồi."
+            )
         if not run.ids:
             self.stdout.write(f"Ngày {day}: không có thông báo mới.")
             return
