@@ -25,6 +25,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,6 +36,7 @@ from import_export import admin as import_export_admin
 from import_export.forms import ExportForm
 
 from tabular import ImportFailed, Row, formats, read_table
+from tabular.blank import blank_file, columns_help
 
 from . import services, successions
 from .dates import format_date
@@ -159,9 +161,17 @@ class ImportFromFileMixin:
     import_columns: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     import_template = "admin/cchc/import.html"
     import_help = ""
+    # The blank template's file name: mau-<import_basename>.csv|xlsx (issue 14).
+    import_basename = "nhap"
 
     def run_import(self, request, table, data) -> str | tuple[str, str]:
         raise NotImplementedError
+
+    def import_help_lines(self) -> list[str]:
+        """The blank template's help rows (the importer skips them): the columns, then
+        `import_help`."""
+        required, optional = self.import_columns
+        return [*columns_help(required, optional), *([str(self.import_help)] if self.import_help else [])]
 
     def has_import_permission(self, request) -> bool:
         return self.has_add_permission(request) and self.has_change_permission(request)
@@ -169,7 +179,26 @@ class ImportFromFileMixin:
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_import"
         view = self.admin_site.admin_view(self.import_view)
-        return [path("import/", view, name=name), *super().get_urls()]
+        template = self.admin_site.admin_view(self.import_template_view)
+        return [
+            path("import/", view, name=name),
+            path("import/template.<str:extension>", template, name=f"{name}_template"),
+            *super().get_urls(),
+        ]
+
+    def import_template_view(self, request, extension):
+        """The import's blank template, CSV or XLSX: the ◆ header and Vietnamese help rows."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if extension not in ("csv", "xlsx"):
+            raise Http404
+        required, optional = self.import_columns
+        body, kind = blank_file(
+            extension, required + optional, self.import_help_lines(), title=str(self.opts.verbose_name_plural)
+        )
+        response = HttpResponse(body, content_type=kind)
+        response["Content-Disposition"] = f'attachment; filename="mau-{self.import_basename}.{extension}"'
+        return response
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -212,6 +241,7 @@ class ImportFromFileMixin:
             "required_columns": required,
             "optional_columns": optional,
             "import_help": self.import_help,
+            "template_url": f"admin:{self.opts.app_label}_{self.opts.model_name}_import_template",
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.import_template, context)
@@ -421,7 +451,7 @@ class UnitAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
     )
     list_per_page = 50
     resource_classes = [UnitResource]
-    export_basename = "don-vi"
+    export_basename = import_basename = "don-vi"
     import_columns = (services.UNIT_COLUMNS, services.UNIT_DATES)
     import_help = _(
         "Đơn vị cấp trên có thể nằm ở dòng sau trong cùng tệp hoặc đã có sẵn. Cột kind là "
@@ -513,7 +543,7 @@ class SuccessionAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
     list_filter = ("effective_date",)
     autocomplete_fields = ("predecessor", "successor")
     resource_classes = [SuccessionResource]
-    export_basename = "ke-thua"
+    export_basename = import_basename = "ke-thua"
     import_columns = (successions.SUCCESSION_COLUMNS, ())
     import_help = _(
         "Mỗi dòng là một cặp đơn vị cũ → đơn vị mới (xã mới hình thành từ ba xã cũ có ba dòng); "
@@ -544,7 +574,7 @@ class UsersExportMixin(ImportFromFileMixin, ExportMixin):
     """Users travel as one row per membership: username,full_name,email,unit_code,role."""
 
     resource_classes = [UserResource]
-    export_basename = "nguoi-dung"
+    export_basename = import_basename = "nguoi-dung"
     import_columns = (services.USER_COLUMNS, services.USER_OPTIONAL)
     import_help = _(
         "Mỗi dòng là một phân quyền; một người có nhiều vai trò thì có nhiều dòng. Cột role: "

@@ -45,3 +45,30 @@ def blank_xlsx(columns: Sequence[str], help_lines: Sequence[str], *, title: str 
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+SKIPPED_NOTE = "Dòng hướng dẫn (bắt đầu bằng #) được bỏ qua khi nhập; điền dữ liệu từ dòng dưới."
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+def blank_file(
+    extension: str, columns: Sequence[str], help_lines: Sequence[str], *, title: str = "Mẫu nhập"
+) -> tuple[bytes, str]:
+    """The template as `extension` ("csv" or "xlsx"): (body, content type)."""
+    if extension == "xlsx":
+        return blank_xlsx(columns, help_lines, title=title), XLSX_TYPE
+    if extension == "csv":
+        return blank_csv(columns, help_lines), CSV_TYPE
+    raise ValueError(f"unknown template format: {extension}")
+
+
+def columns_help(required: Sequence[str], optional: Sequence[str] = ()) -> list[str]:
+    """The help rows every template starts with: that they are skipped, and which columns
+    must be filled."""
+    lines = [
+        SKIPPED_NOTE,
+        f"Cột bắt buộc: {', '.join(required)}."
+        + (f" Cột không bắt buộc: {', '.join(optional)}." if optional else ""),
+    ]
+    return lines

@@ -360,7 +360,7 @@ class CriterionAdmin(ImportFromFileMixin, ExportMixin, ScoringAdmin):
     decimal_fields = ("max_points",)
     list_per_page = 100
     resource_classes = [CriterionResource]
-    export_basename = "tieu-chi"
+    export_basename = import_basename = "tieu-chi"
     import_form_class = CriteriaImportForm
     import_columns = (setup.CRITERIA_COLUMNS, setup.CRITERIA_OPTIONAL)
     import_help = _(

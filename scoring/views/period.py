@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tabular import ImportFailed, RowError, read_table
-from tabular.blank import blank_csv, blank_xlsx
+from tabular.blank import SKIPPED_NOTE, blank_file
 from tabular.cells import csv_row
 
 from .. import rules
@@ -264,7 +264,7 @@ def _survey_help(period) -> list[str]:
     """The template's help rows (skipped by the importer): what each column holds."""
     imported = ", ".join(f"{c.code} (tối đa {max_text} điểm)" for c, max_text in _imported_criteria(period))
     return [
-        "Dòng hướng dẫn (bắt đầu bằng #) được bỏ qua khi nhập; điền dữ liệu từ dòng dưới.",
+        SKIPPED_NOTE,
         "commune_code: mã đơn vị cấp xã; criterion_code: mã tiêu chí; value: điểm "
         "(hoặc tỷ lệ % khi chọn “Cột value là tỷ lệ %”), dấu thập phân “,” hoặc “.”; "
         "sample_size: cỡ mẫu (không bắt buộc).",
@@ -277,11 +277,7 @@ def survey_template(request, period, extension):
     """The survey import's blank template (CSV or XLSX): the ◆ columns and help rows."""
     period = get_period(request, period, may=can_manage_period)
     columns, help_lines = REQUIRED + OPTIONAL, _survey_help(period)
-    if extension == "xlsx":
-        body = blank_xlsx(columns, help_lines, title="Khảo sát")
-        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        body, kind = blank_csv(columns, help_lines), "text/csv; charset=utf-8"
+    body, kind = blank_file(extension, columns, help_lines, title="Khảo sát")
     response = HttpResponse(body, content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="mau-khao-sat-{period.code}.{extension}"'
     return response
