@@ -233,7 +233,7 @@ def test_last_year_adds_three_queries_whatever_the_lineage(
 def lost_points_rows(client, period) -> dict[str, str]:
     page = page_text(client.get(reverse("reports:lost_points", args=[period.code])))
     rows = {}
-    for code, cells in re.findall(r'<tr> <td data-sort="([^"]+)">[^<]*</td>(.*?)</tr>', page):
+    for code, cells in re.findall(r'<tr> <td[^>]* data-sort="([^"]+)">.*?</td>(.*?)</tr>', page):
         last = re.findall(r"<td[^>]*>(.*?)</td>", cells)[-1]
         rows[code] = re.sub(r"<[^>]+>", "", last).strip()
     return rows
