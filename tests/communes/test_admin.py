@@ -315,6 +315,7 @@ def test_every_registered_model_has_its_pages_tested():
     """Each page table here and in tests/scoring, tests/evidence covers every admin page."""
     from django.contrib import admin
 
+    from tests.jobs.test_admin import PAGES as JOB_PAGES
     from tests.notifications.test_admin import PAGES as NOTIFICATION_PAGES
     from tests.scoring.test_admin import PAGES as SCORING_PAGES
     from tests.scoring.test_reply_admin import PAGES as REPLY_PAGES
@@ -325,6 +326,7 @@ def test_every_registered_model_has_its_pages_tested():
     tested |= {f"scoring.{name}" for name in SCORING_PAGES}
     tested |= {f"scoring.{name}" for name in REPLY_PAGES}
     tested |= {f"notifications.{name}" for name in NOTIFICATION_PAGES}
+    tested |= {f"jobs.{name}" for name in JOB_PAGES}
     assert tested == {model._meta.label_lower for model in admin.site._registry}
 
 

@@ -17,7 +17,7 @@ from scoring.models import (
     Result,
     Score,
 )
-from scoring import notices
+from scoring.tasks import send_notice
 from scoring.services import WorkflowError
 from scoring.services.appraisal import appraise_score, mark_appraised, reopen_assessment
 from scoring.services.publishing import (
@@ -416,8 +416,8 @@ def test_the_after_commit_hook_runs_once_the_publication_is_committed(
             five, by=leader, after_commit=lambda p: seen.append((p.pk, p.version))
         )
     assert seen == []  # nothing before the commit
-    # The hook, then the notice to the communes and leaders (scoring/notices.py).
-    assert len(callbacks) == 2 and callbacks[1].func is notices.period_published
+    # The hook, then the notice to the communes and leaders (scoring/notices.py), as a task.
+    assert len(callbacks) == 2 and notice_of(callbacks[1]) == ("period_published", publication.pk)
     callbacks[0]()
     assert seen == [(publication.pk, 1)]
 
@@ -427,9 +427,15 @@ def test_publishing_without_a_hook_registers_only_the_notice(
 ):
     with django_capture_on_commit_callbacks() as callbacks:
         publication = publish_period(five, by=leader)
-    assert [(c.func, c.args) for c in callbacks] == [
-        (notices.period_published, (publication.pk,))
+    assert [notice_of(callback) for callback in callbacks] == [
+        ("period_published", publication.pk)
     ]
+
+
+def notice_of(callback) -> tuple:
+    """The notice an after-commit callback sends: scoring.tasks.send_notice's arguments."""
+    assert callback.func == send_notice.delay
+    return callback.args
 
 
 # --- the previous year --------------------------------------------------------------------
