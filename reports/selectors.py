@@ -315,7 +315,9 @@ def ranking(publication) -> Ranking:
     period = publication.period
     fields = period_fields(period)
     threshold = weak_threshold()
-    results = publication.results.select_related("commune")
+    # The commune report's documents (lost criteria, TTHC figures) are not printed here:
+    # decoding them cost a third of the page at 170 communes.
+    results = publication.results.select_related("commune").defer("lost_criteria", "procedure")
     results = list(results.order_by("rank", "commune__name", "commune__code"))
     bands = [label for label, _ in period.band_list()]
     band_of = {label: i for i, label in enumerate(bands)}
