@@ -1,7 +1,6 @@
 """The place and date line of the app's documents (issue 14, item 7): the appraising unit's
 proper name from the data and the date as Nghị định 30/2020/NĐ-CP writes it."""
 
-import datetime
 import subprocess
 
 import pytest
@@ -24,20 +23,6 @@ def test_place_is_the_units_proper_name():
     assert place(unit("Tỉnh  Hải Dương", Kind.TINH)) == "Hải Dương"
     assert place(unit("Thị xã Kinh Môn", Kind.THI_XA)) == "Kinh Môn"
     assert place(unit("Hà Nội", Kind.THANH_PHO_TW)) == "Hà Nội"
-
-
-def test_place_and_date_in_the_administrative_format():
-    """A day below 10 and the months 1 and 2 take a leading zero."""
-    assert rules.format_place_date("Hải Phòng", datetime.date(2026, 12, 1)) == (
-        "Hải Phòng, ngày 01 tháng 12 năm 2026"
-    )
-    assert rules.format_place_date("Ninh Giang", datetime.date(2023, 3, 16)) == (
-        "Ninh Giang, ngày 16 tháng 3 năm 2023"
-    )
-    assert rules.format_place_date("Ninh Giang", datetime.date(2024, 2, 5)) == (
-        "Ninh Giang, ngày 05 tháng 02 năm 2024"
-    )
-    assert rules.format_place_date("", datetime.date(2024, 1, 9)) == "Ngày 09 tháng 01 năm 2024"
 
 
 @pytest.mark.django_db
