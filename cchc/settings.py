@@ -313,6 +313,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 }
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+from celery.schedules import crontab  # noqa: E402
+
+# `celery -A cchc beat`: the daily reminders at 07:00 (the cron line's job, README).
+CELERY_BEAT_SCHEDULE = {
+    "daily-reminders": {"task": "scoring.send_reminders", "schedule": crontab(hour=7, minute=0)},
+}
 JOB_STALE_MINUTES = env_int("JOB_STALE_MINUTES", 30)
 
 # Content-Security-Policy on every page (django-csp): scripts and styles only from the app's

@@ -402,3 +402,28 @@ def test_reply_reminders_go_to_communes_that_have_not_replied(
         f"Hạn gửi ý kiến về kết quả thẩm định dự kiến kỳ “{period.name}” là ngày 20/05/2026 ("
     )
     assert "Xã Đồng Tâm chưa gửi ý kiến (không gửi được coi là đồng ý)." in texts["officer_a"][0]
+
+
+def test_celery_beat_sends_todays_reminders_once_like_the_command(
+    cast, units, django_capture_on_commit_callbacks
+):
+    from django.conf import settings
+
+    from cchc.celery import app
+    from scoring.tasks import send_reminders as task
+
+    today = datetime.date.today()
+    make_period(
+        units["district"], code="P-HOM-NAY", opens_on=today - datetime.timedelta(days=10),
+        self_assessment_due=today + datetime.timedelta(days=3),
+        appraisal_due=today + datetime.timedelta(days=30),
+    )
+    (entry,) = settings.CELERY_BEAT_SCHEDULE.values()
+    assert entry["task"] == task.name and task.name in app.tasks
+    with django_capture_on_commit_callbacks(execute=True):
+        assert task.delay().get() == 2  # eager without a broker: officers of A and B
+    assert sorted(told(Kind.SELF_ASSESSMENT_DUE)) == ["officer_a", "officer_b"]
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders", stdout=out)
+    assert out.getvalue().endswith("không có thông báo mới.\n")  # the task's were not sent again
