@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
+from celery import shared_task
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
@@ -45,12 +46,20 @@ REMINDER_DAYS = (7, 3, 1)
 APPRAISAL_WORK = (Status.SUBMITTED, Status.UNDER_REVIEW)
 
 
-def after_commit(event: Callable, *args) -> None:
-    """Run `event(*args)` once the current transaction commits (at once outside one), as a
-    task (scoring.tasks.send_notice: on a Celery worker when a broker is set); an error is
-    logged, never raised into the committed step."""
-    from .tasks import send_notice
+@shared_task(name="scoring.send_notice")
+def send_notice(event_name: str, *args) -> None:
+    """Run this module's event `event_name(*args)` (it takes ids) as a Celery task (on a worker
+    when CELERY_BROKER_URL is set, in-process otherwise); a failure is logged, never raised
+    into anything else."""
+    try:
+        globals()[event_name](*args)
+    except Exception:
+        logger.exception("Không gửi được thông báo %s%s", event_name, args)
 
+
+def after_commit(event: Callable, *args) -> None:
+    """Run `event(*args)` once the current transaction commits (at once outside one), as the
+    send_notice task; an error is logged, never raised into the committed step."""
     transaction.on_commit(partial(send_notice.delay, event.__name__, *args), robust=True)
 
 
