@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from communes.models import Membership, Role
 from notifications.models import Kind, Notification
+from notifications.mail import send_unsent
 from notifications.services import Message, notify
 
 from . import rules
@@ -252,6 +253,7 @@ class ReminderRun:
     date: datetime.date
     ids: list[int] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    resent: int = 0  # e-mails left unsent earlier and sent by this run
 
 
 def _has_reply_round() -> bool:
@@ -261,6 +263,9 @@ def _has_reply_round() -> bool:
 
 def send_reminders(on: datetime.date | None = None) -> ReminderRun:
     """Store and e-mail everything due on `on` (default today); returns what was new.
+
+    First, the e-mails of the last EMAIL_RESEND_DAYS left unsent (the mail server was down)
+    are sent again (notifications.mail.send_unsent).
 
     - "the period opens", on its `opens_on`, to the officers of every commune;
     - 7, 3 and 1 days before the self-assessment deadline, to the officers of communes that
@@ -277,6 +282,7 @@ def send_reminders(on: datetime.date | None = None) -> ReminderRun:
     two (notifications.services.notify), one count per kind.
     """
     on = on or timezone.localdate()
+    run = ReminderRun(on, resent=send_unsent())
     due = {on + datetime.timedelta(days=days): days for days in REMINDER_DAYS}
     conditions = Q(opens_on=on) | Q(self_assessment_due__in=due) | Q(appraisal_due__in=due)
     if _has_reply_round():
@@ -286,7 +292,6 @@ def send_reminders(on: datetime.date | None = None) -> ReminderRun:
         .exclude(status__in=[Period.Status.DRAFT, Period.Status.PUBLISHED])
         .select_related("unit__parent__parent")
     )
-    run = ReminderRun(on)
     if not periods:
         return run
     opening = [p.pk for p in periods if p.opens_on == on and p.status == Period.Status.OPEN]

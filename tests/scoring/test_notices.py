@@ -202,10 +202,11 @@ def test_send_reminders_is_a_fixed_number_of_queries(
     )
     Period.objects.filter(pk=period.pk).update(appraisal_due=TODAY + datetime.timedelta(days=3))
     submitted(period, created[0])
-    # periods due; officers of the opening period; of communes not submitted; the appraisal
-    # work; the appraisers; savepoint, INSERT … RETURNING, release; the count per kind; after
-    # the commit: the notifications with their recipients, UPDATE emailed_at
-    with django_assert_num_queries(11), django_capture_on_commit_callbacks(execute=True):
+    # e-mails left unsent earlier (none); periods due; officers of the opening period; of
+    # communes not submitted; the appraisal work; the appraisers; savepoint, INSERT …
+    # RETURNING, release; the count per kind; after the commit: the notifications with their
+    # recipients, UPDATE emailed_at
+    with django_assert_num_queries(12), django_capture_on_commit_callbacks(execute=True):
         run = notices.send_reminders(TODAY)
     assert run.counts == {
         Kind.PERIOD_OPENED: communes,
