@@ -451,3 +451,29 @@ def test_new_dates_on_a_unit_page_must_keep_its_lineage_true(admin_client, tmp_p
     assert response.status_code == 302
     unit.refresh_from_db()
     assert f"{unit.active_from:%d/%m/%Y}" == "15/06/2025"
+
+
+def test_a_new_kind_on_a_unit_page_must_keep_its_lineage_at_one_level(admin_client, tmp_path):
+    from .reform import load_reform
+
+    load_reform(tmp_path)
+    unit = Unit.objects.get(code="MH-01")
+    url = f"/admin/communes/unit/{unit.pk}/change/"
+    data = {
+        "code": unit.code, "name": "Thị xã Đông An", "kind": "thi_xa",
+        "parent": str(unit.parent_id), "active_from": "01/07/2025", "active_to": "",
+    }
+    for inline in admin_client.get(url).context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        for name, value in management.initial.items():
+            data[f"{management.prefix}-{name}"] = value
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["kind"] == [
+        f"Thị xã Đông An (mã MH-01) kế thừa {name} từ ngày 01/07/2025; với loại đơn vị mới thì "
+        "hai đơn vị không còn cùng cấp (cấp huyện và cấp xã); sửa quan hệ kế thừa trước "
+        "(import_successions hoặc trang Quản trị)."
+        for name in ("Xã An Lạc (mã MH-A)", "Xã Bình Minh (mã MH-B)")
+    ]
+    unit.refresh_from_db()
+    assert (unit.kind, unit.name) == ("xa", "Xã Đông An")
