@@ -36,7 +36,7 @@ from notifications.mail import send_unsent
 from notifications.services import Message, notify
 
 from . import rules
-from .models import Assessment, AuditEvent, Period, Publication
+from .models import Assessment, AuditEvent, Period, Publication, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +219,31 @@ def reply_received(assessment: int, round: int, disagreements: int | None = None
         Message(user, Kind.REPLY_RECEIVED, text, assessment.get_absolute_url(),
                 f"reply:{assessment.pk}:{round_id}")
         for user in _appraisers_of(assessment)
+    )
+
+
+def replies_answered(assessment: int, round: int) -> list[int]:
+    """Tell the commune's officers that the team answered every disagreement of their reply
+    `round` (ids): how many it accepted (the score changed) and kept, with a link to read
+    the answers. One notice per round."""
+    assessment = _assessment(assessment)
+    answers = dict(
+        Reply.objects.filter(round_id=round, disagrees=True)
+        .values_list("answer")
+        .annotate(Count("pk"))
+        .order_by()
+    )
+    accepted, kept = answers.get(Reply.Answer.ACCEPTED, 0), answers.get(Reply.Answer.KEPT, 0)
+    text = (
+        f"Tổ thẩm định đã trả lời {accepted + kept} ý kiến không đồng ý của "
+        f"{assessment.commune.name} ({assessment.period.name}): chấp nhận {accepted}, giữ "
+        f"nguyên điểm {kept}. Xem giải trình của Tổ ở từng tiêu chí."
+    )
+    people = _commune_people([assessment.commune_id])[assessment.commune_id]
+    return notify(
+        Message(user, Kind.REPLIES_ANSWERED, text, assessment.get_absolute_url(),
+                f"answered:{assessment.pk}:{round}")
+        for user in people
     )
 
 

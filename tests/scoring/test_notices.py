@@ -381,6 +381,21 @@ def test_announcing_and_replying_tell_the_other_side(
             "không đồng ý 1 tiêu chí, cần Tổ giải trình."
         ]
     }
+    # The team answers the one disagreement: the commune is told once the round is closed.
+    from scoring.models import Reply
+    from scoring.services.replies import answer_reply
+
+    reply = Reply.objects.get(score=score, disagrees=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_reply(reply, accept=False, note="Kế hoạch ban hành sau hạn", version=reply.version,
+                     by=cast["appraiser2"])
+    assert told(Kind.REPLIES_ANSWERED) == {
+        "officer_a": [
+            "Tổ thẩm định đã trả lời 1 ý kiến không đồng ý của Xã Đồng Tâm "
+            f"({reply_period.name}): chấp nhận 0, giữ nguyên điểm 1. Xem giải trình của Tổ ở "
+            "từng tiêu chí."
+        ]
+    }
 
 
 @pytest.mark.parametrize("days", [7, 3, 1])
