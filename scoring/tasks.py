@@ -30,3 +30,30 @@ def send_reminders() -> int:
 
     settle_overdue_rounds(None)
     return len(notices.send_reminders(None).ids)
+
+
+@shared_task(name="scoring.import_survey_file")
+def import_survey_file(
+    job_id: int, stored: str, filename: str, period_id: int, as_percent: bool, user_id: int
+) -> None:
+    """The survey page's import of a file over IMPORT_JOB_KB (jobs/imports.py): the same
+    import_survey on the stored file, the page's summary or row errors on the job page."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from jobs.imports import run_import
+    from tabular.web import Imported
+
+    from .models import Period
+    from .services.survey_import import OPTIONAL, REQUIRED, import_survey
+
+    period = Period.objects.select_related("unit").get(pk=period_id)
+    by = get_user_model().objects.filter(pk=user_id).first()
+
+    def do_import(table, on_checked):
+        result = import_survey(
+            table, period=period, as_percent=as_percent, by=by, on_checked=on_checked
+        )
+        return Imported(result.summary(), url=reverse("scoring:survey", args=[period.code]))
+
+    run_import(job_id, stored, filename, required=REQUIRED, optional=OPTIONAL, do_import=do_import)
