@@ -94,7 +94,7 @@ def fail_stale(key: str | None = None) -> int:
     if key is not None:
         jobs = jobs.filter(key=key)
     return jobs.update(
-        state=Job.State.FAILED, error=STALE_MESSAGE, finished_at=timezone.now(),
+        state=Job.State.FAILED, error=STALE_MESSAGE, note="", finished_at=timezone.now(),
         updated_at=timezone.now(),
     )
 
@@ -151,6 +151,8 @@ def _finish(job: Job, state: str, *, error: str = "", outcome=None) -> None:
         job.result.save(name, content, save=False)
     job.state = state
     job.error = error
+    if state == Job.State.FAILED:
+        job.note = ""  # what it was doing: it no longer is
     if state == Job.State.DONE:
         job.done = job.total = max(job.total, job.done)
     job.finished_at = timezone.now()
