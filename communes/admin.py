@@ -217,10 +217,10 @@ class ImportFromFileMixin:
         }
         return super().changelist_view(request, extra_context)
 
-    def import_form(self, data=None, files=None, *, held: bool = False):
+    def import_form(self, data=None, files=None, *, file_held: bool = False):
         """The page's form; with a held (previewed) file the file field may stay empty."""
         form = self.import_form_class(data, files)
-        if held:
+        if file_held:
             form.fields["file"].required = False
         return form
 
@@ -230,7 +230,9 @@ class ImportFromFileMixin:
         action = request.POST.get("action", "import")
         held_key = f"import-file-{self.opts.label_lower}"
         held_file = held(request.session, held_key) if action == "import_previewed" else None
-        form = self.import_form(request.POST or None, request.FILES or None, held=held_file is not None)
+        form = self.import_form(
+            request.POST or None, request.FILES or None, file_held=held_file is not None
+        )
         required, optional = self.import_columns
         page = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
         preview_ = None
@@ -242,7 +244,10 @@ class ImportFromFileMixin:
                     preview_ = preview(upload, required=required, optional=optional)
                     hold(request.session, held_key, upload)
                 elif runs_as_job(upload):
-                    fields = {name: request.POST.get(name, "") for name in form.fields if name != "file"}
+                    # The other fields as posted: the task's form reads them again.
+                    fields = {
+                        name: request.POST.get(name, "") for name in form.fields if name != "file"
+                    }
                     job = start_import(
                         import_admin_file,
                         upload,

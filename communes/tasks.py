@@ -19,7 +19,7 @@ def import_admin_file(
     fields `fields` (as posted: the page's form reads them again) for the user `user_id`."""
     model_admin = admin.site.get_model_admin(apps.get_model(model_label))
     by = get_user_model().objects.filter(pk=user_id).first()
-    form = model_admin.import_form(fields, held=True)
+    form = model_admin.import_form(fields, file_held=True)
 
     def do_import(table, on_checked):
         if not form.is_valid():  # checked on the page already: only if the rules changed since

@@ -50,7 +50,10 @@ def preview(upload, *, required: Sequence[str], optional: Sequence[str] = ()) ->
         name=upload.name,
         count=len(table.rows),
         columns=table.columns,
-        rows=[(row.number, [row.values[c] for c in table.columns]) for row in table.rows[:PREVIEW_ROWS]],
+        rows=[
+            (row.number, [row.values[c] for c in table.columns])
+            for row in table.rows[:PREVIEW_ROWS]
+        ],
     )
 
 
