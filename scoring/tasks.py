@@ -1,12 +1,19 @@
 """The scoring app's Celery tasks (cchc/celery.py finds them here): the workflow's notices
-(scoring.notices.send_notice, defined beside the events it runs) and the daily reminders for
-`celery beat`."""
+(scoring.notices.send_notice, defined beside the events it runs), the daily reminders for
+`celery beat`, and the survey page's import of a large file (a job)."""
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from jobs.imports import run_import
+from tabular.web import Imported
 
 from . import notices
+from .models import Period
 from .notices import send_notice  # noqa: F401 (registered with the worker from here)
 from .services.replies import settle_overdue_rounds
+from .services.survey_import import OPTIONAL, REQUIRED, import_survey
 
 
 @shared_task(name="scoring.send_reminders")
@@ -24,15 +31,6 @@ def import_survey_file(
 ) -> None:
     """The survey page's import of a file over IMPORT_JOB_KB (jobs/imports.py): the same
     import_survey on the stored file, the page's summary or row errors on the job page."""
-    from django.contrib.auth import get_user_model
-    from django.urls import reverse
-
-    from jobs.imports import run_import
-    from tabular.web import Imported
-
-    from .models import Period
-    from .services.survey_import import OPTIONAL, REQUIRED, import_survey
-
     period = Period.objects.select_related("unit").get(pk=period_id)
     by = get_user_model().objects.filter(pk=user_id).first()
 
