@@ -24,8 +24,8 @@ from scoring.models import Result
 
 from ..processes import celery_worker, process_env
 from ..reports.builders import make_published_period
-from .conftest import REDIS_URL
-from .test_reports_jobs import pdf_text, wait_for
+from .conftest import REDIS_URL, wait_for
+from .test_reports_jobs import pdf_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
