@@ -15,6 +15,7 @@ TRUSTED_PROXY_COUNT  reverse proxies appending to X-Forwarded-For in front of gu
 EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL,
 EMAIL_TIMEOUT, DEFAULT_FROM_EMAIL   notification e-mail over SMTP; without EMAIL_HOST the
                console backend prints every e-mail instead
+EMAIL_RESEND_DAYS  the daily run sends again e-mails left unsent for up to this many days (3)
 SITE_URL       the address users open the app at, for links in e-mails (http://127.0.0.1:8000)
 CELERY_BROKER_URL  redis://127.0.0.1:6379/0 sends long work (reports, ZIPs) to Celery workers;
                without it the same tasks run in-process (cchc/celery.py)
@@ -287,6 +288,9 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
 # A mail server that does not answer must not hold a request or the daily run for long.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# E-mails a server refused or never took are sent again by the daily run (send_reminders /
+# celery beat) for this many days after their notification; 0 turns that off.
+EMAIL_RESEND_DAYS = env_int("EMAIL_RESEND_DAYS", 3)
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST

@@ -412,21 +412,26 @@ class SuccessorInline(LineageInline):
 
 
 class UnitForm(forms.ModelForm):
-    """New dates of a unit in the lineage must keep it true, as import_units requires."""
+    """New dates or a new kind of a unit in the lineage must keep it true, as import_units
+    requires."""
 
     def clean(self):
         cleaned = super().clean()
         stored = self.instance
         dates = (cleaned.get("active_from"), cleaned.get("active_to"))
-        if stored.pk and not self.errors and dates != (stored.active_from, stored.active_to):
+        kind = cleaned.get("kind") or stored.kind
+        level = LEVEL_OF_KIND.get(kind, stored.level)
+        changed = dates != (stored.active_from, stored.active_to) or level != stored.level
+        if stored.pk and not self.errors and changed:
             line = SimpleNamespace(
                 row=Row(0, {}),
                 code=stored.code,
                 name=cleaned.get("name") or stored.name,
+                level=level,
                 active_from=dates[0],
                 active_to=dates[1],
             )
-            for error in successions.lineage_date_errors({stored.code: line}):
+            for error in successions.lineage_errors({stored.code: line}, {stored.code: level}):
                 self.add_error(error.column, error.message)
         return cleaned
 

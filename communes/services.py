@@ -86,7 +86,7 @@ def import_units(table: Table, *, by=None) -> dict:
     without a parent, cycles, a change of kind that would leave an existing child under the
     wrong level, bad dates, an active_to not after active_from, and new dates that break a
     stored succession (its successor no longer active on its date, its predecessor begun on or
-    after it).
+    after it), and a change of kind that puts a stored succession across two levels.
 
     Returns {"created": n, "updated": n, "unchanged": n}. `by` is the acting user (no period
     is involved, so nothing is audited).
@@ -120,14 +120,16 @@ def import_units(table: Table, *, by=None) -> dict:
             line.code, line.name, line.kind, line.level, line.parent_code, pk, line.row
         )
     errors += _unit_tree_errors(lines, known, in_database)
-    errors += successions.lineage_date_errors(
+    errors += successions.lineage_errors(
         {
             line.code: line
             for line in lines
             if line.code in in_database
-            and (line.active_from, line.active_to)
-            != (in_database[line.code].active_from, in_database[line.code].active_to)
-        }
+            and (line.active_from, line.active_to, line.level)
+            != (in_database[line.code].active_from, in_database[line.code].active_to,
+                in_database[line.code].level)
+        },
+        {line.code: line.level for line in lines if line.level},
     )
     if errors:
         raise ImportFailed(errors)

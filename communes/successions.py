@@ -298,15 +298,17 @@ def _save_successions(lines: list[_SuccessionLine], stored: dict) -> dict:
     }
 
 
-def lineage_date_errors(redated: Mapping[str, Any]) -> list[RowError]:
-    """New dates of stored units (code → a line of import_units: row, code, name, active_from,
-    active_to) must keep the stored lineage true, by the rules of import_successions."""
-    if not redated:
+def lineage_errors(changed: Mapping[str, Any], new_levels: Mapping[str, str]) -> list[RowError]:
+    """Stored units whose dates or kind the file changes (code → a line of import_units: row,
+    code, name, level, active_from, active_to) must keep the stored lineage true, by the rules
+    of import_successions; `new_levels` holds the level of every unit of the file (code →
+    level), for the other side of a succession."""
+    if not changed:
         return []
     errors = []
     successions = (
         Succession.objects.filter(
-            Q(predecessor__code__in=redated) | Q(successor__code__in=redated)
+            Q(predecessor__code__in=changed) | Q(successor__code__in=changed)
         )
         .select_related("predecessor", "successor")
         .order_by("effective_date", "pk")
@@ -314,7 +316,22 @@ def lineage_date_errors(redated: Mapping[str, Any]) -> list[RowError]:
     fix = "sửa quan hệ kế thừa trước (import_successions hoặc trang Quản trị)"
     for succession in successions:
         day, old, new = succession.effective_date, succession.predecessor, succession.successor
-        line = redated.get(new.code)
+        old_level = new_levels.get(old.code, old.level)
+        new_level = new_levels.get(new.code, new.level)
+        if old_level != new_level:
+            line = changed.get(new.code) or changed[old.code]
+            names = {unit.code: unit.name for unit in (old, new)} | {line.code: line.name}
+            errors.append(
+                line.row.error(
+                    "kind",
+                    f"{names[new.code]} (mã {new.code}) kế thừa {names[old.code]} (mã {old.code}) "
+                    f"từ ngày "
+                    f"{format_date(day)}; với loại đơn vị mới thì hai đơn vị không còn cùng cấp "
+                    f"({Level(new_level).label.lower()} và {Level(old_level).label.lower()}); "
+                    f"{fix}.",
+                )
+            )
+        line = changed.get(new.code)
         if line is not None:
             unit = UnitDates(
                 new.pk, new.code, new.name, new.level, line.active_from, line.active_to
@@ -329,7 +346,7 @@ def lineage_date_errors(redated: Mapping[str, Any]) -> list[RowError]:
                         f"{fix}.",
                     )
                 )
-        line = redated.get(old.code)
+        line = changed.get(old.code)
         if line is not None and line.active_from is not None and line.active_from >= day:
             errors.append(
                 line.row.error(

@@ -1,23 +1,12 @@
-"""The workflow's notifications as a Celery task (cchc/celery.py): the in-app notice and its
-e-mail are sent by a worker when CELERY_BROKER_URL is set, in-process otherwise."""
-
-import logging
+"""The scoring app's Celery tasks (cchc/celery.py finds them here): the workflow's notices
+(scoring.notices.send_notice, defined beside the events it runs) and the daily reminders for
+`celery beat`."""
 
 from celery import shared_task
 
-logger = logging.getLogger(__name__)
-
-
-@shared_task(name="scoring.send_notice")
-def send_notice(event_name: str, *args) -> None:
-    """Run the notices event `event_name(*args)` (scoring/notices.py: it takes ids); a failure
-    is logged, never raised into anything else."""
-    from . import notices
-
-    try:
-        getattr(notices, event_name)(*args)
-    except Exception:
-        logger.exception("Không gửi được thông báo %s%s", event_name, args)
+from . import notices
+from .notices import send_notice  # noqa: F401 (registered with the worker from here)
+from .services.replies import settle_overdue_rounds
 
 
 @shared_task(name="scoring.send_reminders")
@@ -25,8 +14,5 @@ def send_reminders() -> int:
     """What `manage.py send_reminders` does for today, for `celery beat` (CELERY_BEAT_SCHEDULE):
     close the silent reply rounds past their deadline, then send the reminders due (never twice).
     Returns how many notifications it stored."""
-    from . import notices
-    from .services.replies import settle_overdue_rounds
-
     settle_overdue_rounds(None)
     return len(notices.send_reminders(None).ids)
