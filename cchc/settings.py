@@ -20,6 +20,8 @@ SITE_URL       the address users open the app at, for links in e-mails (http://1
 CELERY_BROKER_URL  redis://127.0.0.1:6379/0 sends long work (reports, ZIPs) to Celery workers;
                without it the same tasks run in-process (cchc/celery.py)
 JOB_STALE_MINUTES  a job that reported no progress for this long is marked failed (30)
+IMPORT_JOB_KB  a file imported from a web page that is larger than this (KB) is imported by
+               a job, with a progress page; a smaller one in the request (512)
 """
 
 import os
@@ -272,6 +274,10 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 30) * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000)
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 100)
 IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 10_000)
+# A file imported from a web page (the survey page, the admin's import pages) larger than this
+# is imported by a job (jobs/imports.py: kept in the file storage, a progress page, the row
+# errors on it); a smaller one in the request, as the page always did.
+IMPORT_JOB_MIN_BYTES = env_int("IMPORT_JOB_KB", 512) * 1024
 # A field below this share of its maximum is "weak" (docs/design.md §5: 75%).
 WEAK_FIELD_THRESHOLD = os.environ.get("WEAK_FIELD_THRESHOLD", "0.75")
 

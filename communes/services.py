@@ -8,6 +8,7 @@ Each import checks the whole table first and reports every problem with its row 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -73,7 +74,7 @@ class _Known:
     active_to: datetime.date | None = None
 
 
-def import_units(table: Table, *, by=None) -> dict:
+def import_units(table: Table, *, by=None, on_checked: Callable[[], None] | None = None) -> dict:
     """Create or update units from a table of code, name, kind, parent_code
     [, active_from, active_to].
 
@@ -89,7 +90,8 @@ def import_units(table: Table, *, by=None) -> dict:
     after it), and a change of kind that puts a stored succession across two levels.
 
     Returns {"created": n, "updated": n, "unchanged": n}. `by` is the acting user (no period
-    is involved, so nothing is audited).
+    is involved, so nothing is audited). `on_checked()` is called once the whole file passed,
+    before anything is written (an import job's progress).
     """
     table.require(UNIT_COLUMNS)
     known = {
@@ -133,6 +135,8 @@ def import_units(table: Table, *, by=None) -> dict:
     )
     if errors:
         raise ImportFailed(errors)
+    if on_checked:
+        on_checked()
     return _save_units(lines, in_database)
 
 
@@ -340,7 +344,7 @@ class _Account:
     memberships: set[tuple[int, str]]
 
 
-def import_users(table: Table, *, by=None) -> dict:
+def import_users(table: Table, *, by=None, on_checked: Callable[[], None] | None = None) -> dict:
     """Create or update accounts and their memberships from a table of
     username, full_name, email, unit_code, role[, password].
 
@@ -352,6 +356,7 @@ def import_users(table: Table, *, by=None) -> dict:
     and passwords, a commune officer outside a commune, and rows of one user that disagree.
 
     Returns {"created": n, "updated": n, "memberships": n added, "without_password": [names]}.
+    `on_checked()` is called once the whole file passed, before anything is written.
     """
     table.require(USER_COLUMNS)
     User = get_user_model()
@@ -364,6 +369,8 @@ def import_users(table: Table, *, by=None) -> dict:
     accounts, errors = _accounts(table, units, User)
     if errors:
         raise ImportFailed(errors)
+    if on_checked:
+        on_checked()
     return _save_accounts(accounts, User)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +53,9 @@ class _SuccessionLine:
 
 
 @transaction.atomic
-def import_successions(table: Table, *, by=None) -> dict:
+def import_successions(
+    table: Table, *, by=None, on_checked: Callable[[], None] | None = None
+) -> dict:
     """Record who became whom from a table of predecessor_code, successor_code, effective_date
     (one row per old unit and new unit: a commune formed from three has three rows).
 
@@ -67,7 +69,8 @@ def import_successions(table: Table, *, by=None) -> dict:
     or gets the file's date when the date differs (a correction). Pairs not in the file stay
     (a province may load its lineage in several files; the admin deletes a wrong pair).
     Returns {"created": n, "updated": n, "unchanged": n}. `by` is the acting user (no period
-    is involved, so nothing is audited).
+    is involved, so nothing is audited). `on_checked()` is called once the whole file passed,
+    before anything is written.
     """
     table.require(SUCCESSION_COLUMNS)
     _lock_successions()
@@ -92,6 +95,8 @@ def import_successions(table: Table, *, by=None) -> dict:
     errors += _succession_cycles(lines, stored)
     if errors:
         raise ImportFailed(errors)
+    if on_checked:
+        on_checked()
     return _save_successions(lines, stored)
 
 
