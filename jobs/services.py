@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from .models import STALE_MESSAGE, Job
@@ -121,11 +121,15 @@ def refreshed(job: Job) -> Job:
     return job
 
 
-def _report(job_id: int) -> Callable[..., None]:
+def _report(job_id: int, *, forward_only: bool = False) -> Callable[..., None]:
+    """`forward_only`: parts counting what is stored report at the same time, and the one that
+    counted first may write last; the job's progress never goes back."""
+
     def report(done: int, total: int, note: str | None = None) -> None:
         """Progress n/N; `note` (optional) says what the job does now, or once done what came
         of it (an import's summary): the page shows it."""
-        fields = {"done": done, "total": total, "updated_at": timezone.now()}
+        counted = Greatest(F("done"), Value(done)) if forward_only else done
+        fields = {"done": counted, "total": total, "updated_at": timezone.now()}
         if note is not None:
             fields["note"] = note
         Job.objects.filter(pk=job_id).update(**fields)
@@ -188,7 +192,7 @@ def run_part(
     job = _claim(job_id, parts * MAX_ATTEMPTS)
     if job is None:
         return
-    succeeded, counted = _guarded(job, work, _report(job_id))
+    succeeded, counted = _guarded(job, work, _report(job_id, forward_only=True))
     if succeeded and counted[0] >= counted[1]:
         _finish(job, Job.State.DONE)
 
