@@ -2,6 +2,11 @@
 
 from .models import AuditAction, AuditEvent, AuditField
 
+# The codes with a label, read once: TextChoices.values rebuilds its list (and each lazy
+# label) on every access, twice per event of every save (bench/load.py).
+_ACTIONS = frozenset(AuditAction.values)
+_FIELDS = frozenset(AuditField.values)
+
 
 def _text(value) -> str:
     if value is None:
@@ -60,9 +65,9 @@ def _event(
     assessment, *, by, action, criterion=None, period=None, field_name="", old=None, new=None,
     reason="", detail=None,
 ) -> AuditEvent:
-    if action not in AuditAction.values:
+    if action not in _ACTIONS:
         raise ValueError(f"Audit action {action!r} has no label in AuditAction.")
-    if field_name and field_name not in AuditField.values:
+    if field_name and field_name not in _FIELDS:
         raise ValueError(f"Audit field {field_name!r} has no label in AuditField.")
     return AuditEvent(
         user=by if by is not None and by.is_authenticated else None,
