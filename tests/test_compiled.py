@@ -98,3 +98,29 @@ def test_the_session_store_reads_a_live_session_and_refuses_an_expired_or_unknow
     unknown = SessionStore("x" * 32)
     assert unknown.load() == {} and unknown.session_key is None
     assert SessionStore("short").load() == {}  # a malformed key reads nothing
+
+
+def test_record_changes_writes_each_column_as_the_orm_would(period, officer):
+    from scoring.audit import record_changes, record_event
+    from scoring.models import AuditEvent, Criterion
+
+    assessment = Assessment.objects.get(period=period, commune=officer.memberships.get().unit)
+    criterion = Criterion.objects.filter(criteria_set=period.criteria_set).first()
+    before = timezone.now()
+    last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    written = record_changes(
+        assessment, by=officer, action="score_changed", criterion=criterion, reason="Lý do",
+        changes=[("self_score", None, "1,5"), ("self_note", "cũ", "mới")],
+    )
+    assert written == 2
+    record_event(assessment, by=officer, action="score_changed", criterion=criterion,
+                 field_name="self_note", old="cũ", new="mới", reason="Lý do")
+    columns = [f.attname for f in AuditEvent._meta.concrete_fields if f.attname not in ("id", "at")]
+    *changes, orm = AuditEvent.objects.filter(id__gt=last).order_by("id").values(*columns, "at")
+    assert [e["field_name"] for e in changes] == ["self_score", "self_note"]
+    assert changes[0]["old_value"] == "" and changes[0]["new_value"] == "1,5"
+    assert {k: changes[1][k] for k in columns} == {k: orm[k] for k in columns}
+    assert changes[1]["detail"] == {} and changes[1]["period_id"] == period.pk
+    assert before <= changes[0]["at"] <= orm["at"]
+    assert record_changes(assessment, by=officer, action="score_changed", criterion=criterion,
+                          changes=[]) == 0
