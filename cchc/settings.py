@@ -15,10 +15,13 @@ TRUSTED_PROXY_COUNT  reverse proxies appending to X-Forwarded-For in front of gu
 EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL,
 EMAIL_TIMEOUT, DEFAULT_FROM_EMAIL   notification e-mail over SMTP; without EMAIL_HOST the
                console backend prints every e-mail instead
+EMAIL_RESEND_DAYS  the daily run sends again e-mails left unsent for up to this many days (3)
 SITE_URL       the address users open the app at, for links in e-mails (http://127.0.0.1:8000)
 CELERY_BROKER_URL  redis://127.0.0.1:6379/0 sends long work (reports, ZIPs) to Celery workers;
                without it the same tasks run in-process (cchc/celery.py)
 JOB_STALE_MINUTES  a job that reported no progress for this long is marked failed (30)
+IMPORT_JOB_KB  a file imported from a web page that is larger than this (KB) is imported by
+               a job, with a progress page; a smaller one in the request (512)
 """
 
 import os
@@ -272,6 +275,10 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 30) * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000)
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 100)
 IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 10_000)
+# A file imported from a web page (the survey page, the admin's import pages) larger than this
+# is imported by a job (jobs/imports.py: kept in the file storage, a progress page, the row
+# errors on it); a smaller one in the request, as the page always did.
+IMPORT_JOB_MIN_BYTES = env_int("IMPORT_JOB_KB", 512) * 1024
 # A field below this share of its maximum is "weak" (docs/design.md §5: 75%).
 WEAK_FIELD_THRESHOLD = os.environ.get("WEAK_FIELD_THRESHOLD", "0.75")
 
@@ -288,6 +295,9 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
 # A mail server that does not answer must not hold a request or the daily run for long.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# E-mails a server refused or never took are sent again by the daily run (send_reminders /
+# celery beat) for this many days after their notification; 0 turns that off.
+EMAIL_RESEND_DAYS = env_int("EMAIL_RESEND_DAYS", 3)
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
     if EMAIL_HOST

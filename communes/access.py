@@ -54,6 +54,11 @@ def has_any_role(user, unit: Unit, roles) -> bool:
     return any(has_role(user, unit, role) for role in roles)
 
 
+def is_unit_staff(user, unit: Unit) -> bool:
+    """Any role on `unit` or a unit above it (who sees the jobs working for the unit)."""
+    return has_any_role(user, unit, Role.values)
+
+
 def in_scope(user, unit: Unit) -> bool:
     """Is `unit` among units_in_scope(user)? The same rule, for one unit in Python: a unit the
     user holds any role on, or one below it. No query once the user's memberships are read

@@ -35,13 +35,16 @@ from django.utils.translation import gettext_lazy as _
 from import_export import admin as import_export_admin
 from import_export.forms import ExportForm
 
+from jobs.imports import runs_as_job, start_import
 from tabular import ImportFailed, Row, formats, read_table
 from tabular.blank import blank_file, columns_help
+from tabular.web import PREVIEW_ROWS, Imported, held, hold, preview, release
 
 from . import services, successions
 from .dates import format_date
 from .models import LEVEL_OF_KIND, Commune, District, Kind, Membership, Province, Succession, Unit
 from .resources import SuccessionResource, UnitResource, UserResource
+from .tasks import import_admin_file
 
 User = get_user_model()
 
@@ -153,8 +156,13 @@ class ImportFromFileMixin:
     """A "Nhập từ tệp" page beside the changelist, running the import service of the model.
 
     Subclasses set `import_columns` (required, optional) and implement `run_import`, which
-    calls the service and returns the success message (or the message and the page to go to).
-    Every RowError becomes one error message; the service saved nothing.
+    calls the service and returns a tabular.web.Imported (the message, warnings, the page to
+    go to). Every RowError becomes one error message; the service saved nothing.
+
+    The page previews the file's first rows first when asked ("Xem trước", issue 14: the file
+    is held in the session until "Nhập"); a file over IMPORT_JOB_KB is imported by a job
+    (jobs/imports.py, the task communes.tasks.import_admin_file) and the page goes to the
+    job's progress page, which ends with the same summary or the same row errors.
     """
 
     import_form_class = FileImportForm
@@ -164,7 +172,9 @@ class ImportFromFileMixin:
     # The blank template's file name: mau-<import_basename>.csv|xlsx (issue 14).
     import_basename = "nhap"
 
-    def run_import(self, request, table, data) -> str | tuple[str, str]:
+    def run_import(self, table, data, *, by, on_checked=None) -> Imported:
+        """Import `table` with the form's other fields `data` for the user `by` (in the request
+        or in a job: no request here); `on_checked` goes to the service."""
         raise NotImplementedError
 
     def import_help_lines(self) -> list[str]:
@@ -207,37 +217,69 @@ class ImportFromFileMixin:
         }
         return super().changelist_view(request, extra_context)
 
+    def import_form(self, data=None, files=None, *, file_held: bool = False):
+        """The page's form; with a held (previewed) file the file field may stay empty."""
+        form = self.import_form_class(data, files)
+        if file_held:
+            form.fields["file"].required = False
+        return form
+
     def import_view(self, request):
         if not self.has_import_permission(request):
             raise PermissionDenied
-        form = self.import_form_class(request.POST or None, request.FILES or None)
+        action = request.POST.get("action", "import")
+        held_key = f"import-file-{self.opts.label_lower}"
+        held_file = held(request.session, held_key) if action == "import_previewed" else None
+        form = self.import_form(
+            request.POST or None, request.FILES or None, file_held=held_file is not None
+        )
+        required, optional = self.import_columns
+        page = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
+        preview_ = None
         if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            required, optional = self.import_columns
+            upload = form.cleaned_data["file"] or held_file
+            data = {name: value for name, value in form.cleaned_data.items() if name != "file"}
             try:
-                table = read_table(upload, upload.name, required=required, optional=optional)
-                summary = self.run_import(request, table, form.cleaned_data)
+                if action == "preview":
+                    preview_ = preview(upload, required=required, optional=optional)
+                    hold(request.session, held_key, upload)
+                elif runs_as_job(upload):
+                    # The other fields as posted: the task's form reads them again.
+                    fields = {
+                        name: request.POST.get(name, "") for name in form.fields if name != "file"
+                    }
+                    job = start_import(
+                        import_admin_file,
+                        upload,
+                        title=f"Nhập {self.opts.verbose_name_plural} từ tệp “{upload.name}”",
+                        by=request.user,
+                        back_url=page,
+                        args=(self.opts.label, fields, request.user.pk),
+                    )
+                    release(request.session, held_key)
+                    return redirect("jobs:job", job.pk)
+                else:
+                    table = read_table(upload, upload.name, required=required, optional=optional)
+                    imported = self.run_import(table, data, by=request.user)
+                    release(request.session, held_key)
+                    for warning in imported.warnings:
+                        messages.warning(request, warning)
+                    messages.success(request, imported.message)
+                    return redirect(
+                        imported.url
+                        or reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+                    )
             except ImportFailed as failed:
-                messages.error(
-                    request,
-                    _("Không nhập dòng nào: tệp có %(n)d lỗi, hãy sửa rồi nhập lại cả tệp.")
-                    % {"n": failed.count},
-                )
+                messages.error(request, failed.headline())
                 for line in failed.lines():  # the first 200, then how many more
                     messages.error(request, line)
-            else:
-                if isinstance(summary, tuple):
-                    summary, url = summary
-                else:
-                    url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
-                messages.success(request, summary)
-                return redirect(url)
-        required, optional = self.import_columns
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Nhập %(name)s từ tệp") % {"name": self.opts.verbose_name_plural},
             "form": form,
+            "preview": preview_,
+            "preview_rows": PREVIEW_ROWS,
             "required_columns": required,
             "optional_columns": optional,
             "import_help": self.import_help,
@@ -412,21 +454,26 @@ class SuccessorInline(LineageInline):
 
 
 class UnitForm(forms.ModelForm):
-    """New dates of a unit in the lineage must keep it true, as import_units requires."""
+    """New dates or a new kind of a unit in the lineage must keep it true, as import_units
+    requires."""
 
     def clean(self):
         cleaned = super().clean()
         stored = self.instance
         dates = (cleaned.get("active_from"), cleaned.get("active_to"))
-        if stored.pk and not self.errors and dates != (stored.active_from, stored.active_to):
+        kind = cleaned.get("kind") or stored.kind
+        level = LEVEL_OF_KIND.get(kind, stored.level)
+        changed = dates != (stored.active_from, stored.active_to) or level != stored.level
+        if stored.pk and not self.errors and changed:
             line = SimpleNamespace(
                 row=Row(0, {}),
                 code=stored.code,
                 name=cleaned.get("name") or stored.name,
+                level=level,
                 active_from=dates[0],
                 active_to=dates[1],
             )
-            for error in successions.lineage_date_errors({stored.code: line}):
+            for error in successions.lineage_errors({stored.code: line}, {stored.code: level}):
                 self.add_error(error.column, error.message)
         return cleaned
 
@@ -475,9 +522,9 @@ class UnitAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
             ]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
-    def run_import(self, request, table, data) -> str:
-        counts = services.import_units(table, by=request.user)
-        return (
+    def run_import(self, table, data, *, by, on_checked=None) -> Imported:
+        counts = services.import_units(table, by=by, on_checked=on_checked)
+        return Imported(
             _(
                 "Đã nhập tệp đơn vị hành chính: thêm mới %(created)d, cập nhật %(updated)d, "
                 "không đổi %(unchanged)d."
@@ -554,9 +601,9 @@ class SuccessionAdmin(ImportFromFileMixin, ExportMixin, ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("predecessor", "successor")
 
-    def run_import(self, request, table, data) -> str:
-        counts = successions.import_successions(table, by=request.user)
-        return (
+    def run_import(self, table, data, *, by, on_checked=None) -> Imported:
+        counts = successions.import_successions(table, by=by, on_checked=on_checked)
+        return Imported(
             _(
                 "Đã nhập tệp kế thừa: thêm mới %(created)d, sửa ngày %(updated)d, "
                 "không đổi %(unchanged)d."
@@ -582,22 +629,23 @@ class UsersExportMixin(ImportFromFileMixin, ExportMixin):
         "(lãnh đạo). Cột password không bắt buộc."
     )
 
-    def run_import(self, request, table, data) -> str:
-        counts = services.import_users(table, by=request.user)
+    def run_import(self, table, data, *, by, on_checked=None) -> Imported:
+        counts = services.import_users(table, by=by, on_checked=on_checked)
+        warnings = []
         if counts["without_password"]:
-            messages.warning(
-                request,
+            warnings.append(
                 _(
                     "Các tài khoản chưa có mật khẩu, cần đặt mật khẩu trước khi đăng nhập: %(names)s."
                 )
-                % {"names": ", ".join(counts["without_password"])},
+                % {"names": ", ".join(counts["without_password"])}
             )
-        return (
+        return Imported(
             _(
                 "Đã nhập tệp người dùng: tạo %(created)d tài khoản, cập nhật %(updated)d, "
                 "thêm %(memberships)d phân quyền."
             )
-            % counts
+            % counts,
+            warnings,
         )
 
     def export_memberships(self, users):

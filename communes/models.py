@@ -26,6 +26,27 @@ class Kind(models.TextChoices):
     DAC_KHU = "dac_khu", _("Đặc khu")
 
 
+# A kind as a common noun inside a sentence (a city under the central government is still
+# "thành phố Hải Phòng" there); communes/wording.py builds its phrases from it.
+KIND_WORD = {
+    Kind.TINH: "tỉnh",
+    Kind.THANH_PHO_TW: "thành phố",
+    Kind.HUYEN: "huyện",
+    Kind.QUAN: "quận",
+    Kind.THI_XA: "thị xã",
+    Kind.THANH_PHO: "thành phố",
+    Kind.XA: "xã",
+    Kind.PHUONG: "phường",
+    Kind.THI_TRAN: "thị trấn",
+    Kind.DAC_KHU: "đặc khu",
+}
+
+
+def kind_word(kind: str) -> str:
+    """A kind as a common noun inside a sentence: "xã", "phường", "thành phố", "huyện"."""
+    return KIND_WORD[Kind(kind)]
+
+
 LEVEL_OF_KIND = {
     Kind.TINH: Level.PROVINCE,
     Kind.THANH_PHO_TW: Level.PROVINCE,
@@ -121,9 +142,7 @@ class Unit(models.Model):
 
     @property
     def kind_word(self) -> str:
-        """The unit's kind inside a sentence: "xã", "phường", "đặc khu" (communes/wording.py)."""
-        from .wording import kind_word
-
+        """The unit's kind inside a sentence: "xã", "phường", "đặc khu"."""
         return kind_word(self.kind)
 
     def ancestor_ids(self) -> list[int]:

@@ -8,6 +8,7 @@ Each import checks the whole table first and reports every problem with its row 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -73,7 +74,7 @@ class _Known:
     active_to: datetime.date | None = None
 
 
-def import_units(table: Table, *, by=None) -> dict:
+def import_units(table: Table, *, by=None, on_checked: Callable[[], None] | None = None) -> dict:
     """Create or update units from a table of code, name, kind, parent_code
     [, active_from, active_to].
 
@@ -86,10 +87,11 @@ def import_units(table: Table, *, by=None) -> dict:
     without a parent, cycles, a change of kind that would leave an existing child under the
     wrong level, bad dates, an active_to not after active_from, and new dates that break a
     stored succession (its successor no longer active on its date, its predecessor begun on or
-    after it).
+    after it), and a change of kind that puts a stored succession across two levels.
 
     Returns {"created": n, "updated": n, "unchanged": n}. `by` is the acting user (no period
-    is involved, so nothing is audited).
+    is involved, so nothing is audited). `on_checked()` is called once the whole file passed,
+    before anything is written (an import job's progress).
     """
     table.require(UNIT_COLUMNS)
     known = {
@@ -120,17 +122,21 @@ def import_units(table: Table, *, by=None) -> dict:
             line.code, line.name, line.kind, line.level, line.parent_code, pk, line.row
         )
     errors += _unit_tree_errors(lines, known, in_database)
-    errors += successions.lineage_date_errors(
+    errors += successions.lineage_errors(
         {
             line.code: line
             for line in lines
             if line.code in in_database
-            and (line.active_from, line.active_to)
-            != (in_database[line.code].active_from, in_database[line.code].active_to)
-        }
+            and (line.active_from, line.active_to, line.level)
+            != (in_database[line.code].active_from, in_database[line.code].active_to,
+                in_database[line.code].level)
+        },
+        {line.code: line.level for line in lines if line.level},
     )
     if errors:
         raise ImportFailed(errors)
+    if on_checked:
+        on_checked()
     return _save_units(lines, in_database)
 
 
@@ -338,7 +344,7 @@ class _Account:
     memberships: set[tuple[int, str]]
 
 
-def import_users(table: Table, *, by=None) -> dict:
+def import_users(table: Table, *, by=None, on_checked: Callable[[], None] | None = None) -> dict:
     """Create or update accounts and their memberships from a table of
     username, full_name, email, unit_code, role[, password].
 
@@ -350,6 +356,7 @@ def import_users(table: Table, *, by=None) -> dict:
     and passwords, a commune officer outside a commune, and rows of one user that disagree.
 
     Returns {"created": n, "updated": n, "memberships": n added, "without_password": [names]}.
+    `on_checked()` is called once the whole file passed, before anything is written.
     """
     table.require(USER_COLUMNS)
     User = get_user_model()
@@ -362,6 +369,8 @@ def import_users(table: Table, *, by=None) -> dict:
     accounts, errors = _accounts(table, units, User)
     if errors:
         raise ImportFailed(errors)
+    if on_checked:
+        on_checked()
     return _save_accounts(accounts, User)
 
 

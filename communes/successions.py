@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +53,9 @@ class _SuccessionLine:
 
 
 @transaction.atomic
-def import_successions(table: Table, *, by=None) -> dict:
+def import_successions(
+    table: Table, *, by=None, on_checked: Callable[[], None] | None = None
+) -> dict:
     """Record who became whom from a table of predecessor_code, successor_code, effective_date
     (one row per old unit and new unit: a commune formed from three has three rows).
 
@@ -67,7 +69,8 @@ def import_successions(table: Table, *, by=None) -> dict:
     or gets the file's date when the date differs (a correction). Pairs not in the file stay
     (a province may load its lineage in several files; the admin deletes a wrong pair).
     Returns {"created": n, "updated": n, "unchanged": n}. `by` is the acting user (no period
-    is involved, so nothing is audited).
+    is involved, so nothing is audited). `on_checked()` is called once the whole file passed,
+    before anything is written.
     """
     table.require(SUCCESSION_COLUMNS)
     _lock_successions()
@@ -92,6 +95,8 @@ def import_successions(table: Table, *, by=None) -> dict:
     errors += _succession_cycles(lines, stored)
     if errors:
         raise ImportFailed(errors)
+    if on_checked:
+        on_checked()
     return _save_successions(lines, stored)
 
 
@@ -298,15 +303,17 @@ def _save_successions(lines: list[_SuccessionLine], stored: dict) -> dict:
     }
 
 
-def lineage_date_errors(redated: Mapping[str, Any]) -> list[RowError]:
-    """New dates of stored units (code → a line of import_units: row, code, name, active_from,
-    active_to) must keep the stored lineage true, by the rules of import_successions."""
-    if not redated:
+def lineage_errors(changed: Mapping[str, Any], new_levels: Mapping[str, str]) -> list[RowError]:
+    """Stored units whose dates or kind the file changes (code → a line of import_units: row,
+    code, name, level, active_from, active_to) must keep the stored lineage true, by the rules
+    of import_successions; `new_levels` holds the level of every unit of the file (code →
+    level), for the other side of a succession."""
+    if not changed:
         return []
     errors = []
     successions = (
         Succession.objects.filter(
-            Q(predecessor__code__in=redated) | Q(successor__code__in=redated)
+            Q(predecessor__code__in=changed) | Q(successor__code__in=changed)
         )
         .select_related("predecessor", "successor")
         .order_by("effective_date", "pk")
@@ -314,7 +321,22 @@ def lineage_date_errors(redated: Mapping[str, Any]) -> list[RowError]:
     fix = "sửa quan hệ kế thừa trước (import_successions hoặc trang Quản trị)"
     for succession in successions:
         day, old, new = succession.effective_date, succession.predecessor, succession.successor
-        line = redated.get(new.code)
+        old_level = new_levels.get(old.code, old.level)
+        new_level = new_levels.get(new.code, new.level)
+        if old_level != new_level:
+            line = changed.get(new.code) or changed[old.code]
+            names = {unit.code: unit.name for unit in (old, new)} | {line.code: line.name}
+            errors.append(
+                line.row.error(
+                    "kind",
+                    f"{names[new.code]} (mã {new.code}) kế thừa {names[old.code]} (mã {old.code}) "
+                    f"từ ngày "
+                    f"{format_date(day)}; với loại đơn vị mới thì hai đơn vị không còn cùng cấp "
+                    f"({Level(new_level).label.lower()} và {Level(old_level).label.lower()}); "
+                    f"{fix}.",
+                )
+            )
+        line = changed.get(new.code)
         if line is not None:
             unit = UnitDates(
                 new.pk, new.code, new.name, new.level, line.active_from, line.active_to
@@ -329,7 +351,7 @@ def lineage_date_errors(redated: Mapping[str, Any]) -> list[RowError]:
                         f"{fix}.",
                     )
                 )
-        line = redated.get(old.code)
+        line = changed.get(old.code)
         if line is not None and line.active_from is not None and line.active_from >= day:
             errors.append(
                 line.row.error(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 
-from .models import Kind, Level
+from .models import Kind, Level, kind_word
 
 # The order in which kinds are named in a phrase: "xã, phường, thị trấn, đặc khu".
 COMMUNE_KIND_ORDER = [Kind.XA, Kind.PHUONG, Kind.THI_TRAN, Kind.DAC_KHU]
@@ -28,27 +28,6 @@ DEFAULT_COMMUNE_KINDS = {
     Level.PROVINCE: [Kind.XA, Kind.PHUONG, Kind.DAC_KHU],
     Level.DISTRICT: [Kind.XA, Kind.PHUONG, Kind.THI_TRAN],
 }
-
-
-# A kind as a common noun inside a sentence (a city under the central government is still
-# "thành phố Hải Phòng" there).
-KIND_WORD = {
-    Kind.TINH: "tỉnh",
-    Kind.THANH_PHO_TW: "thành phố",
-    Kind.HUYEN: "huyện",
-    Kind.QUAN: "quận",
-    Kind.THI_XA: "thị xã",
-    Kind.THANH_PHO: "thành phố",
-    Kind.XA: "xã",
-    Kind.PHUONG: "phường",
-    Kind.THI_TRAN: "thị trấn",
-    Kind.DAC_KHU: "đặc khu",
-}
-
-
-def kind_word(kind: str) -> str:
-    """A kind as a common noun inside a sentence: "xã", "phường", "thành phố", "huyện"."""
-    return KIND_WORD[Kind(kind)]
 
 
 def unit_title(unit) -> str:

@@ -49,6 +49,11 @@ class Job(models.Model):
     result = models.FileField(_("tệp kết quả"), blank=True, upload_to="jobs/")
     # Where the page sends the user once the job is done (a download).
     next_url = models.CharField(_("địa chỉ kết quả"), max_length=500, blank=True)
+    # The page the job's page links back to (e.g. the import page it came from).
+    back_url = models.CharField(_("địa chỉ quay lại"), max_length=500, blank=True)
+    # What the job does now, or once done what came of it (an import's summary), one a line.
+    note = models.TextField(_("ghi chú"), blank=True)
+    # The refusal: its first line the message, the lines after it the details (row errors).
     error = models.TextField(_("lỗi"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("số lần chạy"), default=0)
     created_at = models.DateTimeField(_("thời điểm tạo"), auto_now_add=True)
@@ -74,6 +79,18 @@ class Job(models.Model):
         if self.state == self.State.DONE:
             return 100
         return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def error_message(self) -> str:
+        return self.error.split("\n", 1)[0]
+
+    @property
+    def error_details(self) -> list[str]:
+        return self.error.split("\n")[1:] if self.error else []
+
+    @property
+    def note_lines(self) -> list[str]:
+        return self.note.split("\n") if self.note else []
 
     def is_stale(self, now=None) -> bool:
         """Queued or running with no news for JOB_STALE_MINUTES: its worker is gone."""

@@ -22,9 +22,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from communes.access import has_any_role
-from communes.models import Role
-
 from .models import STALE_MESSAGE, Job
 
 logger = logging.getLogger(__name__)
@@ -34,7 +31,23 @@ SYSTEM_ERROR = "Lỗi hệ thống khi xử lý tác vụ; quản trị viên đ
 
 
 class JobError(Exception):
-    """A refusal the user should read (Vietnamese), shown on the job page."""
+    """A refusal the user should read (Vietnamese), shown on the job page: the message, then
+    one line per detail (e.g. an import's row errors), listed under it."""
+
+    def __init__(self, message: str, details=()):
+        self.details = [str(line) for line in details]
+        super().__init__("\n".join([message, *self.details]))
+
+
+# Who sees a job besides its starter: `check(user, unit)` for the unit the job works for,
+# given by the app that owns units and roles (communes.apps: any role on the unit or above).
+# jobs imports no app of the project, so every app may start jobs (design.md §9 ◆ Jobs).
+_unit_staff: Callable[[object, object], bool] | None = None
+
+
+def let_unit_staff_see(check: Callable[[object, object], bool]) -> None:
+    global _unit_staff
+    _unit_staff = check
 
 
 def can_view_job(user, job: Job) -> bool:
@@ -43,14 +56,19 @@ def can_view_job(user, job: Job) -> bool:
         return False
     if job.started_by_id is not None and job.started_by_id == user.pk:
         return True
-    return job.unit is not None and has_any_role(user, job.unit, Role.values)
+    return job.unit is not None and _unit_staff is not None and _unit_staff(user, job.unit)
 
 
-def start(task, *, title: str, key: str, by=None, unit=None, next_url: str = "", args=()) -> Job:
-    """A new Job for `task(job.pk, *args)`, sent once the transaction commits."""
+def start(
+    task, *, title: str, key: str, by=None, unit=None, next_url: str = "", back_url: str = "",
+    args=(),
+) -> Job:
+    """A new Job for `task(job.pk, *args)`, sent once the transaction commits. `next_url` is
+    the result the page opens once done (a download); `back_url` the page it links back to."""
     by = by if by is not None and getattr(by, "is_authenticated", False) else None
     job = Job.objects.create(
-        kind=task.name, title=title, key=key, started_by=by, unit=unit, next_url=next_url
+        kind=task.name, title=title, key=key, started_by=by, unit=unit, next_url=next_url,
+        back_url=back_url,
     )
     transaction.on_commit(lambda: task.delay(job.pk, *args))
     return job
@@ -76,7 +94,7 @@ def fail_stale(key: str | None = None) -> int:
     if key is not None:
         jobs = jobs.filter(key=key)
     return jobs.update(
-        state=Job.State.FAILED, error=STALE_MESSAGE, finished_at=timezone.now(),
+        state=Job.State.FAILED, error=STALE_MESSAGE, note="", finished_at=timezone.now(),
         updated_at=timezone.now(),
     )
 
@@ -89,9 +107,14 @@ def refreshed(job: Job) -> Job:
     return job
 
 
-def _report(job_id: int) -> Callable[[int, int], None]:
-    def report(done: int, total: int) -> None:
-        Job.objects.filter(pk=job_id).update(done=done, total=total, updated_at=timezone.now())
+def _report(job_id: int) -> Callable[..., None]:
+    def report(done: int, total: int, note: str | None = None) -> None:
+        """Progress n/N; `note` (optional) says what the job does now, or once done what came
+        of it (an import's summary): the page shows it."""
+        fields = {"done": done, "total": total, "updated_at": timezone.now()}
+        if note is not None:
+            fields["note"] = note
+        Job.objects.filter(pk=job_id).update(**fields)
 
     return report
 
@@ -128,6 +151,8 @@ def _finish(job: Job, state: str, *, error: str = "", outcome=None) -> None:
         job.result.save(name, content, save=False)
     job.state = state
     job.error = error
+    if state == Job.State.FAILED:
+        job.note = ""  # what it was doing: it no longer is
     if state == Job.State.DONE:
         job.done = job.total = max(job.total, job.done)
     job.finished_at = timezone.now()

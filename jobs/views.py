@@ -25,8 +25,11 @@ def status_document(job: Job) -> dict:
         "done": job.done,
         "total": job.total,
         "percent": job.percent,
-        "error": job.error,
+        "error": job.error_message,
+        "errors": job.error_details,
+        "note": job.note_lines,
         "next_url": job.next_url if job.state == Job.State.DONE else "",
+        "back_url": job.back_url if job.finished else "",
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 from itertools import groupby
 
 from django.conf import settings
@@ -76,6 +77,24 @@ def send_emails(notification_ids: Iterable[int]) -> int:
     if sent_ids:
         Notification.objects.filter(pk__in=sent_ids).update(emailed_at=timezone.now())
     return sent
+
+
+def send_unsent(*, days: int | None = None, settle_minutes: int = 10) -> int:
+    """Send again the e-mails of notifications stored in the last `days` days
+    (EMAIL_RESEND_DAYS) that are still not e-mailed: their server was down or refused them.
+    The daily run calls it (scoring.notices.send_reminders). Notifications younger than
+    `settle_minutes` are left to the send that follows their own commit, so none goes twice.
+    Returns how many e-mails were sent."""
+    days = settings.EMAIL_RESEND_DAYS if days is None else days
+    if days <= 0:
+        return 0
+    now = timezone.now()
+    ids = Notification.objects.filter(
+        emailed_at__isnull=True,
+        created_at__gte=now - timedelta(days=days),
+        created_at__lt=now - timedelta(minutes=settle_minutes),
+    ).values_list("pk", flat=True)
+    return send_emails(list(ids))
 
 
 def _message(notices: list[Notification]) -> EmailMessage:

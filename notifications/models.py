@@ -19,6 +19,7 @@ class Kind(models.TextChoices):
     RESUBMITTED = "resubmitted", _("Hồ sơ đã nộp lại")
     PROVISIONAL = "provisional", _("Thông báo kết quả thẩm định dự kiến")
     REPLY_RECEIVED = "reply_received", _("Ý kiến phản hồi của đơn vị")
+    REPLIES_ANSWERED = "replies_answered", _("Tổ thẩm định đã trả lời ý kiến")
     PUBLISHED = "published", _("Công bố kết quả")
 
 

@@ -162,8 +162,11 @@ class _ResultTexts:
         return plain_decimal(self.result.adjustment)
 
 
-@dataclass(frozen=True)
+@dataclass
 class FieldCell(_FieldTexts):
+    """One field of a commune in the ranking. Not frozen: a frozen dataclass sets each field
+    through object.__setattr__, and the page builds 1,700 of these at 170 communes."""
+
     code: str
     score: Decimal
     max_points: Decimal
@@ -174,6 +177,13 @@ class FieldCell(_FieldTexts):
     @property
     def sort_key(self) -> str:
         return plain_decimal(self.score) if self.applicable else ""
+
+    def texts(self) -> tuple[str, str, str]:
+        """(sort_key, score_text, rank_text) at once, for the results page's 1,700 cells."""
+        if not self.applicable:
+            return "", NOT_APPLICABLE, NOT_APPLICABLE
+        key, score = rules.score_texts(self.score)
+        return key, score, rank_text(self.rank, self.rank_of)
 
 
 @dataclass
@@ -321,11 +331,12 @@ def ranking(publication) -> Ranking:
     results = list(results.order_by("rank", "commune__name", "commune__code"))
     bands = [label for label, _ in period.band_list()]
     band_of = {label: i for i, label in enumerate(bands)}
+    weak_below = _WeakLimits(threshold)
     rows = []
     for result in results:
         by_code = result.field_scores()
         cells = [
-            _cell(f.code, by_code[f.code], threshold) if f.code in by_code else None
+            _cell(f.code, by_code[f.code], weak_below) if f.code in by_code else None
             for f in fields
         ]
         band = band_of.get(result.classification, len(bands))
@@ -357,14 +368,28 @@ def ranking(publication) -> Ranking:
     )
 
 
-def _cell(code: str, field: FieldScore, threshold: Decimal) -> FieldCell:
+class _WeakLimits(dict):
+    """A field's maximum → the score it is weak below (rules.weak_limit). Fields share a few
+    maxima, so each is computed once per ranking, not for each of its 1,700 cells."""
+
+    def __init__(self, threshold: Decimal):
+        super().__init__()
+        self.threshold = threshold
+
+    def __missing__(self, max_points: Decimal) -> Decimal | None:
+        limit = self[max_points] = rules.weak_limit(max_points, self.threshold)
+        return limit
+
+
+def _cell(code: str, field: FieldScore, weak_below: _WeakLimits) -> FieldCell:
+    limit = weak_below[field.max_points]
     return FieldCell(
         code=code,
         score=field.score,
         max_points=field.max_points,
         rank=field.rank,
         rank_of=field.rank_of,
-        weak=rules.is_weak(field.score, field.max_points, threshold),
+        weak=limit is not None and field.score < limit,
     )
 
 

@@ -472,7 +472,7 @@ class Score(UpdateStamp):
         return f"{self.assessment} – {self.criterion.code}"
 
     def save(self, *args, **kwargs):
-        # The last line behind the services' checks (scoring.services.publishing.ensure_editable):
+        # The last line behind the services' checks (scoring.services.ensure_editable):
         # a published assessment's scores are frozen. An assessment already loaded costs no query.
         if self.assessment_id is not None:
             if Score.assessment.is_cached(self):

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
+from celery import shared_task
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
@@ -31,10 +32,11 @@ from django.utils import timezone
 
 from communes.models import Membership, Role
 from notifications.models import Kind, Notification
+from notifications.mail import send_unsent
 from notifications.services import Message, notify
 
 from . import rules
-from .models import Assessment, AuditEvent, Period, Publication
+from .models import Assessment, AuditEvent, Period, Publication, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +47,20 @@ REMINDER_DAYS = (7, 3, 1)
 APPRAISAL_WORK = (Status.SUBMITTED, Status.UNDER_REVIEW)
 
 
-def after_commit(event: Callable, *args) -> None:
-    """Run `event(*args)` once the current transaction commits (at once outside one), as a
-    task (scoring.tasks.send_notice: on a Celery worker when a broker is set); an error is
-    logged, never raised into the committed step."""
-    from .tasks import send_notice
+@shared_task(name="scoring.send_notice")
+def send_notice(event_name: str, *args) -> None:
+    """Run this module's event `event_name(*args)` (it takes ids) as a Celery task (on a worker
+    when CELERY_BROKER_URL is set, in-process otherwise); a failure is logged, never raised
+    into anything else."""
+    try:
+        globals()[event_name](*args)
+    except Exception:
+        logger.exception("Không gửi được thông báo %s%s", event_name, args)
 
+
+def after_commit(event: Callable, *args) -> None:
+    """Run `event(*args)` once the current transaction commits (at once outside one), as the
+    send_notice task; an error is logged, never raised into the committed step."""
     transaction.on_commit(partial(send_notice.delay, event.__name__, *args), robust=True)
 
 
@@ -212,6 +222,31 @@ def reply_received(assessment: int, round: int, disagreements: int | None = None
     )
 
 
+def replies_answered(assessment: int, round: int) -> list[int]:
+    """Tell the commune's officers that the team answered every disagreement of their reply
+    `round` (ids): how many it accepted (the score changed) and kept, with a link to read
+    the answers. One notice per round."""
+    assessment = _assessment(assessment)
+    answers = dict(
+        Reply.objects.filter(round_id=round, disagrees=True)
+        .values_list("answer")
+        .annotate(Count("pk"))
+        .order_by()
+    )
+    accepted, kept = answers.get(Reply.Answer.ACCEPTED, 0), answers.get(Reply.Answer.KEPT, 0)
+    text = (
+        f"Tổ thẩm định đã trả lời {accepted + kept} ý kiến không đồng ý của "
+        f"{assessment.commune.name} ({assessment.period.name}): chấp nhận {accepted}, giữ "
+        f"nguyên điểm {kept}. Xem giải trình của Tổ ở từng tiêu chí."
+    )
+    people = _commune_people([assessment.commune_id])[assessment.commune_id]
+    return notify(
+        Message(user, Kind.REPLIES_ANSWERED, text, assessment.get_absolute_url(),
+                f"answered:{assessment.pk}:{round}")
+        for user in people
+    )
+
+
 def period_published(publication_id: int) -> list[int]:
     """Tell the communes of the period (officers and their own leaders) and the leaders of the
     appraising unit that the results are published."""
@@ -243,6 +278,7 @@ class ReminderRun:
     date: datetime.date
     ids: list[int] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    resent: int = 0  # e-mails left unsent earlier and sent by this run
 
 
 def _has_reply_round() -> bool:
@@ -252,6 +288,9 @@ def _has_reply_round() -> bool:
 
 def send_reminders(on: datetime.date | None = None) -> ReminderRun:
     """Store and e-mail everything due on `on` (default today); returns what was new.
+
+    First, the e-mails of the last EMAIL_RESEND_DAYS left unsent (the mail server was down)
+    are sent again (notifications.mail.send_unsent).
 
     - "the period opens", on its `opens_on`, to the officers of every commune;
     - 7, 3 and 1 days before the self-assessment deadline, to the officers of communes that
@@ -268,6 +307,7 @@ def send_reminders(on: datetime.date | None = None) -> ReminderRun:
     two (notifications.services.notify), one count per kind.
     """
     on = on or timezone.localdate()
+    run = ReminderRun(on, resent=send_unsent())
     due = {on + datetime.timedelta(days=days): days for days in REMINDER_DAYS}
     conditions = Q(opens_on=on) | Q(self_assessment_due__in=due) | Q(appraisal_due__in=due)
     if _has_reply_round():
@@ -277,7 +317,6 @@ def send_reminders(on: datetime.date | None = None) -> ReminderRun:
         .exclude(status__in=[Period.Status.DRAFT, Period.Status.PUBLISHED])
         .select_related("unit__parent__parent")
     )
-    run = ReminderRun(on)
     if not periods:
         return run
     opening = [p.pk for p in periods if p.opens_on == on and p.status == Period.Status.OPEN]

@@ -103,6 +103,17 @@ def format_score(value: Decimal | None) -> str:
     return format_exact(value.quantize(SCORE_PLACES, rounding=ROUND_HALF_UP))
 
 
+def score_texts(value: Decimal) -> tuple[str, str]:
+    """(plain_decimal(value), format_score(value)) from one formatting: a score of at most
+    3 decimals prints as its exact number with a comma (the ranking page needs both for each
+    of its 1,700 field cells)."""
+    plain = plain_decimal(value)
+    dot = plain.find(".")
+    if dot < 0 or len(plain) - dot <= 4:
+        return plain, plain.replace(".", ",")
+    return plain, format_score(value)
+
+
 def format_total(value: Decimal | None) -> str:
     """A total or index as published: half-up to 2 decimals, comma decimal ("87,75", "90")."""
     if value is None:
@@ -425,7 +436,14 @@ def classification_counts(
 
 def is_weak(score: Decimal, max_points: Decimal, threshold: Decimal = Decimal("0.75")) -> bool:
     """A field below `threshold` of its maximum is weak (docs/design.md §5: "dưới 75%")."""
-    return max_points > 0 and score < max_points * threshold
+    limit = weak_limit(max_points, threshold)
+    return limit is not None and score < limit
+
+
+def weak_limit(max_points: Decimal, threshold: Decimal = Decimal("0.75")) -> Decimal | None:
+    """The score below which a field of `max_points` is weak (is_weak); None for a field
+    without points, which is never weak."""
+    return max_points * threshold if max_points > 0 else None
 
 
 # --- ranking blocks (khối xếp hạng) -------------------------------------------------------

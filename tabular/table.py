@@ -99,6 +99,13 @@ class ImportFailed(Exception):
         self.count = len(self.errors) + self.more
         super().__init__("\n".join(self.lines()))
 
+    def headline(self) -> str:
+        """What a page says above the lines: nothing was imported, and why."""
+        return (
+            f"Không nhập dòng nào: tệp có {count_text(self.count)} lỗi, hãy sửa rồi nhập lại "
+            "cả tệp."
+        )
+
     def lines(self) -> list[str]:
         """The messages to show, one a line, and "… và N lỗi khác." when some were left out."""
         lines = [str(error) for error in self.errors]

@@ -147,6 +147,29 @@ def test_a_missing_stored_pdf_is_rendered_once_and_stored(
     assert first == second and first.startswith(b"%PDF")
 
 
+def test_an_import_job_keeps_its_file_through_the_storage_api(
+    admin_client, units, memory_storage, settings, django_capture_on_commit_callbacks
+):
+    """A web import over IMPORT_JOB_KB: the upload is stored, the task reads it back from the
+    storage (no path), and it leaves the storage once the job finished."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from communes.models import Unit
+    from jobs.models import Job
+
+    settings.IMPORT_JOB_MIN_BYTES = 10
+    body = "code,name,kind,parent_code\nE,Xã Mới,xa,D1\nF,Xã Sau,xa,D1\n".encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/communes/unit/import/", {"file": SimpleUploadedFile("moi.csv", body)}
+        )
+    job = Job.objects.get()
+    assert response["Location"] == reverse("jobs:job", args=[job.pk])
+    assert job.state == "done", job.error
+    assert set(Unit.objects.filter(code__in="EF").values_list("parent__code", flat=True)) == {"D1"}
+    assert memory_storage.listdir("imports") == ([], [])
+
+
 def test_healthz_full_probes_the_storage_and_leaves_nothing(client, memory_storage):
     response = client.get("/healthz?full=1")
     assert response.status_code == 200

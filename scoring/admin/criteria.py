@@ -24,6 +24,7 @@ from communes.admin import (
     format_datetime,
 )
 from communes.models import Kind
+from tabular.web import Imported
 
 from .. import rules
 from ..models import CriteriaSet, Criterion, Period
@@ -421,7 +422,7 @@ class CriterionAdmin(ImportFromFileMixin, ExportMixin, ScoringAdmin):
             return redirect("admin:scoring_criterion_changelist")
         return super().export_action(request)
 
-    def run_import(self, request, table, data):
+    def run_import(self, table, data, *, by, on_checked=None) -> Imported:
         criteria_set = setup.import_criteria(
             table,
             code=data["code"],
@@ -429,10 +430,13 @@ class CriterionAdmin(ImportFromFileMixin, ExportMixin, ScoringAdmin):
             legal_basis=data["legal_basis"],
             total=data["total"],
             previous=data.get("previous", ""),
-            by=request.user,
+            by=by,
+            on_checked=on_checked,
         )
         message = _("Đã nhập bộ tiêu chí %(code)s (%(n)d tiêu chí).") % {
             "code": criteria_set.code,
             "n": len(table.rows),
         }
-        return message, reverse("admin:scoring_criteriaset_change", args=[criteria_set.pk])
+        return Imported(
+            message, url=reverse("admin:scoring_criteriaset_change", args=[criteria_set.pk])
+        )

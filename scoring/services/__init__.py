@@ -9,9 +9,20 @@ from django.db import connection
 
 from ..models import Assessment, Period, Score
 
+Status = Assessment.Status
+
 
 class WorkflowError(Exception):
     """A workflow step was refused; the message is Vietnamese and says why."""
+
+
+def ensure_editable(assessment: Assessment) -> None:
+    """Refuse (WorkflowError) any change to an assessment whose results are published."""
+    if assessment.status == Status.PUBLISHED or assessment.period.is_published:
+        raise WorkflowError(
+            f"Kết quả của {assessment.commune.name} đã được công bố; không sửa được điểm. "
+            "Cần mở lại kỳ đánh giá để điều chỉnh và công bố lần mới."
+        )
 
 
 def share_periods(assessment_ids: Iterable[int]) -> None:

@@ -18,8 +18,7 @@ from .. import rules
 from ..audit import record_event
 from ..models import Adjustment, Assessment
 from ..permissions import can_appraise
-from . import WorkflowError, locked_assessment
-from .publishing import ensure_editable
+from . import WorkflowError, ensure_editable, locked_assessment
 
 
 def check_adjustment(assessment: Assessment, points, reason: str, *, by) -> tuple[Decimal, str]:

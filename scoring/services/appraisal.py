@@ -26,8 +26,7 @@ from .. import notices, rules
 from ..audit import record_changes, record_event
 from ..models import Assessment, AuditEvent, Method, NaPolicy, Score
 from ..permissions import APPRAISABLE_STATES, not_submitted_closed_reason
-from . import WorkflowError, locked_assessment, locked_score, share_periods
-from .publishing import ensure_editable
+from . import WorkflowError, ensure_editable, locked_assessment, locked_score, share_periods
 from .self_assessment import ConflictError
 
 Status = Assessment.Status

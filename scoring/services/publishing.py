@@ -62,6 +62,7 @@ from ..selectors import (
 )
 from . import WorkflowError
 from .bulk import copy_rows, record_status_events
+from .replies import settle_silent_rounds
 
 
 Status = Assessment.Status
@@ -71,15 +72,6 @@ READY = (Status.APPRAISED, Status.PUBLISHED)
 ZERO = Decimal(0)
 SUM_FIELD = DecimalField(max_digits=12, decimal_places=3)
 UNRANKED = (None, None)  # the field rank of a field that does not apply to the commune
-
-
-def ensure_editable(assessment: Assessment) -> None:
-    """Refuse (WorkflowError) any change to an assessment whose results are published."""
-    if assessment.status == Status.PUBLISHED or assessment.period.is_published:
-        raise WorkflowError(
-            f"Kết quả của {assessment.commune.name} đã được công bố; không sửa được điểm. "
-            "Cần mở lại kỳ đánh giá để điều chỉnh và công bố lần mới."
-        )
 
 
 # --- publishing ---------------------------------------------------------------------------
@@ -171,8 +163,6 @@ def _publish(period, *, by, decision, decision_date, reason, exclusions) -> Publ
             f"Kỳ đánh giá {period.code} đã công bố kết quả (lần {period.last_version}). "
             "Mở lại để điều chỉnh trước khi công bố lần mới."
         )
-    from .replies import settle_silent_rounds  # replies → appraisal → publishing
-
     today = timezone.localdate()
     settle_silent_rounds(period, today=today)
     assessments = list(

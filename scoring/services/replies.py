@@ -8,7 +8,8 @@ so does silence once the reply deadline (Period.reply_due) has passed (settle_si
 run by publishing, and for every period by the daily `send_reminders`: settle_overdue_rounds).
 Every step is one transaction, audited inside it, in the lock order of
 scoring/services/__init__.py: the period shared, the assessment, the score, the reply.
-Announcing and replying tell the other side after the commit (scoring/notices.py).
+Announcing, replying and answering every disagreement tell the other side after the commit
+(scoring/notices.py).
 """
 
 from __future__ import annotations
@@ -362,6 +363,7 @@ def answer_reply(
             assessment, by=by, action="reply_round_closed", field_name="status",
             old=Status.REPLIED, new=Status.APPRAISED, detail={"round": reply.round.number},
         )
+        notices.after_commit(notices.replies_answered, assessment.pk, reply.round_id)
     _bump(assessment)
     return reply
 

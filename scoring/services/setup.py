@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -231,6 +231,7 @@ def import_criteria(
     total: Decimal = Decimal(100),
     previous: str = "",
     by=None,
+    on_checked: Callable[[], None] | None = None,
 ) -> CriteriaSet:
     """Create the criteria set `code` from a table, or replace its tree while no period uses it.
 
@@ -242,7 +243,8 @@ def import_criteria(
     Refuses (ImportFailed, nothing saved) every bad row (non-numeric or negative maximum,
     unknown method or kind, duplicate code, bad evidence_required) and every tree problem
     (unknown parent, cycle, maxima not adding up), each with its row where it has one.
-    `by` is the acting user (no period is involved, so nothing is audited).
+    `by` is the acting user (no period is involved, so nothing is audited). `on_checked()` is
+    called once the whole file passed, before anything is written.
     """
     table.require(CRITERIA_COLUMNS)
     errors = _criteria_set_errors(code, name)
@@ -262,6 +264,8 @@ def import_criteria(
         errors.append(RowError(row, column, message))
     if errors:
         raise ImportFailed(errors)
+    if on_checked:
+        on_checked()
     try:
         return save_criteria_set(
             code, name, rows, legal_basis=legal_basis, total=total, previous=previous_set

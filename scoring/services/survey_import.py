@@ -9,6 +9,7 @@ the file and nothing is written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -140,7 +141,14 @@ def _refuse_if_published(period) -> None:
 
 
 @transaction.atomic
-def import_survey(table: Table, *, period, as_percent: bool = False, by=None) -> SurveyImport:
+def import_survey(
+    table: Table,
+    *,
+    period,
+    as_percent: bool = False,
+    by=None,
+    on_checked: Callable[[], None] | None = None,
+) -> SurveyImport:
     """Set the appraised scores of survey, SIPAS and computed criteria from `table`.
 
     Keeps the raw figure (Score.raw_value), the sample size and the file name (Score.source).
@@ -154,12 +162,15 @@ def import_survey(table: Table, *, period, as_percent: bool = False, by=None) ->
     (lock_assessments), so a save, a workflow step or another import on them waits, or is
     waited for: each score's old value in the log is the new value of the event before it.
     Every score written gets a new version: a page showing the old one gets a conflict.
+    `on_checked()` is called once the whole file passed, before anything is written.
     """
     _refuse_if_published(period)  # as the caller read it: refused before any lock
     table.require(REQUIRED)
     current, assessments = lock_assessments(period, (row["commune_code"] for row in table.rows))
     _refuse_if_published(current)
     planned = _check_rows(table, period, assessments, as_percent=as_percent)
+    if on_checked:
+        on_checked()
     user = by if by is not None and by.is_authenticated else None
     now = timezone.now()
     events, changed, assessment_ids = [], [], set()

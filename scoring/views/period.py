@@ -4,10 +4,8 @@ appraising unit, its CSV download, the bulk lock/reopen actions and the survey i
 Appraisers of the period's unit act; its leaders read only.
 """
 
-import base64
 import csv
 import datetime
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,9 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jobs.imports import runs_as_job, start_import
 from tabular import ImportFailed, RowError, read_table
 from tabular.blank import SKIPPED_NOTE, blank_file
 from tabular.cells import csv_row
+from tabular.web import PREVIEW_ROWS, held, hold, preview, release
 
 from .. import rules
 from ..models import Assessment, Period
@@ -36,11 +36,9 @@ from ..services import WorkflowError
 from ..services.appraisal import reopen_assessments, set_locked
 from ..services.replies import announce_provisional
 from ..services.survey_import import OPTIONAL, REQUIRED, import_survey
+from ..tasks import import_survey_file
 
 Status = Assessment.Status
-# The survey page's preview: the first rows shown; a file held in the session up to this size.
-PREVIEW_ROWS = 10
-PREVIEW_MAX_BYTES = 2 * 1024 * 1024
 
 
 def get_period(request, code, *, may=can_view_period_overview) -> Period:
@@ -192,47 +190,40 @@ def bulk(request, period):
 @require_http_methods(["GET", "POST"])
 @login_required
 def survey(request, period):
-    """Import survey, SIPAS and computed criteria from a file (the ◆ import_survey command)."""
+    """Import survey, SIPAS and computed criteria from a file (the ◆ import_survey command):
+    its first rows previewed on request (the file held in the session until imported), a file
+    over IMPORT_JOB_KB imported by a job (its progress page ends with the summary or errors)."""
     period = get_period(request, period, may=can_manage_period)
-    errors, preview = [], None
-    held = f"survey-file-{period.code}"  # the previewed file, kept in the session until imported
+    errors, preview_ = [], None
+    held_key = f"survey-file-{period.code}"  # the previewed file, kept until imported
+    as_percent = bool(request.POST.get("as_percent"))
     if request.method == "POST":
         action = request.POST.get("action", "import")
         upload = request.FILES.get("file")
         try:
-            if action == "import_previewed" and held in request.session:
-                name, body = request.session[held]
-                upload = io.BytesIO(base64.b64decode(body))
-                upload.name = name
+            if action == "import_previewed":
+                upload = held(request.session, held_key)
             if upload is None:
                 raise ImportFailed(RowError(None, None, "Chưa chọn tệp."))
             if action == "preview":
-                if upload.size > PREVIEW_MAX_BYTES:
-                    raise ImportFailed(
-                        RowError(None, None, "Tệp lớn hơn 2 MB: hãy bấm “Nhập tệp” để nhập trực tiếp.")
-                    )
-                table = read_table(upload, upload.name, required=REQUIRED, optional=OPTIONAL)
-                upload.seek(0)
-                request.session[held] = (upload.name, base64.b64encode(upload.read()).decode())
-                preview = {
-                    "name": upload.name,
-                    "count": len(table.rows),
-                    "columns": table.columns,
-                    "rows": [
-                        (row.number, [row.values[c] for c in table.columns])
-                        for row in table.rows[:PREVIEW_ROWS]
-                    ],
-                    "as_percent": bool(request.POST.get("as_percent")),
-                }
+                preview_ = preview(upload, required=REQUIRED, optional=OPTIONAL)
+                hold(request.session, held_key, upload)
+            elif runs_as_job(upload):
+                job = start_import(
+                    import_survey_file,
+                    upload,
+                    title=f"Nhập số liệu khảo sát kỳ {period.code} từ tệp “{upload.name}”",
+                    by=request.user,
+                    unit=period.unit,
+                    back_url=reverse("scoring:survey", args=[period.code]),
+                    args=(period.pk, as_percent, request.user.pk),
+                )
+                release(request.session, held_key)
+                return redirect("jobs:job", job.pk)
             else:
                 table = read_table(upload, upload.name, required=REQUIRED, optional=OPTIONAL)
-                result = import_survey(
-                    table,
-                    period=period,
-                    as_percent=bool(request.POST.get("as_percent")),
-                    by=request.user,
-                )
-                request.session.pop(held, None)
+                result = import_survey(table, period=period, as_percent=as_percent, by=request.user)
+                release(request.session, held_key)
                 messages.success(request, result.summary())
                 return redirect("scoring:survey", period.code)
         except ImportFailed as failure:
@@ -244,7 +235,8 @@ def survey(request, period):
         {
             "period": period,
             "errors": errors,
-            "preview": preview,
+            "preview": preview_,
+            "as_percent": as_percent,
             "preview_rows": PREVIEW_ROWS,
             "imported": imported,
             "columns": REQUIRED + OPTIONAL,

@@ -416,24 +416,29 @@ def test_a_succession_entered_by_hand_obeys_the_import_rules(admin_client, tmp_p
     assert f"{succession.effective_date:%d/%m/%Y}" == "02/07/2025"
 
 
+def unit_page_data(client, unit, **changes) -> dict:
+    """The unit's admin change form as stored, with `changes`, and its inlines' management
+    forms."""
+    data = {
+        "code": unit.code, "name": unit.name, "kind": unit.kind, "parent": str(unit.parent_id),
+        "active_from": f"{unit.active_from:%d/%m/%Y}" if unit.active_from else "",
+        "active_to": f"{unit.active_to:%d/%m/%Y}" if unit.active_to else "", **changes,
+    }
+    url = f"/admin/communes/unit/{unit.pk}/change/"
+    for inline in client.get(url).context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        for name, value in management.initial.items():
+            data[f"{management.prefix}-{name}"] = value
+    return data
+
+
 def test_new_dates_on_a_unit_page_must_keep_its_lineage_true(admin_client, tmp_path):
     from .reform import load_reform
 
     load_reform(tmp_path)
     unit = Unit.objects.get(code="MH-01")
     url = f"/admin/communes/unit/{unit.pk}/change/"
-    data = {
-        "code": unit.code,
-        "name": unit.name,
-        "kind": unit.kind,
-        "parent": str(unit.parent_id),
-        "active_from": "01/08/2025",
-        "active_to": "",
-    }
-    for inline in admin_client.get(url).context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        for name, value in management.initial.items():
-            data[f"{management.prefix}-{name}"] = value
+    data = unit_page_data(admin_client, unit, active_from="01/08/2025")
     response = admin_client.post(url, data)
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["active_from"] == [
@@ -451,3 +456,22 @@ def test_new_dates_on_a_unit_page_must_keep_its_lineage_true(admin_client, tmp_p
     assert response.status_code == 302
     unit.refresh_from_db()
     assert f"{unit.active_from:%d/%m/%Y}" == "15/06/2025"
+
+
+def test_a_new_kind_on_a_unit_page_must_keep_its_lineage_at_one_level(admin_client, tmp_path):
+    from .reform import load_reform
+
+    load_reform(tmp_path)
+    unit = Unit.objects.get(code="MH-01")
+    url = f"/admin/communes/unit/{unit.pk}/change/"
+    data = unit_page_data(admin_client, unit, name="Thị xã Đông An", kind="thi_xa")
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["kind"] == [
+        f"Thị xã Đông An (mã MH-01) kế thừa {name} từ ngày 01/07/2025; với loại đơn vị mới thì "
+        "hai đơn vị không còn cùng cấp (cấp huyện và cấp xã); sửa quan hệ kế thừa trước "
+        "(import_successions hoặc trang Quản trị)."
+        for name in ("Xã An Lạc (mã MH-A)", "Xã Bình Minh (mã MH-B)")
+    ]
+    unit.refresh_from_db()
+    assert (unit.kind, unit.name) == ("xa", "Xã Đông An")

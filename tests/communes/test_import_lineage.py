@@ -16,6 +16,7 @@ from .reform import (
     OLD_COMMUNES,
     SUCCESSION_HEADER,
     SUCCESSIONS,
+    REFORM,
     UNIT_HEADER,
     UNITS,
     load_reform,
@@ -338,3 +339,27 @@ def test_new_dates_that_break_the_stored_lineage_are_refused(tmp_path):
         f"thừa từ ngày 01/07/2025: ngày bắt đầu hoạt động phải trước ngày đó; {fix}",
     ]
     assert state() == before
+
+
+def test_a_new_kind_that_puts_a_stored_succession_across_levels_is_refused(tmp_path):
+    """Thị trấn Đông Hòa (MH-C) became Xã Đông Hòa: calling MH-02 a thị xã (district level)
+    would leave a commune succeeded by a district."""
+    load_reform(tmp_path)
+    path = write_csv(
+        tmp_path, "loai-moi.csv",
+        [UNIT_HEADER, ["MH-02", "Thị xã Đông Hòa", "thi_xa", "MH", REFORM, ""]],
+    )
+    before = state()
+    assert run_failing("import_units", str(path)) == [
+        "Dòng 2, cột kind: Thị xã Đông Hòa (mã MH-02) kế thừa Thị trấn Đông Hòa (mã MH-C) từ ngày "
+        "01/07/2025; với loại đơn vị mới thì hai đơn vị không còn cùng cấp (cấp huyện và cấp "
+        "xã); sửa quan hệ kế thừa trước (import_successions hoặc trang Quản trị).",
+    ]
+    assert state() == before
+    # The same kind change is fine for a unit of the same level (xã → phường).
+    path = write_csv(
+        tmp_path, "phuong.csv",
+        [UNIT_HEADER, ["MH-02", "Phường Đông Hòa", "phuong", "MH", REFORM, ""]],
+    )
+    run("import_units", str(path))
+    assert Unit.objects.get(code="MH-02").kind == "phuong"

@@ -6,6 +6,7 @@ one that is installed but down. Unreachable: these tests are skipped on a develo
 and fail with CI=true (the CI machine has Redis). The worker runs on PostgreSQL only."""
 
 import os
+import time
 import uuid
 
 import pytest
@@ -96,3 +97,22 @@ def publication(units):
     from ..reports.builders import make_published_period
 
     return make_published_period(units)
+
+
+@pytest.fixture(params=["in-process", "worker"])
+def mode(request):
+    """'worker': a Celery worker thread on Redis; 'in-process': no broker (the default)."""
+    if request.param == "worker":
+        request.getfixturevalue("worker")
+    return request.param
+
+
+def wait_for(job, seconds: float = 180):
+    """The job once finished (read again every 0.2 s), or AssertionError after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.finished:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job.pk} still {job.state} after {seconds} s ({job.done}/{job.total})")

@@ -22,16 +22,7 @@ from scoring.models import FrozenError, Result
 
 from ..reports.builders import make_published_period
 from ..scoring.publish_data import appraise
-
-MODES = ["in-process", "worker"]
-
-
-@pytest.fixture(params=MODES)
-def mode(request):
-    """'worker': a Celery worker thread on Redis; 'in-process': no broker (the default)."""
-    if request.param == "worker":
-        request.getfixturevalue("worker")
-    return request.param
+from .conftest import wait_for
 
 
 @pytest.fixture
@@ -53,16 +44,6 @@ def renders(monkeypatch):
     monkeypatch.setattr(pdf, "ranking_pdf", ranking_spy)
     monkeypatch.setattr(pdf, "commune_report_pdf", report_spy)
     return seen
-
-
-def wait_for(job: Job, seconds: float = 180) -> Job:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.finished:
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job.pk} still {job.state} after {seconds} s ({job.done}/{job.total})")
 
 
 def pdf_text(data: bytes) -> str:

@@ -112,6 +112,43 @@ def test_a_server_that_refuses_the_login_leaves_the_notification_to_resend(
     notice = Notification.objects.get()  # stored in the app all the same
     assert notice.emailed_at is None
 
+    # The next day's run, once the server takes the login, sends it; a third run sends nothing.
+    Notification.objects.update(created_at=notice.created_at - datetime.timedelta(hours=20))
+    settings.EMAIL_HOST_PASSWORD = "mat-khau-thu"
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders", "--date", "31/03/2026", stdout=out)
+    assert "Đã gửi lại 1 thư thông báo trước đó chưa gửi được." in out.getvalue()
+    # 31/03 is the deadline itself: no new reminder, only the one resent.
+    [(_, recipients, message)] = inbox.messages
+    assert recipients == ["a@example.vn"] and notice.text in message.get_content()
+    assert Notification.objects.get(pk=notice.pk).emailed_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders", "--date", "31/03/2026", stdout=StringIO())
+    assert len(inbox.messages) == 1
+
+
+def test_unsent_mail_older_than_the_resend_window_is_left(smtp_server, settings, units):
+    from notifications.mail import send_unsent
+
+    controller, inbox = smtp_server
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
+    settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = "cchc", "mat-khau-thu"
+    settings.EMAIL_RESEND_DAYS = 3
+    user = make_user("canbo_a", unit=units["commune"], role=Role.COMMUNE_OFFICER, email="a@example.vn")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ages = {"cu": datetime.timedelta(days=4), "moi-luu": datetime.timedelta(minutes=1),
+            "can-gui": datetime.timedelta(days=1)}
+    for key, age in ages.items():
+        notice = Notification.objects.create(recipient=user, kind=Notification._meta.get_field(
+            "kind").choices[0][0], text=f"Thông báo {key}", key=key)
+        Notification.objects.filter(pk=notice.pk).update(created_at=now - age)
+    assert send_unsent() == 1
+    assert len(inbox.messages) == 1 and "Thông báo can-gui" in inbox.messages[0][2].get_content()
+    assert set(Notification.objects.filter(emailed_at__isnull=True).values_list("key", flat=True)) == {
+        "cu", "moi-luu"}
+
 
 PRINT_SETTINGS = (
     "import django, json; django.setup(); from django.conf import settings as s; "

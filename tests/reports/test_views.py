@@ -6,6 +6,7 @@ import time
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 from openpyxl import load_workbook
 
 from scoring.models import Assessment, Publication, Score
@@ -100,6 +101,28 @@ def test_anonymous_users_are_sent_to_login(client, published_period):
                 report_url(published_period, "A")):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_report_links_are_spelled_as_reverse_spells_them_and_open_the_report(
+    client, leader, units, published_period, correction
+):
+    # The page builds its 170 links from one reverse() (reports/templatetags/results_tags.py):
+    # a code that needs quoting is quoted as reverse() quotes it, and an older version's
+    # links keep their ?version.
+    units["other_commune"].code = "B&1 Đ?#%"
+    units["other_commune"].save()
+    client.force_login(leader)
+    code = published_period.code
+    latest = client.get(results_url(published_period)).content.decode()
+    link = reverse("reports:commune_report", args=[code, "B&1 Đ?#%"])
+    assert link == f"/periods/{code}/communes/B&1%20%C4%90%3F%23%25/report.pdf"
+    assert f'href="{escape(link)}"' in latest
+    assert f'href="{reverse("reports:commune_report", args=[code, "A"])}"' in latest
+    old = client.get(results_url(published_period) + "?version=1").content.decode()
+    assert f'href="{escape(link)}?version=1"' in old
+    report = client.get(f"{link}?version=1")
+    assert report.status_code == 200 and report.content.startswith(b"%PDF")
+    assert old.count("/report.pdf?version=1") == 20 and latest.count("/report.pdf") == 20
 
 
 def test_versions_latest_by_default_older_ones_readable_with_a_note(

@@ -202,10 +202,11 @@ def test_send_reminders_is_a_fixed_number_of_queries(
     )
     Period.objects.filter(pk=period.pk).update(appraisal_due=TODAY + datetime.timedelta(days=3))
     submitted(period, created[0])
-    # periods due; officers of the opening period; of communes not submitted; the appraisal
-    # work; the appraisers; savepoint, INSERT … RETURNING, release; the count per kind; after
-    # the commit: the notifications with their recipients, UPDATE emailed_at
-    with django_assert_num_queries(11), django_capture_on_commit_callbacks(execute=True):
+    # e-mails left unsent earlier (none); periods due; officers of the opening period; of
+    # communes not submitted; the appraisal work; the appraisers; savepoint, INSERT …
+    # RETURNING, release; the count per kind; after the commit: the notifications with their
+    # recipients, UPDATE emailed_at
+    with django_assert_num_queries(12), django_capture_on_commit_callbacks(execute=True):
         run = notices.send_reminders(TODAY)
     assert run.counts == {
         Kind.PERIOD_OPENED: communes,
@@ -378,6 +379,21 @@ def test_announcing_and_replying_tell_the_other_side(
         "appraiser2": [
             f"Xã Đồng Tâm đã gửi ý kiến về kết quả thẩm định dự kiến ({reply_period.name}): "
             "không đồng ý 1 tiêu chí, cần Tổ giải trình."
+        ]
+    }
+    # The team answers the one disagreement: the commune is told once the round is closed.
+    from scoring.models import Reply
+    from scoring.services.replies import answer_reply
+
+    reply = Reply.objects.get(score=score, disagrees=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_reply(reply, accept=False, note="Kế hoạch ban hành sau hạn", version=reply.version,
+                     by=cast["appraiser2"])
+    assert told(Kind.REPLIES_ANSWERED) == {
+        "officer_a": [
+            "Tổ thẩm định đã trả lời 1 ý kiến không đồng ý của Xã Đồng Tâm "
+            f"({reply_period.name}): chấp nhận 0, giữ nguyên điểm 1. Xem giải trình của Tổ ở "
+            "từng tiêu chí."
         ]
     }
 

@@ -18,13 +18,9 @@ from scoring.models import (
     Score,
 )
 from scoring.tasks import send_notice
-from scoring.services import WorkflowError
+from scoring.services import WorkflowError, ensure_editable
 from scoring.services.appraisal import appraise_score, mark_appraised, reopen_assessment
-from scoring.services.publishing import (
-    ensure_editable,
-    publish_period,
-    reopen_for_correction,
-)
+from scoring.services.publishing import publish_period, reopen_for_correction
 from scoring.services.setup import CriterionRow, save_criteria_set
 
 from ..factories import make_criteria_set, make_period

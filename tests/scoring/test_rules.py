@@ -167,6 +167,17 @@ def test_format_score_drops_trailing_zeros(value, text):
     assert format_score(D(value)) == text
 
 
+@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=-10**6, max_value=10**6))
+def test_score_texts_are_the_exact_number_and_the_printed_score(value):
+    # The results page formats each field cell once for both (rules.score_texts).
+    assert rules.score_texts(value) == (rules.plain_decimal(value), format_score(value))
+
+
+@pytest.mark.parametrize("value", ["12.500", "-0.000", "0", "1E+2", "1.2345", "99.9995", "1E-7"])
+def test_score_texts_at_the_edges(value):
+    assert rules.score_texts(D(value)) == (rules.plain_decimal(D(value)), format_score(D(value)))
+
+
 def test_format_score_of_nothing_is_empty():
     assert format_score(None) == "" and format_total(None) == "" and format_signed(None) == ""
 
@@ -411,6 +422,7 @@ def test_weak_fields_are_below_75_percent():
     assert is_weak(D("11.249"), D("15"))
     assert not is_weak(D("0"), D("0"))
     assert is_weak(D("8"), D("10"), threshold=D("0.9"))
+    assert rules.weak_limit(D("15")) == D("11.25") and rules.weak_limit(D("0")) is None
 
 
 # --- the criteria tree --------------------------------------------------------------------

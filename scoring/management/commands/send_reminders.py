@@ -34,6 +34,8 @@ class Command(BaseCommand):
                 f"Ngày {day}: {settled} đơn vị không gửi ý kiến trước hạn phản hồi: coi như "
                 "đồng ý, đóng vòng phản hồi."
             )
+        if run.resent:
+            self.stdout.write(f"Đã gửi lại {run.resent} thư thông báo trước đó chưa gửi được.")
         if not run.ids:
             self.stdout.write(f"Ngày {day}: không có thông báo mới.")
             return
