@@ -269,12 +269,71 @@ def lost_writes(officers, before: dict) -> int:
     return lost
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (gunicorn's workers)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+def cpu_use(server: subprocess.Popen) -> dict[str, float]:
+    """CPU seconds so far of the three sides of a run: gunicorn (master and workers), the
+    PostgreSQL backends serving the bench database (but this process's own), and this
+    process (the client threads). The machine may be busy with other work: CPU per save is
+    what compares between runs, not saves per second."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        backends = [pid for (pid,) in cursor.fetchall()]
+    times = os.times()
+    return {
+        "gunicorn": sum(cpu_seconds(pid) for pid in [server.pid, *children(server.pid)]),
+        "PostgreSQL": sum(cpu_seconds(pid) for pid in backends),
+        "client": times.user + times.system,
+        "_backends": dict((pid, cpu_seconds(pid)) for pid in backends),
+    }
+
+
+def cpu_spent(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds between two cpu_use readings; backends that ended in between count up to
+    their last reading, those that started count in full."""
+    spent = {name: after[name] - before[name] for name in ("gunicorn", "client")}
+    spent["PostgreSQL"] = sum(
+        seconds - before["_backends"].get(pid, 0.0) for pid, seconds in after["_backends"].items()
+    )
+    return spent
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def run(n: int, base: str, period, args) -> None:
+def run(n: int, base: str, period, args, server) -> None:
     from django.urls import reverse
 
     from scoring.models import Assessment
@@ -301,12 +360,14 @@ def run(n: int, base: str, period, args) -> None:
     threads = [threading.Thread(target=client, args=(o,), daemon=True) for o in officers]
     for thread in threads:
         thread.start()
+    cpu_before = cpu_use(server)
     until[0] = time.monotonic() + args.seconds
     started = time.perf_counter()
     gate.wait()
     for thread in threads:
         thread.join(timeout=args.seconds + 120)
     elapsed = time.perf_counter() - started
+    cpu = cpu_spent(cpu_before, cpu_use(server))
     latencies = [t for o in officers for t in o.latencies]
     errors = [e for o in officers for e in o.errors]
     accepted = sum(len(saves) for o in officers for saves in o.accepted.values())
@@ -321,6 +382,13 @@ def run(n: int, base: str, period, args) -> None:
         + f"; lost writes {lost}",
         flush=True,
     )
+    if latencies:
+        per_request = {name: seconds * 1000 / len(latencies) for name, seconds in cpu.items()}
+        print(
+            f"        CPU per request: {sum(per_request.values()):.1f} ms = "
+            + ", ".join(f"{name} {ms:.1f}" for name, ms in per_request.items()),
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -358,7 +426,7 @@ def main() -> None:
                     flush=True,
                 )
                 for n in args.clients:
-                    run(n, f"http://{HOST}:{port}", period, args)
+                    run(n, f"http://{HOST}:{port}", period, args, server)
             finally:
                 stop(server)
                 connection.close()

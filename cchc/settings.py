@@ -165,7 +165,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # any request. Sessions live in the database (the one every server shares); login lockouts
 # too (django-axes' database handler, below). The per-process cache (locmem) holds nothing
 # that must be shared: no app code uses Django's cache framework (tests/test_stateless.py).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, their read compiled once per process (cchc/sessions.py).
+SESSION_ENGINE = "cchc.sessions"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 

@@ -7,9 +7,16 @@ Superusers administer everything.
 
 from django.db.models import QuerySet
 
+from cchc.compiled import CompiledQuery
+
 from .models import Membership, Role, Unit
 
 _CACHE_ATTR = "_cchc_memberships"
+# Read on every page and save: compiled once per process (cchc.compiled).
+_MEMBERSHIPS = CompiledQuery(
+    lambda user_id: Membership.objects.filter(user_id=user_id).values_list("unit_id", "role"),
+    -(2**31) + 7,
+)
 
 
 def memberships(user) -> list[tuple[int, str]]:
@@ -18,7 +25,7 @@ def memberships(user) -> list[tuple[int, str]]:
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user).values_list("unit_id", "role"))
+        cached = _MEMBERSHIPS.tuples(user.pk)
         setattr(user, _CACHE_ATTR, cached)
     return cached
 

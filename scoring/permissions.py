@@ -6,9 +6,12 @@ evidence and reports reuse visible_assessments instead of computing scope again.
 Views fetch through visible_* (another commune → 404), then check can_* (wrong role → 403).
 """
 
+import functools
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from cchc.compiled import CompiledQuery
 from communes.access import has_any_role, has_role, in_scope, memberships, units_in_scope
 from communes.models import Role
 
@@ -40,15 +43,23 @@ def visible_assessment(user, period: str, commune: str, *related: str) -> Assess
 
     The scope is checked on the row read (communes.access.in_scope) rather than joined in as
     a subquery: the saves read their assessment this way, so PostgreSQL plans a plain lookup
-    by two unique codes on every autosave (bench/load.py).
+    by two unique codes on every autosave (bench/load.py). The query is compiled once per
+    process for each `related` (cchc.compiled): building it was a fifth of a save's time.
     """
-    try:
-        assessment = Assessment.objects.select_related(
-            "period", "commune__parent__parent", *related
-        ).get(period__code=period, commune__code=commune)
-    except Assessment.DoesNotExist:
+    assessment = _assessment_by_codes(related).get(period, commune)
+    if assessment is None:
         return None
     return assessment if in_scope(user, assessment.commune) else None
+
+
+@functools.cache
+def _assessment_by_codes(related: tuple[str, ...]) -> CompiledQuery:
+    return CompiledQuery(
+        lambda period, commune: Assessment.objects.select_related(
+            "period", "commune__parent__parent", *related
+        ).filter(period__code=period, commune__code=commune),
+        "\x00period", "\x00commune",
+    )
 
 
 def is_officer_of(user, assessment) -> bool:

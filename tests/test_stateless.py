@@ -18,7 +18,12 @@ APP_DIRS = ["cchc", "communes", "evidence", "notifications", "printing", "report
 
 
 def test_sessions_and_lockouts_live_in_the_shared_database():
-    assert django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    from importlib import import_module
+
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = import_module(django_settings.SESSION_ENGINE).SessionStore
+    assert issubclass(store, SessionStore)  # the database store, read faster (cchc/sessions.py)
     assert django_settings.AXES_HANDLER == "axes.handlers.database.AxesDatabaseHandler"
 
 

@@ -7,10 +7,10 @@ can show what changed after a return.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .. import notices, selectors
@@ -130,9 +130,7 @@ def _write_self_score(score: Score, wanted: dict, changes: dict, *, by) -> int |
         reason = score_closed_reason(assessment, score)
         if reason:
             return reason
-        updated = Score.objects.filter(pk=score.pk, version=score.version).update(
-            **wanted, version=F("version") + 1, updated_at=now, updated_by=by
-        )
+        updated = _update_if_version(score, [*(wanted[n] for n in SELF_FIELDS), now, by])
         if not updated:
             return 0
         record_changes(
@@ -150,6 +148,39 @@ def _write_self_score(score: Score, wanted: dict, changes: dict, *, by) -> int |
     score.version += 1
     score.updated_at, score.updated_by = now, by
     return 1
+
+
+# What a self save writes besides `version` (+ 1), in the order of _update_sql's columns.
+_UPDATED = (*SELF_FIELDS, "updated_at", "updated_by")
+
+
+@functools.cache
+def _update_sql(vendor: str) -> str:
+    """UPDATE of _UPDATED and version + 1 on one score whose version is still the one read:
+    the statement QuerySet.filter(pk, version).update(...) builds, written once per process
+    (building and compiling it on every autosave cost more than running it; bench/load.py)."""
+    meta, quote = Score._meta, connection.ops.quote_name
+    columns = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in _UPDATED)
+    version = quote(meta.get_field("version").column)
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {columns}, {version} = {version} + 1 "
+        f"WHERE {quote(meta.pk.column)} = %s AND {version} = %s"
+    )
+
+
+def _update_if_version(score: Score, values: list) -> int:
+    """Write `values` (of _UPDATED) to the score if its stored version is score.version;
+    returns the rows updated (1, or 0 when another save came first). Each value is prepared
+    by its field, as the ORM's update prepares it."""
+    fields = [Score._meta.get_field(name) for name in _UPDATED]
+    params = [
+        field.get_db_prep_save(value.pk if field.is_relation and value is not None else value,
+                               connection)
+        for field, value in zip(fields, values, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_update_sql(connection.vendor), [*params, score.pk, score.version])
+        return cursor.rowcount
 
 
 @transaction.atomic
