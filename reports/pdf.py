@@ -11,10 +11,11 @@ the first download when that job has not got there yet (`stored_ranking_pdf`,
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from printing import render_pdf
@@ -57,7 +58,7 @@ def store_ranking_pdf(publication: Publication) -> bool:
     itself stands, and the PDF is rendered on demand instead.
     """
     try:
-        with transaction.atomic():
+        with _claiming():
             # Locked while rendering: a worker or request at it meanwhile is waited for, and
             # then finds it stored.
             publication = _locked(Publication.objects.select_related("period"), wait=True).get(
@@ -96,7 +97,7 @@ def store_commune_report(result: Result) -> None:
     `publication__period` and `commune` loaded. Raises when rendering or storing fails."""
     if result.report_pdf.name:
         return
-    with transaction.atomic():
+    with _claiming():
         # Locked while rendering (store_ranking_pdf): stored meanwhile → theirs is kept.
         stored = _locked(Result.objects.filter(pk=result.pk), wait=True).values_list(
             "report_pdf", flat=True
@@ -145,6 +146,15 @@ def publication_results(publication) -> list[Result]:
 RANKING_ORDER = ("block", "rank", "commune__code")
 
 
+def _claiming():
+    """The transaction a claim (a row lock) lives in while its PDF renders, on PostgreSQL.
+    SQLite has no row locks, and a read transaction held there for the seconds of a render
+    would keep every writer waiting: nothing (it runs the parts one after another)."""
+    if connection.features.has_select_for_update:
+        return transaction.atomic()
+    return contextlib.nullcontext()
+
+
 def _locked(queryset, wait: bool):
     """`queryset` locked row by row for this transaction (PostgreSQL's FOR NO KEY UPDATE: rows
     referencing it may still be inserted): without `wait`, rows another transaction holds are
@@ -162,13 +172,13 @@ def store_next_pdf(publication, *, wait: bool = False) -> bool:
     row with its connection. With `wait`, a PDF another worker is rendering is waited for
     instead of skipped (then found stored). False when nothing is left to claim. Raises
     RuntimeError when the ranking cannot be stored."""
-    with transaction.atomic():
+    with _claiming():
         unstored = Publication.objects.filter(pk=publication.pk, ranking_pdf="")
         if _locked(unstored, wait).values_list("pk", flat=True):
             if not store_ranking_pdf(publication):
                 raise RuntimeError("ranking PDF not stored")
             return True
-    with transaction.atomic():
+    with _claiming():
         result = (
             _locked(publication.results.filter(report_pdf=""), wait)
             .select_related("commune")

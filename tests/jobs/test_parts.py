@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from jobs.models import Job
 from reports import pdf, tasks
@@ -138,7 +138,7 @@ def test_the_zip_waits_for_a_pdf_another_process_is_rendering(units, renders):
 
     def other_worker():
         try:
-            with transaction.atomic():
+            with pdf._claiming():
                 pdf._locked(Result.objects.filter(pk=first.pk), wait=False).get()
                 locked.set()
                 release.wait(30)
@@ -172,3 +172,23 @@ def test_a_part_that_cannot_render_fails_the_job_in_vietnamese(units, monkeypatc
     tasks.render_publication(job.pk, publication.pk, parts=2)  # the other part: nothing to do
     job.refresh_from_db()
     assert (job.state, job.error, job.attempts) == ("failed", tasks.RENDER_ERROR, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_is_a_transaction_on_postgresql_only(units, monkeypatch):
+    """PostgreSQL: each PDF renders inside the transaction holding its row lock. SQLite has no
+    row locks, and a read transaction held for a render would keep every writer waiting."""
+    publication = make_published_period(units, count=1, previous=False)
+    in_transaction = []
+
+    def spy(real):
+        def render(*args):
+            in_transaction.append(connection.in_atomic_block)
+            return real(*args)
+
+        return render
+
+    monkeypatch.setattr(pdf, "ranking_pdf", spy(pdf.ranking_pdf))
+    monkeypatch.setattr(pdf, "commune_report_pdf", spy(pdf.commune_report_pdf))
+    assert pdf.store_pdfs(publication) == (2, 2)
+    assert in_transaction == [connection.vendor == "postgresql"] * 2
