@@ -19,6 +19,9 @@ EMAIL_RESEND_DAYS  the daily run sends again e-mails left unsent for up to this 
 SITE_URL       the address users open the app at, for links in e-mails (http://127.0.0.1:8000)
 CELERY_BROKER_URL  redis://127.0.0.1:6379/0 sends long work (reports, ZIPs) to Celery workers;
                without it the same tasks run in-process (cchc/celery.py)
+CELERY_QUEUE   the queue tasks are sent to and workers read ("celery")
+CELERY_VISIBILITY_TIMEOUT  seconds after which Redis delivers again a message whose worker died
+               before acknowledging it (1200)
 JOB_STALE_MINUTES  a job that reported no progress for this long is marked failed (30)
 IMPORT_JOB_KB  a file imported from a web page that is larger than this (KB) is imported by
                a job, with a progress page; a smaller one in the request (512)
@@ -308,20 +311,36 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"SITE_URL must start with http:// or https://, not {SITE_URL!r}")
 
-# Long work off the request (design.md §9 ◆ CELERY_BROKER_URL, cchc/celery.py). Outcomes are
-# kept in the database (jobs.Job), so the broker holds nothing but messages. A task is
-# acknowledged only once it finished: a worker that dies mid-way leaves its message to be
-# delivered again after the visibility timeout (the tasks skip what is already stored), and a
-# job that reports nothing for JOB_STALE_MINUTES is marked failed, never "running" forever.
+# Long work off the request (design.md §9 ◆ CELERY_BROKER_URL, cchc/celery.py, which says
+# what happens when a worker dies). Outcomes are kept in the database (jobs.Job), so the
+# broker holds nothing but messages.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_IGNORE_RESULT = True
+# Acknowledged once done, not when received: a message whose worker died is delivered again.
 CELERY_TASK_ACKS_LATE = True
+# A pool process killed mid-task (SIGKILL, out of memory): its message goes back to the queue
+# at once instead of being acknowledged as failed.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One message reserved per process: a long render does not sit on messages another process
+# could take (the rendering's parts, reports.tasks.PARTS).
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The queue the app sends to and its workers read (`celery -A cchc worker -Q …`); one Redis may
+# serve several installations, or tests, each on its own queue.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery") or "celery"
+# Redis: a message not acknowledged CELERY_VISIBILITY_TIMEOUT seconds after delivery (its
+# whole worker died, machine included) is delivered again to a live worker, which looks for
+# such messages when it starts and then every `unacked_restore_interval` ×
+# `unacked_restore_throttle` seconds. It must be longer than the longest task (a rendering
+# part of a national publication: minutes), or a running task is delivered a second time
+# (harmless: parts claim what nobody renders, a finished job is not run again). Below
+# JOB_STALE_MINUTES, so the job is taken up again before it would be marked failed.
+_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 1200)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT // 4)),
+    "unacked_restore_throttle": 1 if _VISIBILITY_TIMEOUT < 600 else 10,
 }
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 from celery.schedules import crontab  # noqa: E402

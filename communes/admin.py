@@ -20,9 +20,10 @@ from types import SimpleNamespace
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.admin.widgets import AdminDateWidget
+from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, SetUnusablePasswordMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -31,6 +32,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export import admin as import_export_admin
 from import_export.forms import ExportForm
@@ -66,9 +68,50 @@ def column(render, attribute: str, description, *, sortable: bool = True):
     return show
 
 
-class ModelAdmin(admin.ModelAdmin):
+class NamedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete with a placeholder "chọn <field>": select2's box is named by the
+    text it shows, so an empty one had no name for a screen reader (axe, issue 14)."""
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-placeholder"] = _("Chọn %(field)s") % {"field": self.field.verbose_name}
+        return attrs
+
+
+class AccessibleFieldsMixin:
+    """For every cchc admin page and inline: autocompletes with a name (NamedAutocompleteSelect)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = NamedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class TabularInline(AccessibleFieldsMixin, admin.TabularInline):
+    """A table of rows whose fields have their column header, not a <label>: each field, and
+    the row's delete box, carries its label as aria-label (axe: no unnamed field, issue 14)."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class LabelledFormSet(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                for field in form.fields.values():
+                    # The form's own copy of the widget: a related-object wrapper's `attrs` is
+                    # the dict of the widget it was copied from (shared by every form).
+                    widget = getattr(field.widget, "widget", field.widget)
+                    if field.label and not widget.is_hidden:
+                        widget.attrs.setdefault("aria-label", str(field.label).capitalize())
+
+        return LabelledFormSet
+
+
+class ModelAdmin(AccessibleFieldsMixin, admin.ModelAdmin):
     """The cchc default: no facet counts beside the filters (one more COUNT per filter choice,
-    and a toggle Django does not translate)."""
+    and a toggle Django does not translate); autocompletes with a name."""
 
     show_facets = admin.ShowFacets.NEVER
 
@@ -135,7 +178,7 @@ class ReadOnlyAdminMixin(NoEditMixin, LockableAdminMixin):
         return self.readonly_reason
 
 
-class ReadOnlyInline(NoEditMixin, admin.TabularInline):
+class ReadOnlyInline(NoEditMixin, TabularInline):
     """Rows listed on their parent's page for reading only."""
 
     extra = 0
@@ -282,6 +325,7 @@ class ImportFromFileMixin:
             "preview_rows": PREVIEW_ROWS,
             "required_columns": required,
             "optional_columns": optional,
+            "columns": (*required, *optional),
             "import_help": self.import_help,
             "template_url": f"admin:{self.opts.app_label}_{self.opts.model_name}_import_template",
         }
@@ -343,7 +387,7 @@ class ExportMixin(import_export_admin.ExportMixin):
 # --- units --------------------------------------------------------------------------------
 
 
-class MembershipListInline(admin.TabularInline):
+class MembershipListInline(TabularInline):
     """The memberships a user or unit has, read-only: revoke one by deleting it, change a role
     by adding the new membership (a membership is only the triple user, unit, role)."""
 
@@ -359,7 +403,7 @@ class MembershipListInline(admin.TabularInline):
         return super().get_queryset(request).select_related("user", "unit")
 
 
-class MembershipAddInline(admin.TabularInline):
+class MembershipAddInline(TabularInline):
     """Empty rows to add memberships (an autocomplete, never a <select> of every unit)."""
 
     model = Membership
@@ -699,14 +743,37 @@ class UserChangeList(ChangeList):
         )
 
 
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django's, with its warning in Vietnamese: Django adds it to the help as English text
+    outside its catalog."""
+
+    usable_password_help_text = format_lazy(
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        SetUnusablePasswordMixin.usable_password_help_text,
+        _("Nếu tắt, mật khẩu hiện tại của người dùng này sẽ mất."),
+    )
+
+
 @admin.register(User)
-class CchcUserAdmin(UsersExportMixin, UserAdmin):
-    """Django's user admin, with the user's memberships (roles on units) on the same page."""
+class CchcUserAdmin(UsersExportMixin, AccessibleFieldsMixin, UserAdmin):
+    """Django's user admin, with the user's memberships (roles on units) on the same page.
+    What a person may do comes from memberships (scoring/permissions.py): no groups and
+    per-user permissions on the page (Django's picker of 100 permission names in English).
+    The sign-in dates are read-only (the date and time boxes had no label; nobody sets them
+    by hand); the password page says in Vietnamese what turning passwords off does."""
 
     list_display = ("username", "full_name", "email", "roles", "is_staff", "is_active")
     list_filter = ("is_staff", "is_superuser", "is_active", "memberships__role")
     show_facets = admin.ShowFacets.NEVER
     inlines = (UserMembershipListInline, UserMembershipAddInline)
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
+    change_password_form = PasswordChangeForm
 
     def get_changelist(self, request, **kwargs):
         return UserChangeList

@@ -8,6 +8,12 @@ slow side effects after the commit); the task body is `run(job_id, work)`, where
 running, then done (with `work`'s result file, if any) or failed with a Vietnamese message.
 A message delivered again after its worker died runs the work again (the tasks skip what is
 already stored), at most MAX_ATTEMPTS times.
+
+Work several worker processes can share is started with `parts=n`: n messages of the same
+task, each running `run_part(job_id, work, parts=n)`. Each part claims what nobody else is
+doing (reports.pdf: a row lock), `work` returns (done, total) counted from what is stored, and
+the part that finds everything done finishes the job. Without a broker the parts run one after
+another, in-process: the first does everything, the others find nothing left.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from .models import STALE_MESSAGE, Job
@@ -61,16 +68,23 @@ def can_view_job(user, job: Job) -> bool:
 
 def start(
     task, *, title: str, key: str, by=None, unit=None, next_url: str = "", back_url: str = "",
-    args=(),
+    args=(), parts: int = 1,
 ) -> Job:
-    """A new Job for `task(job.pk, *args)`, sent once the transaction commits. `next_url` is
-    the result the page opens once done (a download); `back_url` the page it links back to."""
+    """A new Job for `task(job.pk, *args)`, sent once the transaction commits; with parts > 1,
+    `parts` messages of `task(job.pk, *args, parts=parts)` (run_part). `next_url` is the
+    result the page opens once done (a download); `back_url` the page it links back to."""
     by = by if by is not None and getattr(by, "is_authenticated", False) else None
     job = Job.objects.create(
         kind=task.name, title=title, key=key, started_by=by, unit=unit, next_url=next_url,
         back_url=back_url,
     )
-    transaction.on_commit(lambda: task.delay(job.pk, *args))
+    extra = {"parts": parts} if parts > 1 else {}
+
+    def send():
+        for _ in range(parts):
+            task.delay(job.pk, *args, **extra)
+
+    transaction.on_commit(send)
     return job
 
 
@@ -107,11 +121,15 @@ def refreshed(job: Job) -> Job:
     return job
 
 
-def _report(job_id: int) -> Callable[..., None]:
+def _report(job_id: int, *, forward_only: bool = False) -> Callable[..., None]:
+    """`forward_only`: parts counting what is stored report at the same time, and the one that
+    counted first may write last; the job's progress never goes back."""
+
     def report(done: int, total: int, note: str | None = None) -> None:
         """Progress n/N; `note` (optional) says what the job does now, or once done what came
         of it (an import's summary): the page shows it."""
-        fields = {"done": done, "total": total, "updated_at": timezone.now()}
+        counted = Greatest(F("done"), Value(done)) if forward_only else done
+        fields = {"done": counted, "total": total, "updated_at": timezone.now()}
         if note is not None:
             fields["note"] = note
         Job.objects.filter(pk=job_id).update(**fields)
@@ -119,31 +137,70 @@ def _report(job_id: int) -> Callable[..., None]:
     return report
 
 
-def run(job_id: int, work: Callable[[Callable[[int, int], None]], tuple[str, File] | None]) -> None:
-    """Run `work` for the job: it returns None or (file name, File) to keep as the result."""
+def _claim(job_id: int, runs: int) -> Job | None:
+    """The job marked running with one more attempt; None when it is finished or gone (a
+    message delivered twice does nothing) or failed here after `runs` attempts (a message that
+    keeps killing its worker is not delivered for ever)."""
     now = timezone.now()
     claimed = Job.objects.filter(
         pk=job_id, state__in=[Job.State.QUEUED, Job.State.RUNNING]
-    ).update(state=Job.State.RUNNING, attempts=F("attempts") + 1, started_at=now, updated_at=now)
+    ).update(
+        state=Job.State.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=Coalesce("started_at", Value(now)),
+        updated_at=now,
+    )
     if not claimed:
-        return  # done, failed, or gone: a message delivered twice does nothing
+        return None
     job = Job.objects.get(pk=job_id)
-    if job.attempts > MAX_ATTEMPTS:
+    if job.attempts > runs:
         _finish(job, Job.State.FAILED, error=f"Tác vụ đã thử {MAX_ATTEMPTS} lần mà không xong.")
-        return
+        return None
+    return job
+
+
+def _guarded(job: Job, work, *args):
+    """(True, what work returned), or (False, None) after failing the job with a Vietnamese
+    message."""
     try:
-        outcome = work(_report(job_id))
+        return True, work(*args)
     except JobError as refusal:
         _finish(job, Job.State.FAILED, error=str(refusal))
     except Exception:
-        logger.exception("Tác vụ %s (%s) thất bại", job_id, job.kind)
+        logger.exception("Tác vụ %s (%s) thất bại", job.pk, job.kind)
         _finish(job, Job.State.FAILED, error=SYSTEM_ERROR)
-    else:
+    return False, None
+
+
+def run(job_id: int, work: Callable[[Callable[[int, int], None]], tuple[str, File] | None]) -> None:
+    """Run `work` for the job: it returns None or (file name, File) to keep as the result."""
+    job = _claim(job_id, MAX_ATTEMPTS)
+    if job is None:
+        return
+    succeeded, outcome = _guarded(job, work, _report(job_id))
+    if succeeded:
         _finish(job, Job.State.DONE, outcome=outcome)
+
+
+def run_part(
+    job_id: int, work: Callable[[Callable[[int, int], None]], tuple[int, int]], *, parts: int
+) -> None:
+    """Run one of the `parts` tasks sharing the job: `work(report)` does what it can claim and
+    returns (done, total) as stored now. The part that sees done == total finishes the job;
+    the others end leaving it running. A part delivered again after its worker died claims
+    what its first run left; MAX_ATTEMPTS runs per part in all."""
+    job = _claim(job_id, parts * MAX_ATTEMPTS)
+    if job is None:
+        return
+    succeeded, counted = _guarded(job, work, _report(job_id, forward_only=True))
+    if succeeded and counted[0] >= counted[1]:
+        _finish(job, Job.State.DONE)
 
 
 def _finish(job: Job, state: str, *, error: str = "", outcome=None) -> None:
     job.refresh_from_db()
+    if job.state == Job.State.DONE:
+        return  # another part finished it: what it says stands
     if outcome is not None:
         name, content = outcome
         # Written under a new name first; the job points at it only once it is whole, so a

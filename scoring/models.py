@@ -917,7 +917,7 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self):
-        return f"{self.at:%d/%m/%Y %H:%M} {self.user} {self.action_label}"
+        return f"{self.at:%d/%m/%Y %H:%M} {self.user or 'hệ thống'} {self.action_label}"
 
     @property
     def action_label(self) -> str:

@@ -8,18 +8,8 @@ PostgreSQL only: SQLite's test database lives in memory (or a file one process l
 two processes could not share it the way a real deployment shares PostgreSQL.
 """
 
-import os
-import re
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
-from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
@@ -30,13 +20,11 @@ from django.db import connection
 from evidence.models import Evidence
 from scoring.models import Assessment, Publication, Score
 from tests.evidence.builders import pdf_bytes
+from tests.processes import HOST, PASSWORD, Browser, app_servers, process_env
 from tests.scoring.publish_data import appraise
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-HOST = "127.0.0.1"
-PASSWORD = "matkhau-2024"
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @pytest.fixture(autouse=True)
@@ -45,159 +33,36 @@ def postgresql_only():
         pytest.skip("two processes share a database only on PostgreSQL (SQLite's is in memory)")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def database_url() -> str:
-    """The test database pytest-django made, as a URL the server processes can open."""
-    db = connection.settings_dict
-    user = urllib.parse.quote(db["USER"] or "")
-    password = f":{urllib.parse.quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or "5432"
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
-
-
 @pytest.fixture
 def servers(media_root):
-    """Two gunicorn processes (one worker, two threads each), same database, storage and
-    SECRET_KEY, as two machines behind a load balancer would be."""
-    Path(media_root).mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "MEDIA_ROOT": str(media_root),
-        "STORAGE_BACKEND": "filesystem",
-        "SECRET_KEY": "two-servers-" + uuid.uuid4().hex,
-        # DEBUG on only to serve static files without a collectstatic run (seconds saved).
-        "DEBUG": "1",
-        "ALLOWED_HOSTS": HOST,
-        "CELERY_BROKER_URL": "",
-        "LOG_LEVEL": "ERROR",
-    }
-    root = Path(settings.BASE_DIR)
-    processes, urls = [], []
-    try:
-        for _ in range(2):
-            port = free_port()
-            command = [
-                sys.executable, "-m", "gunicorn", "cchc.wsgi",
-                "--bind", f"{HOST}:{port}", "--workers", "1", "--threads", "2",
-                "--timeout", "60", "--log-level", "warning",
-            ]
-            processes.append(
-                subprocess.Popen(command, cwd=root, env=env, start_new_session=True)
-            )
-            urls.append(f"http://{HOST}:{port}")
-        for url, process in zip(urls, processes):
-            wait_for(url, process)
+    """Two gunicorn processes, same database, storage and SECRET_KEY (tests/processes.py),
+    running their tasks in-process (no broker)."""
+    with app_servers(server_env(media_root, CELERY_BROKER_URL="")) as urls:
         yield urls
-    finally:
-        for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
-def wait_for(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "gunicorn exited while starting"
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except (OSError, urllib.error.URLError):
-            time.sleep(0.1)
-    raise AssertionError(f"{url} did not answer /healthz within 30 s")
+def server_env(media_root, **extra: str) -> dict[str, str]:
+    return process_env(
+        media_root,
+        SECRET_KEY="two-servers-" + uuid.uuid4().hex,
+        # DEBUG on only to serve static files without a collectstatic run (seconds saved).
+        DEBUG="1",
+        ALLOWED_HOSTS=HOST,
+        **extra,
+    )
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class Browser:
-    """One user's cookies, sent by hand to whichever server is asked (a load balancer's
-    client does not know which machine answers)."""
-
-    def __init__(self):
-        self.cookies: dict[str, str] = {}
-        self.opener = urllib.request.build_opener(NoRedirect)
-
-    def request(self, url, data=None, headers=None):
-        request = urllib.request.Request(url, data=data, headers=dict(headers or {}))
-        if self.cookies:
-            request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
-        try:
-            answer = self.opener.open(request, timeout=60)
-        except urllib.error.HTTPError as error:
-            answer = error  # 3xx (not followed) and 4xx/5xx are answers too
-        with answer:
-            body = answer.read()
-            for header in answer.headers.get_all("Set-Cookie") or []:
-                for name, morsel in SimpleCookie(header).items():
-                    self.cookies[name] = morsel.value
-            return answer.status, answer.headers, body
-
-    def get(self, url):
-        return self.request(url)
-
-    def csrf(self, url) -> str:
-        status, _, body = self.get(url)
-        assert status == 200, (url, status)
-        return CSRF.search(body.decode()).group(1)
-
-    def post(self, url, fields, *, referer, files=()):
-        token = self.csrf(referer)
-        fields = {"csrfmiddlewaretoken": token, **fields}
-        headers = {"Referer": referer}
-        if files:
-            boundary = uuid.uuid4().hex
-            parts = []
-            for name, value in fields.items():
-                parts.append(
-                    f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                    f"{value}\r\n".encode()
-                )
-            for name, filename, content, content_type in files:
-                parts.append(
-                    f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                    f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
-                    + content
-                    + b"\r\n"
-                )
-            data = b"".join(parts) + f"--{boundary}--\r\n".encode()
-            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
-        else:
-            data = urllib.parse.urlencode(fields).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        return self.request(url, data, headers)
-
-    def log_in(self, server, username):
-        status, headers, _ = self.post(
-            f"{server}/accounts/login/",
-            {"username": username, "password": PASSWORD},
-            referer=f"{server}/accounts/login/",
-        )
-        assert status == 302, f"login of {username} on {server}: {status}"
-        assert settings.SESSION_COOKIE_NAME in self.cookies
+def with_password(*users) -> None:
+    """The servers use Django's default password hashers, not the tests' fast MD5 one."""
+    for user in users:
+        hasher = PBKDF2PasswordHasher()
+        user.password = hasher.encode(PASSWORD, hasher.salt())
+        user.save(update_fields=["password"])
 
 
 def test_two_app_servers_serve_the_same_users(servers, period, officer, appraiser, media_root):
     first, second = servers
-    # The servers use Django's default password hashers, not the tests' fast MD5 one.
-    for user in (officer, appraiser):
-        hasher = PBKDF2PasswordHasher()
-        user.password = hasher.encode(PASSWORD, hasher.salt())
-        user.save(update_fields=["password"])
+    with_password(officer, appraiser)
     assessment = Assessment.objects.get(period=period, commune__code="A")
     score = Score.objects.get(assessment=assessment, criterion__code="1.1")
     started = time.monotonic()

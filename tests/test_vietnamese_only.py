@@ -6,13 +6,14 @@ there, each with a Vietnamese gloss.
 The URLs, roles, states and objects are those of tests/test_permission_crawl.py (one table):
 every GET URL of the URLconf is fetched as every role, and every answer that is a page (HTML, or
 a PDF's printed text) is read. The demo data (load_demo) is crawled the same way for its own
-accounts.
+accounts, and its administrator's admin pages (tests/admin_pages.py) are read too.
 """
 
 import re
 from html.parser import HTMLParser
 
 import pytest
+from django.contrib.admin import site
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Q
@@ -23,6 +24,7 @@ from scoring.models import Adjustment, Assessment, Score
 from scoring.services.appraisal import lock_assessment, unlock_assessment
 from evidence.models import Evidence
 
+from .admin_pages import admin_pages
 from .test_permission_crawl import (  # noqa: F401 - quick_pdfs is a fixture
     EXPECTED,
     METHODS,
@@ -53,7 +55,15 @@ ENGLISH = (
 ENGLISH_WORD = re.compile(r"\b(" + "|".join(re.escape(w) for w in ENGLISH) + r")\b", re.I)
 # Attributes read aloud or shown as text.
 SHOWN_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label", "data-confirm")
-SKIPPED = {"script", "style", "code", "template"}
+# What is not interface text: code, and what a user typed into a text box (like an input's value).
+SKIPPED = {"script", "style", "code", "template", "textarea"}
+# Django's admin writes a yes/no icon's alt text as the Python value ("True", "False", "None":
+# django.contrib.admin.utils._boolean_icon, not translatable), and django-axes stores
+# "<unknown>" for a request without a user agent or path (data, not our text).
+ADMIN_UNTRANSLATABLE = re.compile(
+    r'<img src="[^"]*/admin/img/icon-(?:yes|no|unknown)\.svg" alt="(?:True|False|None)">'
+    r"|&lt;unknown&gt;"
+)
 
 
 class VisibleText(HTMLParser):
@@ -218,4 +228,18 @@ def test_the_demo_speaks_vietnamese_only_to_each_of_its_accounts(demo, quick_pdf
             where = f"{name} as {username} ({assessment.period.code}, {assessment.commune.code})"
             failures += [f"{where}: {problem}" for problem in problems]
     assert read > 100
+    # The admin, as the demo's administrator: its index, every model's list, a change form per
+    # model with a row, the import, export and clone pages (tests/admin_pages.py), in Django's
+    # Vietnamese and ours.
+    admin_read = set()
+    for path, name, response in admin_pages(clients["quantri"]):
+        assert response.status_code == 200, (path, response.status_code)
+        admin_read.add(name)
+        text = visible_text(ADMIN_UNTRANSLATABLE.sub("", response.content.decode()))
+        failures += [f"{path} as quantri: {problem}" for problem in problems_in(text)]
+    lists = {f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist" for m in site._registry}
+    assert lists <= admin_read, lists - admin_read
+    assert {"admin:index", "admin:communes_unit_import", "admin:scoring_period_change"} <= (
+        admin_read
+    )
     assert not failures, f"{len(failures)} problems:\n" + "\n".join(sorted(set(failures)))

@@ -129,7 +129,7 @@ class AssessmentPartAdmin(AssessmentColumns, ScoringAdmin):
 def json_block(value) -> str:
     """JSON as people read it: Vietnamese letters kept, one key per line."""
     return (
-        format_html("<pre>{}</pre>", json.dumps(value, ensure_ascii=False, indent=2))
+        format_html("<pre><code>{}</code></pre>", json.dumps(value, ensure_ascii=False, indent=2))
         if value
         else "—"
     )

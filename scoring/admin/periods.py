@@ -6,6 +6,7 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from communes.admin import column, format_date
@@ -52,16 +53,19 @@ class PeriodForm(forms.ModelForm):
         label=_("Khối xếp hạng"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
-        help_text=_(
+        help_text=mark_safe(  # the admin shows help as HTML: the codes in <code>
             "Dạng TÊN_KHỐI:loại,loại, ngăn cách bằng dấu chấm phẩy, ví dụ "
-            "“Phường:phuong;Xã, đặc khu:xa,dac_khu” (loại: xa, phuong, thi_tran, dac_khu). "
+            "<code>Phường:phuong;Xã, đặc khu:xa,dac_khu</code> (loại: <code>xa</code>, "
+            "<code>phuong</code>, <code>thi_tran</code>, <code>dac_khu</code>). "
             "Mỗi đơn vị của kỳ phải thuộc đúng một khối. Để trống: xếp hạng chung một bảng."
         ),
     )
 
     # The status the page showed: a publication or reopening committed after it is never
     # written over by a page that did not see it.
-    seen_status = forms.CharField(widget=forms.HiddenInput, required=False)
+    seen_status = forms.CharField(
+        widget=forms.HiddenInput, required=False, label=_("Trạng thái khi mở trang")
+    )
 
     # Set by clean() on a change: the model fields this edit writes.
     edited: list[str] = []

@@ -46,7 +46,7 @@ from ..permissions import (
 from ..services import WorkflowError, adjustments
 from ..services import appraisal as services
 from ..services.self_assessment import ConflictError
-from .shared import get_assessment, is_partial, refusal
+from .shared import act, get_assessment, is_partial, optional_date, refusal
 
 Status = Assessment.Status
 
@@ -250,15 +250,9 @@ def save_appraisal(request, period, commune, score):
 
 
 def _act(request, assessment, success: str, service, *args, **kwargs):
-    """Run `service(*args, **kwargs)` as the user; say what happened (`success`, its {result}
-    filled in) or why not; back to the page."""
-    try:
-        result = service(*args, by=request.user, **kwargs)
-    except WorkflowError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, success.format(result=result))
-    return redirect(_back(assessment))
+    """Run `service(*args, **kwargs)` as the user; say what happened or why not (shared.act);
+    back to the page."""
+    return act(request, _back(assessment), success, service, *args, by=request.user, **kwargs)
 
 
 @require_POST
@@ -321,17 +315,15 @@ def mark_appraised(request, period, commune):
 @login_required
 def reopen(request, period, commune):
     assessment = _appraiser_assessment(request, period, commune)
-    until = None
-    if request.POST.get("until", "").strip():
-        try:
-            until = rules.parse_date(request.POST["until"])
-        except rules.RuleError as error:
-            messages.error(request, str(error))
-            return redirect(_back(assessment))
     reason = request.POST.get("reason", "")
-    return _act(
-        request, assessment, "Đã mở lại hồ sơ.", services.reopen_assessment, assessment,
-        reason=reason, until=until,
+
+    def reopen_until(**kwargs):  # a date that does not read refuses before anything is saved
+        until = optional_date(request.POST.get("until", ""))
+        return services.reopen_assessment(assessment, reason=reason, until=until, **kwargs)
+
+    return act(
+        request, _back(assessment), "Đã mở lại hồ sơ.", reopen_until, by=request.user,
+        errors=(WorkflowError, rules.RuleError),
     )
 
 

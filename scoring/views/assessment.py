@@ -46,7 +46,7 @@ from ..services.self_assessment import (
 
 from .appraisal import appraisal_page
 from .replies import commune_result_page
-from .shared import criterion_url, get_assessment, is_partial, refusal
+from .shared import act, criterion_url, get_assessment, is_partial, refusal
 
 HISTORY_PAGE = 100  # events per page of an assessment's history
 
@@ -267,13 +267,8 @@ def withdraw(request, period, commune):
     assessment = get_assessment(request, period, commune)
     if not is_officer_of(request.user, assessment):
         raise PermissionDenied
-    try:
-        withdraw_assessment(assessment, by=request.user)
-    except WorkflowError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Đã rút lại hồ sơ; có thể sửa và nộp lại.")
-    return redirect(assessment)
+    success = "Đã rút lại hồ sơ; có thể sửa và nộp lại."
+    return act(request, assessment, success, withdraw_assessment, assessment, by=request.user)
 
 
 @login_required

@@ -37,6 +37,7 @@ from ..services.appraisal import reopen_assessments, set_locked
 from ..services.replies import announce_provisional
 from ..services.survey_import import OPTIONAL, REQUIRED, import_survey
 from ..tasks import import_survey_file
+from .shared import act, optional_date
 
 Status = Assessment.Status
 
@@ -163,28 +164,34 @@ def bulk(request, period):
     if not assessments:
         messages.error(request, "Chưa chọn đơn vị nào.")
         return redirect(back)
-    try:
-        if action == "lock":
-            done = set_locked(assessments, True, reason=reason, by=request.user)
-            messages.success(request, f"Đã khóa {done} hồ sơ.")
-        elif action == "unlock":
-            done = set_locked(assessments, False, reason=reason, by=request.user)
-            messages.success(request, f"Đã mở khóa {done} hồ sơ.")
-        elif action == "announce":
-            codes = [a.commune.code for a in assessments]
-            done = announce_provisional(period, by=request.user, communes=codes)
-            messages.success(request, f"Đã thông báo kết quả thẩm định dự kiến cho {done} đơn vị.")
-        elif action == "reopen":
-            until = None
-            if request.POST.get("until", "").strip():
-                until = rules.parse_date(request.POST["until"])
-            done = reopen_assessments(assessments, reason=reason, by=request.user, until=until)
-            messages.success(request, f"Đã mở lại {done} hồ sơ.")
-        else:
-            messages.error(request, "Chọn thao tác: khóa, mở khóa hoặc mở lại.")
-    except (WorkflowError, rules.RuleError) as error:
-        messages.error(request, str(error))
-    return redirect(back)
+    by = request.user
+    actions = {
+        "lock": (
+            "Đã khóa {result} hồ sơ.", lambda: set_locked(assessments, True, reason=reason, by=by)
+        ),
+        "unlock": (
+            "Đã mở khóa {result} hồ sơ.",
+            lambda: set_locked(assessments, False, reason=reason, by=by),
+        ),
+        "announce": (
+            "Đã thông báo kết quả thẩm định dự kiến cho {result} đơn vị.",
+            lambda: announce_provisional(
+                period, by=by, communes=[a.commune.code for a in assessments]
+            ),
+        ),
+        "reopen": (
+            "Đã mở lại {result} hồ sơ.",
+            lambda: reopen_assessments(
+                assessments, reason=reason, by=by,
+                until=optional_date(request.POST.get("until", "")),
+            ),
+        ),
+    }
+    if action not in actions:
+        messages.error(request, "Chọn thao tác: khóa, mở khóa hoặc mở lại.")
+        return redirect(back)
+    success, run = actions[action]
+    return act(request, back, success, run, errors=(WorkflowError, rules.RuleError))
 
 
 @require_http_methods(["GET", "POST"])

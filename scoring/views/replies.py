@@ -28,7 +28,7 @@ from ..permissions import (
 from ..services import WorkflowError
 from ..services import replies as services
 from .period import get_period
-from .shared import criterion_url, get_assessment
+from .shared import act, criterion_url, get_assessment, optional_date
 
 Status = Assessment.Status
 
@@ -42,17 +42,16 @@ def set_reply_due(request, period):
     """Set or clear the reply deadline (dd/mm/yyyy; empty clears it)."""
     period = get_period(request, period, may=can_announce)
     raw = request.POST.get("reply_due", "").strip()
-    try:
-        due = rules.parse_date(raw) if raw else None
+
+    def set_due():
+        due = optional_date(raw)
         services.set_reply_due(period, due, by=request.user)
-    except (WorkflowError, rules.RuleError) as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            f"Đã đặt hạn phản hồi {rules.format_date(due)}." if due else "Đã bỏ hạn phản hồi.",
-        )
-    return redirect(period)
+        return due
+
+    def said(due):
+        return f"Đã đặt hạn phản hồi {rules.format_date(due)}." if due else "Đã bỏ hạn phản hồi."
+
+    return act(request, period, said, set_due, errors=(WorkflowError, rules.RuleError))
 
 
 @require_POST
@@ -61,13 +60,10 @@ def announce(request, period):
     """Announce provisional results to every appraised commune, or to the codes posted."""
     period = get_period(request, period, may=can_announce)
     codes = request.POST.getlist("commune") or None
-    try:
-        count = services.announce_provisional(period, by=request.user, communes=codes)
-    except WorkflowError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Đã thông báo kết quả thẩm định dự kiến cho {count} đơn vị.")
-    return redirect(period)
+    return act(
+        request, period, "Đã thông báo kết quả thẩm định dự kiến cho {result} đơn vị.",
+        services.announce_provisional, period, by=request.user, communes=codes,
+    )
 
 
 # --- the commune's page -------------------------------------------------------------------
@@ -134,19 +130,14 @@ def save_reply(request, period, commune, score):
         messages.error(request, "Dữ liệu gửi lên không hợp lệ; hãy tải lại trang.")
         return redirect(back)
     data = form.cleaned_data
-    try:
-        services.save_reply(
-            found,
-            disagrees=data["opinion"] == "disagree",
-            explanation=data["explanation"],
-            version=data["version"],
-            by=request.user,
-        )
-    except WorkflowError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Đã lưu ý kiến về tiêu chí {found.criterion.code}.")
-    return redirect(back)
+    return act(
+        request, back, f"Đã lưu ý kiến về tiêu chí {found.criterion.code}.",
+        services.save_reply, found,
+        disagrees=data["opinion"] == "disagree",
+        explanation=data["explanation"],
+        version=data["version"],
+        by=request.user,
+    )
 
 
 @require_POST
@@ -159,16 +150,11 @@ def send_reply(request, period, commune):
     if not request.POST.get("confirm"):
         messages.error(request, "Hãy đánh dấu xác nhận trước khi gửi ý kiến.")
         return redirect(assessment)
-    try:
-        round_ = services.send_reply(assessment, by=request.user)
-    except WorkflowError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            f"Đã gửi ý kiến về kết quả thẩm định dự kiến (lần {round_.number}).",
-        )
-    return redirect(assessment)
+    return act(
+        request, assessment,
+        lambda round_: f"Đã gửi ý kiến về kết quả thẩm định dự kiến (lần {round_.number}).",
+        services.send_reply, assessment, by=request.user,
+    )
 
 
 # --- the team's answers -------------------------------------------------------------------
@@ -199,17 +185,12 @@ def answer(request, period, commune, reply):
         messages.error(request, "Hãy chọn chấp nhận hoặc giữ nguyên.")
         return redirect(back)
     data = form.cleaned_data
-    try:
-        services.answer_reply(
-            found,
-            accept=data["answer"] == "accept",
-            value=data["appraised_score"],
-            note=data["note"],
-            version=data["version"],
-            by=request.user,
-        )
-    except WorkflowError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Đã trả lời ý kiến về tiêu chí {found.score.criterion.code}.")
-    return redirect(back)
+    return act(
+        request, back, f"Đã trả lời ý kiến về tiêu chí {found.score.criterion.code}.",
+        services.answer_reply, found,
+        accept=data["answer"] == "accept",
+        value=data["appraised_score"],
+        note=data["note"],
+        version=data["version"],
+        by=request.user,
+    )

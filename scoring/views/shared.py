@@ -1,13 +1,16 @@
 """What the assessment page and the appraisal page share: finding the assessment through the
-user's scope, telling background saves from page loads, and the answer given instead of a
-commune's work that is not handed in. Its own module so that neither page imports the other
-(the assessment page hands appraisers over to the appraisal page).
+user's scope, telling background saves from page loads, the answer given instead of a
+commune's work that is not handed in, and running a workflow action from a button (act).
+Its own module so that neither page imports the other (the assessment page hands appraisers
+over to the appraisal page).
 """
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
+from .. import rules
 from ..models import Assessment
 from ..permissions import (
     awaits_submission,
@@ -16,6 +19,7 @@ from ..permissions import (
     not_submitted_closed_reason,
     visible_assessment,
 )
+from ..services import WorkflowError
 
 
 def is_partial(request) -> bool:
@@ -66,3 +70,26 @@ def refusal(request, assessment, may=can_view_self_assessment):
     if awaits_submission(request.user, assessment):
         return not_submitted_page(request, assessment)
     raise PermissionDenied
+
+
+def optional_date(text: str):
+    """A date typed dd/mm/yyyy (rules.parse_date: RuleError if it does not read), None when
+    the box was left empty."""
+    return rules.parse_date(text) if text.strip() else None
+
+
+def act(request, back, success, service, *args, errors=(WorkflowError,), **kwargs):
+    """A button's action: run `service(*args, **kwargs)`, then say what happened and go back
+    to `back` (a URL or a model, as redirect() takes it).
+
+    `success` is the message, "{result}" in it replaced by what the service returned, or a
+    function of that result returning the message. A refusal (`errors`, WorkflowError by
+    default: the service saved nothing) is flashed as an error instead."""
+    try:
+        result = service(*args, **kwargs)
+    except errors as error:
+        messages.error(request, str(error))
+    else:
+        text = success(result) if callable(success) else success.replace("{result}", str(result))
+        messages.success(request, text)
+    return redirect(back)

@@ -1,13 +1,20 @@
 """Builders for the publishing tests: more communes, appraised scores, a published period."""
 
+import datetime
 from decimal import Decimal
 
 from communes.models import Unit
 from scoring.models import Assessment, Score
 
-from ..factories import make_unit
+from ..factories import make_period, make_unit
 
 D = Decimal
+# The reply round's communes (issue 12: tests/scoring/test_replies.py, test_reply_views.py):
+# A's and B's self and appraised scores, {commune: {leaf: score}}.
+REPLY_SCORES = {
+    "A": {"1.1": "2", "1.2": "3,5", "2.1": "3,25"},
+    "B": {"1.1": "1", "1.2": "3", "2.1": "4"},
+}
 
 
 def add_communes(district, count, *, prefix="X", kind="xa") -> list[Unit]:
@@ -48,6 +55,20 @@ def appraise(period, scores: dict[str, dict[str, str]], *, status=Assessment.Sta
     assert len(changed) == len(wanted), "a score to set does not exist"
     Score.objects.bulk_update(changed, ["self_score", "appraised_score"])
     Assessment.objects.filter(period=period, commune__code__in=scores).update(status=status)
+
+
+def reply_period(district, **dates):
+    """The reply round's period of `district`: opened 40 days ago, self-assessment closed 10
+    days ago, replies due in 3 days (`dates` adds or changes deadlines); not appraised yet
+    (appraise(period, REPLY_SCORES))."""
+    today = datetime.date.today()
+    dates = {
+        "opens_on": today - datetime.timedelta(days=40),
+        "self_assessment_due": today - datetime.timedelta(days=10),
+        "reply_due": today + datetime.timedelta(days=3),
+        **dates,
+    }
+    return make_period(district, **dates)
 
 
 def appraise_all(period, value="1"):

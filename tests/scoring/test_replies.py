@@ -23,33 +23,23 @@ from scoring.services.replies import (
 )
 
 from ..factories import make_period
-from .publish_data import add_communes, appraise, appraise_all
+from .publish_data import REPLY_SCORES, add_communes, appraise, appraise_all, reply_period
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
 TODAY = datetime.date.today()
 Status = Assessment.Status
-SCORES = {
-    "A": {"1.1": "2", "1.2": "3,5", "2.1": "3,25"},
-    "B": {"1.1": "1", "1.2": "3", "2.1": "4"},
-}
 
 
 @pytest.fixture
 def period(units):
-    return make_period(
-        units["district"],
-        opens_on=TODAY - datetime.timedelta(days=40),
-        self_assessment_due=TODAY - datetime.timedelta(days=10),
-        appraisal_due=TODAY - datetime.timedelta(days=5),
-        reply_due=TODAY + datetime.timedelta(days=3),
-    )
+    return reply_period(units["district"], appraisal_due=TODAY - datetime.timedelta(days=5))
 
 
 @pytest.fixture
 def appraised(period):
-    appraise(period, SCORES)
+    appraise(period, REPLY_SCORES)
     return period
 
 
@@ -110,10 +100,7 @@ def test_announcing_170_communes_takes_a_fixed_number_of_queries(
     units, appraiser, django_assert_max_num_queries
 ):
     add_communes(units["district"], 168)
-    period = make_period(
-        units["district"], opens_on=TODAY - datetime.timedelta(days=40),
-        self_assessment_due=TODAY - datetime.timedelta(days=10), reply_due=TODAY,
-    )
+    period = reply_period(units["district"], reply_due=TODAY)
     appraise_all(period)
     # savepoint, period shared, assessments locked, audit INSERT … SELECT, rounds, UPDATE,
     # the period's audit event, release
@@ -300,10 +287,7 @@ def test_closing_170_silent_rounds_takes_the_same_queries_as_one(
     from scoring.services.replies import settle_overdue_rounds
 
     add_communes(units["district"], 168)
-    period = make_period(
-        units["district"], opens_on=TODAY - datetime.timedelta(days=40),
-        self_assessment_due=TODAY - datetime.timedelta(days=10), reply_due=TODAY,
-    )
+    period = reply_period(units["district"], reply_due=TODAY)
     appraise_all(period)
     announce_provisional(period, by=appraiser)
     assert settle_overdue_rounds(TODAY) == 0  # the deadline is today: still open
@@ -332,7 +316,7 @@ def test_send_reminders_says_how_many_silent_rounds_it_closed(announced):
 
 def test_publish_is_refused_during_self_assessment_even_leaving_the_commune_out(units, leader):
     period = make_period(units["district"])  # due in 30 days
-    appraise(period, {"A": SCORES["A"]})
+    appraise(period, {"A": REPLY_SCORES["A"]})
     assert stage(period) == rules.STAGE_SELF_ASSESSMENT
     with pytest.raises(WorkflowError, match="còn đang tự đánh giá"):
         publish_period(period, by=leader, exclusions={"B": "chưa nộp"})
@@ -340,7 +324,7 @@ def test_publish_is_refused_during_self_assessment_even_leaving_the_commune_out(
 
 def test_stages_follow_the_communes(period, appraiser):
     assert stage(period) == rules.STAGE_APPRAISAL  # self-assessment deadline passed
-    appraise(period, SCORES)
+    appraise(period, REPLY_SCORES)
     assert stage(period) == rules.STAGE_READY
     announce_provisional(period, by=appraiser)
     assert stage(period) == rules.STAGE_REPLY

@@ -15,29 +15,19 @@ from scoring.models import Assessment, AuditEvent, Period, Publication, Reply
 from scoring.services.replies import announce_provisional, save_reply, send_reply
 
 from ..evidence.builders import pdf_bytes
-from ..factories import make_period
-from .publish_data import appraise
+from .publish_data import REPLY_SCORES, appraise, reply_period
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
 TODAY = datetime.date.today()
 Status = Assessment.Status
-SCORES = {
-    "A": {"1.1": "2", "1.2": "3,5", "2.1": "3,25"},
-    "B": {"1.1": "1", "1.2": "3", "2.1": "4"},
-}
 
 
 @pytest.fixture
 def period(units):
-    period = make_period(
-        units["district"],
-        opens_on=TODAY - datetime.timedelta(days=40),
-        self_assessment_due=TODAY - datetime.timedelta(days=10),
-        reply_due=TODAY + datetime.timedelta(days=3),
-    )
-    appraise(period, SCORES)
+    period = reply_period(units["district"])
+    appraise(period, REPLY_SCORES)
     from scoring.models import Score
 
     Score.objects.filter(assessment__commune__code="A", criterion__code="1.2").update(
