@@ -8,16 +8,19 @@ PostgreSQL, in memory on SQLite) and evidence files in a temporary MEDIA_ROOT; n
 the real ones. Goals (issue 4, on PostgreSQL): page ≤ 150 ms and ≤ 15 queries; save ≤ 50 ms
 (11 queries with BEGIN and COMMIT: session, user, assessment, memberships, scores, period
 shared, assessment locked, update, audit events). Options: --leaves N (per field, 10 fields),
---evidence N, --runs N, --queries (list the save's).
+--evidence N, --runs N, --queries (list the save's), --profile N (cProfile N saves).
 """
 
 import argparse
+import cProfile
+import pstats
 import re
 import statistics
 import tempfile
 import time
 import warnings
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from _setup import throwaway_database
 
@@ -77,6 +80,8 @@ def main():
     parser.add_argument("--evidence", type=int, default=60)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--queries", action="store_true", help="list the save's queries")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="cProfile N saves (CPU time) and print the top functions")
     args = parser.parse_args()
 
     from django.conf import settings
@@ -102,7 +107,8 @@ def main():
             f"Dữ liệu: {10 * args.leaves} tiêu chí, {args.evidence} tệp kiểm chứng trên "
             f"{connection.vendor} (tạo trong {time.perf_counter() - started:.1f} s)"
         )
-        client = Client()
+        # CSRF checked as in production (the test client skips it unless asked).
+        client = Client(enforce_csrf_checks=True)
         client.force_login(officer)
         url = assessment.get_absolute_url()
         save_url = f"{url}scores/{score.pk}/"
@@ -114,9 +120,15 @@ def main():
         version = [Score.objects.get(pk=score.pk).version]
 
         def save(i):
-            # The browser posts the version the last answer gave it, as autosave.js does.
-            data = {"self_score": str(Decimal(i % 2) / 2), "self_note": "", "version": version[0]}
-            response = client.post(save_url, data, HTTP_X_AUTOSAVE="1")
+            # What autosave.js (and bench/load.py) posts: the form urlencoded with the version
+            # the last answer gave, the CSRF token in its header; a new score and explanation.
+            data = urlencode({"self_score": str(Decimal(i % 2) / 2).replace(".", ","),
+                              "self_note": f"Giải trình {i}", "version": version[0]})
+            response = client.post(
+                save_url, data, content_type="application/x-www-form-urlencoded",
+                HTTP_X_AUTOSAVE="1", HTTP_X_REQUESTED_WITH="XMLHttpRequest",
+                HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+            )
             assert response.status_code == 200, response.content[:300]
             version[0] = int(re.search(rb'name="version" value="(\d+)"', response.content)[1])
 
@@ -137,6 +149,12 @@ def main():
         if args.queries:
             for sql in queries:
                 print(f"  {sql[:110]}")
+        if args.profile:
+            profiler = cProfile.Profile(time.process_time)  # CPU only, not waits on the database
+            profiler.runcall(lambda: [save(args.runs + 1 + i) for i in range(args.profile)])
+            stats = pstats.Stats(profiler)
+            print(f"Lưu: {stats.total_calls / args.profile:.0f} lời gọi hàm Python mỗi lần lưu")
+            stats.sort_stats("cumulative").print_stats(40)
 
 
 if __name__ == "__main__":
