@@ -88,6 +88,23 @@ def start(
     return job
 
 
+def in_background() -> bool:
+    """Whether tasks go to Celery workers (a broker is set). Without one they run in-process
+    at once, so a request gains nothing by handing its work to a job."""
+    from celery import current_app
+
+    return not current_app.conf.task_always_eager
+
+
+def job_for(user, key: str, start_job: Callable[[], Job]) -> Job:
+    """The job queued or running for `key` that `user` may watch, else a new one from
+    `start_job()`: asking twice for the same work starts it once."""
+    job = pending(key)
+    if job is None or not can_view_job(user, job):
+        job = start_job()
+    return job
+
+
 def pending(key: str) -> Job | None:
     """The job queued or running for `key` (the newest), after failing stale ones."""
     fail_stale(key)

@@ -17,6 +17,7 @@ import logging
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 
 from printing import render_pdf
 from scoring.models import FrozenError, Publication, Result
@@ -28,6 +29,12 @@ logger = logging.getLogger(__name__)
 
 def ranking_filename(publication) -> str:
     return f"xep-hang-{publication.period.code}-lan-{publication.version}.pdf"
+
+
+def ranking_url(publication) -> str:
+    """The ranking PDF's download (◆ results.pdf) of this version."""
+    url = reverse("reports:results_pdf", args=[publication.period.code])
+    return f"{url}?version={publication.version}"
 
 
 def report_filename(publication, commune_code: str) -> str:

@@ -80,15 +80,20 @@ def start_rendering(publication: Publication, by=None):
     )
 
 
+def ranking_key(publication: Publication) -> str:
+    return f"reports.ranking:{publication.pk}"
+
+
 def start_ranking(publication: Publication, by=None):
-    """The job that renders and stores the version's ranking PDF alone."""
+    """The job that renders and stores the version's ranking PDF alone, then opens it."""
     period = publication.period
     return start(
         render_ranking,
         title=f"Tạo tệp PDF xếp hạng kỳ {period.code} lần {publication.version}",
-        key=f"reports.ranking:{publication.pk}",
+        key=ranking_key(publication),
         by=by,
         unit=period.unit,
+        next_url=pdf.ranking_url(publication),
         args=(publication.pk,),
     )
 

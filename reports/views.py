@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from jobs.services import can_view_job, pending
+from jobs.services import in_background, job_for
 from scoring.permissions import (
     can_read_all_reports,
     can_read_lost_points,
@@ -91,8 +91,18 @@ def results(request, period):
 @require_GET
 @login_required
 def results_pdf(request, period):
-    """The ranking PDF, rendered once per publication version and then served from storage."""
+    """The ranking PDF, rendered once per publication version (by a worker when there are
+    workers) and then served from storage."""
     publication = _publication(request, period)
+    if in_background() and not pdf.has_stored_ranking_pdf(publication):
+        # Not stored yet (its publication's job is still at it, or it failed): a worker
+        # renders it (a national ranking takes ~40 s) while the job page shows progress, then
+        # comes back here. Without workers it is rendered here, as the job would be.
+        job = job_for(
+            request.user, tasks.ranking_key(publication),
+            lambda: tasks.start_ranking(publication, by=request.user),
+        )
+        return redirect("jobs:job", job=job.pk)
     stored = pdf.stored_ranking_pdf(publication)
     if stored is None:
         content = pdf.ranking_pdf(publication)
@@ -157,9 +167,10 @@ def reports_zip(request, period):
             filename=archive.archive_filename(publication),
             content_type="application/zip",
         )
-    job = pending(archive.archive_key(publication))
-    if job is None or not can_view_job(request.user, job):
-        job = tasks.start_archive(publication, by=request.user)
+    job = job_for(
+        request.user, archive.archive_key(publication),
+        lambda: tasks.start_archive(publication, by=request.user),
+    )
     return redirect("jobs:job", job=job.pk)
 
 

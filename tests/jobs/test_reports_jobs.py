@@ -250,3 +250,34 @@ def test_the_results_page_links_the_zip_for_the_appraising_unit_only(
     assert f'href="{link}"' in page and "Tất cả báo cáo (ZIP)" in page
     client.force_login(officer)
     assert link not in client.get(url).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_ranking_pdf_not_stored_yet_is_rendered_by_a_job_not_in_the_request(
+    mode, client, units, appraiser, renders
+):
+    """With workers, results.pdf never renders in the request (a national ranking takes
+    ~40 s): it opens the job page of one ranking job, which comes back to the download once
+    the worker has stored it. Without workers the request renders it, as the job would."""
+    publication = make_published_period(units, count=3)
+    url = reverse("reports:results_pdf", args=[publication.period.code])
+    client.force_login(appraiser)
+    response = client.get(url)
+    if mode == "in-process":
+        assert response.status_code == 200 and renders == [("ranking", True)]
+        assert not Job.objects.exists()
+        return
+    assert response.status_code == 302
+    job = Job.objects.get(key=f"reports.ranking:{publication.pk}")
+    assert response["Location"] == reverse("jobs:job", args=[job.pk])
+    # Asked again while it runs: the same job, not a second one.
+    assert client.get(url)["Location"] == response["Location"]
+    job = wait_for(job)
+    assert job.state == "done", job.error
+    status = client.get(reverse("jobs:status", args=[job.pk])).json()
+    assert status["next_url"] == f"{url}?version=1"
+    download = client.get(status["next_url"])
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    assert "XẾP HẠNG" in pdf_text(b"".join(download.streaming_content)).upper()
+    assert renders == [("ranking", False)]  # once, by the worker's thread
+    assert Job.objects.filter(key=job.key).count() == 1
