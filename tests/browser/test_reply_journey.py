@@ -172,8 +172,12 @@ def test_a_full_round_one_disagreement_accepted_one_kept_every_party_told(
     assert "Báo cáo quý IV đã gửi ngày 10/01" in text and "Chấp nhận: Đã có báo cáo quý IV" in text
     assert "Giữ nguyên: Cổng chỉ công khai 92% thủ tục" in text
 
-    # The commune reads both answers on its own page: the new score, and why the other stays.
-    other.goto(f"{live_server.url}{assessment_link}")
+    # The commune is told the answers are in, and reads both on its own page: the new score,
+    # and why the other stays.
+    answered = "Tổ thẩm định đã trả lời 2 ý kiến không đồng ý của Xã Đồng Tâm"
+    mailed(emails["canbo_a"], answered, assessment_link)
+    told(other, live_server.url, f"{answered} ({period.name}): chấp nhận 1, giữ nguyên điểm 1.",
+         assessment_link, unread=1)
     expect(row(other, "1.2").locator(".appraised-score")).to_have_text("4")
     expect(row(other, "2.1").locator(".reply-box")).to_contain_text(
         "Tổ thẩm định giữ nguyên: Cổng chỉ công khai 92% thủ tục"
@@ -208,7 +212,8 @@ def test_a_full_round_one_disagreement_accepted_one_kept_every_party_told(
     published = f"Kết quả Chỉ số CCHC “{period.name}” đã được công bố theo Quyết định số 766/QĐ-UBND"
     for username in ("canbo_a", "lanhdao"):
         mailed(emails[username], published, results_link)
-    assert len(mail.outbox) == 4  # announced, reply received, published twice: nobody else
+    # announced, reply received, answered, published twice: nobody else
+    assert len(mail.outbox) == 5
     told(lead, live_server.url, published, results_link, unread=1)
     told(other, live_server.url, published, results_link, unread=1)
 
