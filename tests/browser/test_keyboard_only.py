@@ -4,6 +4,7 @@ the file chooser is Space on the focused "Chọn tệp…" input; the chooser it
 operating system's dialog, answered through Playwright's file chooser."""
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from scoring.models import Assessment, Score
@@ -16,6 +17,22 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MAX_TABS = 400
 FOCUS_RING = "e => getComputedStyle(e).outlineStyle !== 'none' && parseFloat(getComputedStyle(e).outlineWidth) >= 2"
+
+
+def choose_file_by_keyboard(page, selector):
+    """Space on the focused file input opens the chooser. On a loaded machine Chromium now and
+    then drops that first key press (seen once in four whole-suite runs, never alone): a user
+    presses Space again, and so does this — twice at the most, the keyboard only."""
+    for attempt in (1, 2):
+        try:
+            with page.expect_file_chooser(timeout=10_000 * attempt) as chooser:
+                page.keyboard.press("Space")
+            return chooser.value
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            if not page.evaluate("s => document.activeElement.matches(s)", selector):
+                tab_to(page, selector)
 
 
 def tab_to(page, selector):
@@ -63,9 +80,7 @@ def test_an_officer_does_the_self_assessment_with_the_keyboard_alone(
             tab_to(page, "[id='tc-1.1'] input[type=file]")
             label = row(page, "1.1").locator(".file-button")
             assert label.evaluate(FOCUS_RING), "the file picker shows no focus ring"
-            with page.expect_file_chooser() as chooser:
-                page.keyboard.press("Space")
-            chooser.value.set_files(str(pdf))
+            choose_file_by_keyboard(page, "[id='tc-1.1'] input[type=file]").set_files(str(pdf))
             expect(row(page, "1.1").locator("[data-file-names]")).to_have_text(pdf.name)
             tab_to(page, "[id='tc-1.1'] form.ev-upload button[type=submit]")
             page.keyboard.press("Enter")
