@@ -76,6 +76,18 @@ def _score_for_officer(request, score_pk) -> Score:
     return score
 
 
+def _apply(request, score, change, *, notes=lambda outcome: ()):
+    """Run one evidence change (`change()`, a service call) and answer as _answer does: with
+    the notes it gives, 422 with the files' problems, or 403 with the workflow's refusal."""
+    try:
+        outcome = change()
+    except services.EvidenceError as error:
+        return _answer(request, score, status=422, errors=error.messages)
+    except WorkflowError as error:
+        return _answer(request, score, status=403, errors=[str(error)])
+    return _answer(request, score, notes=notes(outcome))
+
+
 def _answer(request, score, *, status=200, errors=(), notes=()):
     """Fragments for the criterion's evidence block, state and totals; or a redirect."""
     assessment = score.assessment
@@ -121,13 +133,11 @@ def add(request, score):
         return _answer(request, score, status=413, errors=[too_large])
     if not form.is_valid():
         return _answer(request, score, status=422, errors=[error_text(form)])
-    try:
-        _, notes = services.add_evidence_files(score, form.cleaned_data["files"], by=request.user)
-    except services.EvidenceError as error:
-        return _answer(request, score, status=422, errors=error.messages)
-    except WorkflowError as error:
-        return _answer(request, score, status=403, errors=[str(error)])
-    return _answer(request, score, notes=notes)
+    return _apply(
+        request, score,
+        lambda: services.add_evidence_files(score, form.cleaned_data["files"], by=request.user),
+        notes=lambda outcome: outcome[1],
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -143,13 +153,10 @@ def reference(request, score):
     form = EvidenceReferenceForm(request.POST)
     if not form.is_valid():
         return _answer(request, score, status=422, errors=[error_text(form)])
-    try:
-        services.add_evidence_reference(score, by=request.user, **form.cleaned_data)
-    except services.EvidenceError as error:
-        return _answer(request, score, status=422, errors=error.messages)
-    except WorkflowError as error:
-        return _answer(request, score, status=403, errors=[str(error)])
-    return _answer(request, score)
+    return _apply(
+        request, score,
+        lambda: services.add_evidence_reference(score, by=request.user, **form.cleaned_data),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -162,13 +169,10 @@ def link(request, score):
         form = LinkEvidenceForm(request.POST, assessment=assessment)
         if not form.is_valid():
             return _answer(request, score, status=422, errors=[error_text(form)])
-        try:
-            services.link_evidence(form.cleaned_data["evidence"], score, by=request.user)
-        except services.EvidenceError as error:
-            return _answer(request, score, status=422, errors=error.messages)
-        except WorkflowError as error:
-            return _answer(request, score, status=403, errors=[str(error)])
-        return _answer(request, score)
+        return _apply(
+            request, score,
+            lambda: services.link_evidence(form.cleaned_data["evidence"], score, by=request.user),
+        )
     linked = set(score.evidence.values_list("pk", flat=True))
     choices = [
         item
@@ -192,10 +196,4 @@ def remove(request, pk, score):
     """Take an evidence item off a criterion (deleted once it proves no criterion); audited."""
     score = _score_for_officer(request, score)
     evidence = get_object_or_404(Evidence, pk=pk, assessment=score.assessment)
-    try:
-        services.remove_evidence(evidence, score, by=request.user)
-    except services.EvidenceError as error:
-        return _answer(request, score, status=422, errors=error.messages)
-    except WorkflowError as error:
-        return _answer(request, score, status=403, errors=[str(error)])
-    return _answer(request, score)
+    return _apply(request, score, lambda: services.remove_evidence(evidence, score, by=request.user))
