@@ -348,6 +348,7 @@ from celery.schedules import crontab  # noqa: E402
 # `celery -A cchc beat`: the daily reminders at 07:00 (the cron line's job, README).
 CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {"task": "scoring.send_reminders", "schedule": crontab(hour=7, minute=0)},
+    "import-files": {"task": "jobs.sweep_import_files", "schedule": crontab(hour=3, minute=0)},
 }
 JOB_STALE_MINUTES = env_int("JOB_STALE_MINUTES", 30)
 

@@ -18,19 +18,40 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from tabular import ImportFailed, Table, read_table
 from tabular.table import count_text
 from tabular.web import Imported
 
 from .models import Job
-from .services import JobError, run, start
+from .services import JobError, fail_stale, run, start
 
 FOLDER = "imports"
+
+
+def sweep_files(days: int = 2) -> int:
+    """Delete the stored files of the import jobs that ended in the last `days` days and still
+    have one: a job marked failed as stale (its worker died for good) never reached the end
+    that deletes it. Daily through celery beat (jobs.sweep_import_files). Returns how many."""
+    fail_stale()
+    ended = Job.objects.filter(
+        key__startswith="import:",
+        state__in=[Job.State.DONE, Job.State.FAILED],
+        finished_at__gte=timezone.now() - timedelta(days=days),
+    ).values_list("key", flat=True)
+    removed = 0
+    for key in ended:
+        stored = key.removeprefix("import:")
+        if default_storage.exists(stored):
+            default_storage.delete(stored)
+            removed += 1
+    return removed
 
 
 def runs_as_job(upload) -> bool:

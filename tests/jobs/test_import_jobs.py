@@ -196,3 +196,31 @@ def test_a_bad_survey_file_fails_its_job_and_writes_nothing(mode, as_job, client
     assert any(line.startswith("Dòng 13, cột criterion_code") for line in job.error_details)
     assert not Score.objects.filter(appraised_score__isnull=False, criterion__code="2.1").exists()
     assert stored_imports() == []
+
+
+def test_the_daily_sweep_deletes_files_left_by_import_jobs_that_ended_elsewhere(db, settings):
+    """A worker that died for good leaves its stored file: once the job is failed as stale,
+    celery beat's jobs.sweep_import_files deletes it; a running job's file is kept."""
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from jobs.models import Job
+    from jobs.tasks import sweep_import_files
+
+    left = default_storage.save("imports/bo-lai.csv", ContentFile(b"code\n"))
+    running = default_storage.save("imports/dang-chay.csv", ContentFile(b"code\n"))
+    quiet = timezone.now() - timedelta(minutes=settings.JOB_STALE_MINUTES + 1)
+    dead = Job.objects.create(kind="communes.import_admin_file", title="Nhập", key=f"import:{left}",
+                              state=Job.State.RUNNING)
+    Job.objects.filter(pk=dead.pk).update(updated_at=quiet)
+    Job.objects.create(kind="communes.import_admin_file", title="Nhập", key=f"import:{running}",
+                       state=Job.State.RUNNING)
+    assert sweep_import_files.delay().get() == 1
+    assert not default_storage.exists(left) and default_storage.exists(running)
+    assert Job.objects.get(pk=dead.pk).state == Job.State.FAILED
+    from cchc.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["import-files"]
+    assert entry["task"] == sweep_import_files.name and sweep_import_files.name in app.tasks

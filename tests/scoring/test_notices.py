@@ -434,7 +434,7 @@ def test_celery_beat_sends_todays_reminders_once_like_the_command(
         self_assessment_due=today + datetime.timedelta(days=3),
         appraisal_due=today + datetime.timedelta(days=30),
     )
-    (entry,) = settings.CELERY_BEAT_SCHEDULE.values()
+    entry = settings.CELERY_BEAT_SCHEDULE["daily-reminders"]
     assert entry["task"] == task.name and task.name in app.tasks
     with django_capture_on_commit_callbacks(execute=True):
         assert task.delay().get() == 2  # eager without a broker: officers of A and B
