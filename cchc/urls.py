@@ -6,9 +6,7 @@ from django.urls import include, path
 
 from scoring.views.dashboard import favicon, healthz
 
-admin.site.site_header = "Quản trị Chỉ số CCHC cấp xã"
-admin.site.site_title = "Chỉ số CCHC"
-admin.site.index_title = "Danh mục quản trị"
+from . import admin_site  # noqa: F401 (the admin's Vietnamese titles and yes/no icons)
 
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -57,13 +57,9 @@ ENGLISH_WORD = re.compile(r"\b(" + "|".join(re.escape(w) for w in ENGLISH) + r")
 SHOWN_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label", "data-confirm")
 # What is not interface text: code, and what a user typed into a text box (like an input's value).
 SKIPPED = {"script", "style", "code", "template", "textarea"}
-# Django's admin writes a yes/no icon's alt text as the Python value ("True", "False", "None":
-# django.contrib.admin.utils._boolean_icon, not translatable), and django-axes stores
-# "<unknown>" for a request without a user agent or path (data, not our text).
-ADMIN_UNTRANSLATABLE = re.compile(
-    r'<img src="[^"]*/admin/img/icon-(?:yes|no|unknown)\.svg" alt="(?:True|False|None)">'
-    r"|&lt;unknown&gt;"
-)
+# django-axes stores "<unknown>" for a request without a user agent or path (data, not our
+# text). (The admin's yes/no icons read "Có"/"Không": cchc/admin_site.py.)
+ADMIN_UNTRANSLATABLE = re.compile(r"&lt;unknown&gt;")
 
 
 class VisibleText(HTMLParser):

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -475,3 +476,14 @@ def test_a_new_kind_on_a_unit_page_must_keep_its_lineage_at_one_level(admin_clie
     ]
     unit.refresh_from_db()
     assert (unit.kind, unit.name) == ("xa", "Xã Đông An")
+
+
+def test_yes_no_icons_say_co_and_khong_to_a_screen_reader(admin_client, officer):
+    """Django writes the Python value ("True"/"False") as a yes/no icon's alt text; the admin
+    says it in Vietnamese (cchc/admin_site.py), in lists and in read-only fields."""
+    officer.is_active = False
+    officer.save()
+    page = admin_client.get("/admin/auth/user/").content.decode()
+    assert re.search(r'icon-yes\.svg" alt="Có"', page)  # the administrator: staff, active
+    assert re.search(r'icon-no\.svg" alt="Không"', page)  # the officer: not staff, inactive
+    assert 'alt="True"' not in page and 'alt="False"' not in page
