@@ -58,10 +58,11 @@ def let_unit_staff_see(check: Callable[[object, object], bool]) -> None:
 
 
 def can_view_job(user, job: Job) -> bool:
-    """The one who started the job, and the staff of the unit it works for."""
+    """The one who started the job, the staff of the unit it works for, and superusers (who
+    see every job in the admin already)."""
     if not user.is_authenticated:
         return False
-    if job.started_by_id is not None and job.started_by_id == user.pk:
+    if user.is_superuser or (job.started_by_id is not None and job.started_by_id == user.pk):
         return True
     return job.unit is not None and _unit_staff is not None and _unit_staff(user, job.unit)
 

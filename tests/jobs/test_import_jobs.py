@@ -139,7 +139,9 @@ def test_the_criteria_page_passes_its_fields_to_the_job(mode, as_job, client, ad
     assert job.back_url == f"/admin/scoring/criteriaset/{criteria_set.pk}/change/"
 
 
-def test_only_the_starter_sees_an_admin_import_job(as_job, client, units, admin_user, appraiser):
+def test_an_admin_import_job_is_seen_by_its_starter_and_superusers_only(
+    as_job, client, units, admin_user, appraiser
+):
     client.force_login(admin_user)
     job = started_job(client.post("/admin/communes/unit/import/", {"file": units_file(30)}))
     other = type(admin_user).objects.create_user("quantri2", is_staff=True)
@@ -147,6 +149,10 @@ def test_only_the_starter_sees_an_admin_import_job(as_job, client, units, admin_
         client.force_login(user)
         assert client.get(reverse("jobs:job", args=[job.pk])).status_code == 404
         assert client.get(reverse("jobs:status", args=[job.pk])).status_code == 404
+    # Another administrator of the whole installation follows it (the admin lists every job).
+    client.force_login(type(admin_user).objects.create_superuser("quantri3"))
+    assert client.get(reverse("jobs:job", args=[job.pk])).status_code == 200
+    assert client.get(reverse("jobs:status", args=[job.pk])).json()["state"] == "done"
 
 
 @pytest.fixture
