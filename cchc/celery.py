@@ -1,4 +1,4 @@
-"""The Celery app (design.md §9 ◆ CELERY_BROKER_URL).
+"""The Celery app (docs/design.md §9 ◆ CELERY_BROKER_URL).
 
 Settings come from Django's settings under the CELERY_ prefix. Tasks live in the apps
 (`tasks.py`, `shared_task`) and keep their outcome in the database (jobs.Job), never in the

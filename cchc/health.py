@@ -1,4 +1,4 @@
-"""What /healthz checks (design.md §10): the database always; with ?full=1 also the file
+"""What /healthz checks (docs/design.md §10): the database always; with ?full=1 also the file
 storage (STORAGES["default"]: write, read back and delete a tiny probe file) and the Celery
 broker when CELERY_BROKER_URL is set (a Redis PING with a short timeout).
 

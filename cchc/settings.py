@@ -1,4 +1,4 @@
-"""Settings for cchc, read from environment variables (design.md §9).
+"""Settings for cchc, read from environment variables (docs/design.md §9).
 
 DATABASE_URL   sqlite:////abs/path/db.sqlite3 (default: db.sqlite3 beside manage.py)
                or postgres://user@host:5432/name
@@ -285,7 +285,7 @@ IMPORT_JOB_MIN_BYTES = env_int("IMPORT_JOB_KB", 512) * 1024
 # A field below this share of its maximum is "weak" (docs/design.md §5: 75%).
 WEAK_FIELD_THRESHOLD = os.environ.get("WEAK_FIELD_THRESHOLD", "0.75")
 
-# Notification e-mail (design.md §9): SMTP from the environment; without EMAIL_HOST the console
+# Notification e-mail (docs/design.md §9): SMTP from the environment; without EMAIL_HOST the console
 # backend prints each e-mail, so a newcomer's run needs no mail server. Links in e-mails are
 # absolute, on SITE_URL.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -311,7 +311,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"SITE_URL must start with http:// or https://, not {SITE_URL!r}")
 
-# Long work off the request (design.md §9 ◆ CELERY_BROKER_URL, cchc/celery.py, which says
+# Long work off the request (docs/design.md §9 ◆ CELERY_BROKER_URL, cchc/celery.py, which says
 # what happens when a worker dies). Outcomes are kept in the database (jobs.Job), so the
 # broker holds nothing but messages.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

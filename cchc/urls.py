@@ -1,4 +1,4 @@
-"""URLs of design.md §7 (◆: other tools and tests rely on them)."""
+"""URLs of docs/design.md §7 (◆: other tools and tests rely on them)."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views

@@ -8,7 +8,7 @@ Shared here (scoring and evidence admins import them; dependencies point down):
   tabular.read_table and hands the table to the same service as the management command, so
   the admin validates exactly like `manage.py import_*` and saves nothing on any error.
 - ExportMixin: django-import-export's export in Vietnamese, CSV or XLSX, with the ◆ columns
-  of design.md §6 so that an exported file imports back.
+  of docs/design.md §6 so that an exported file imports back.
 
 Every changelist and change page runs a bounded number of queries whatever the row count:
 related objects are joined (list_select_related, get_queryset) and foreign keys to big tables
@@ -353,7 +353,7 @@ class VietnameseExportForm(ExportForm):
 class ExportMixin(import_export_admin.ExportMixin):
     """Export the rows of the (filtered) changelist as CSV or XLSX, every column kept.
 
-    The column set is the import file's (design.md §6), so no column picker: an export
+    The column set is the import file's (docs/design.md §6), so no column picker: an export
     always imports back. CSV gets a BOM so that Excel opens Vietnamese text correctly.
     """
 

@@ -1,4 +1,4 @@
-"""Dates as the imports read them and the pages print them: dd/mm/yyyy (design.md §5, §6)."""
+"""Dates as the imports read them and the pages print them: dd/mm/yyyy (docs/design.md §5, §6)."""
 
 from __future__ import annotations
 
@@ -21,5 +21,5 @@ def bad_date(text: str) -> str:
 
 
 def format_date(value: datetime.date | None) -> str:
-    """dd/mm/yyyy, as every date the app prints (design.md §5)."""
+    """dd/mm/yyyy, as every date the app prints (docs/design.md §5)."""
     return value.strftime("%d/%m/%Y") if value else ""

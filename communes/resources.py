@@ -1,4 +1,4 @@
-"""Export resources (django-import-export) for units and users, in the ◆ columns of design.md §6.
+"""Export resources (django-import-export) for units and users, in the ◆ columns of docs/design.md §6.
 
 They only export: the admin imports through tabular.read_table and the services that the
 management commands use, so a file is validated the same way wherever it comes in. An

@@ -1,4 +1,4 @@
-"""Writes for units and accounts: the ◆ imports of design.md §6 (also used by the admin);
+"""Writes for units and accounts: the ◆ imports of docs/design.md §6 (also used by the admin);
 lineage (import_successions) is communes/successions.py.
 
 Each import checks the whole table first and reports every problem with its row and column
@@ -81,7 +81,7 @@ def import_units(table: Table, *, by=None, on_checked: Callable[[], None] | None
     `kind` is a slug (xa, huyen, ...) or its Vietnamese label ("Xã", "Thị trấn"), any case.
     A parent may come later in the file or exist already. Units already in the database are
     updated in place (name, kind, parent). The dates (dd/mm/yyyy, empty = open; a unit is
-    active on D when active_from ≤ D < active_to, design.md §6) are written when the file has
+    active on D when active_from ≤ D < active_to, docs/design.md §6) are written when the file has
     their column, and kept as they are when it has not. Refuses (ImportFailed, nothing
     saved): duplicate codes, unknown kinds or parents, a parent of the wrong level, a commune
     without a parent, cycles, a change of kind that would leave an existing child under the

@@ -1,4 +1,4 @@
-"""Lineage after mergers (Succession): the ◆ import_successions of design.md §6 and the rules
+"""Lineage after mergers (Succession): the ◆ import_successions of docs/design.md §6 and the rules
 every way in obeys (the admin's form, import_units changing dates of units in the lineage).
 
 Reading lineage (predecessors for year-over-year) is communes/lineage.py; this module writes it.
@@ -35,7 +35,7 @@ class UnitDates:
     active_to: datetime.date | None
 
     def active_on(self, day: datetime.date) -> bool:
-        """The rule of design.md §6: active_from ≤ D < active_to (empty = open)."""
+        """The rule of docs/design.md §6: active_from ≤ D < active_to (empty = open)."""
         return (self.active_from is None or self.active_from <= day) and (
             self.active_to is None or day < self.active_to
         )
@@ -158,7 +158,7 @@ def _succession_lines(
 def _pair_problems(
     predecessor: UnitDates, successor: UnitDates, day: datetime.date
 ) -> list[tuple[str, str]]:
-    """(column, message) for each rule of design.md §6 a pair breaks, cycles apart: the same
+    """(column, message) for each rule of docs/design.md §6 a pair breaks, cycles apart: the same
     level, the successor active on the day, the predecessor begun before it."""
     problems = []
     if predecessor.level != successor.level:

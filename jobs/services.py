@@ -2,7 +2,7 @@
 
     job = start(render_task, title="…", key="…", by=user, unit=unit, args=(publication.pk,))
 
-creates the Job and sends the task once the surrounding transaction commits (design.md §10:
+creates the Job and sends the task once the surrounding transaction commits (docs/design.md §10:
 slow side effects after the commit); the task body is `run(job_id, work)`, where
 `work(report)` does the work and calls `report(done, total)` as it goes. `run` marks the job
 running, then done (with `work`'s result file, if any) or failed with a Vietnamese message.
@@ -48,7 +48,7 @@ class JobError(Exception):
 
 # Who sees a job besides its starter: `check(user, unit)` for the unit the job works for,
 # given by the app that owns units and roles (communes.apps: any role on the unit or above).
-# jobs imports no app of the project, so every app may start jobs (design.md §9 ◆ Jobs).
+# jobs imports no app of the project, so every app may start jobs (docs/design.md §9 ◆ Jobs).
 _unit_staff: Callable[[object, object], bool] | None = None
 
 

@@ -1,4 +1,4 @@
-"""reports.zip (design.md §7 ◆): every commune report, the ranking PDF and the XLSX of one
+"""reports.zip (docs/design.md §7 ◆): every commune report, the ranking PDF and the XLSX of one
 publication version in one ZIP, built once by a job (reports.tasks) and stored as that job's
 result file. The ZIP is written to a temporary file first and handed to the storage whole:
 the job points at it only then, so a half-written ZIP is never served."""

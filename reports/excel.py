@@ -1,4 +1,4 @@
-"""The ranking as an Excel workbook (plain openpyxl; design.md §6 and §8).
+"""The ranking as an Excel workbook (plain openpyxl; docs/design.md §6 and §8).
 
 The workbook opens on sheet "Xếp hạng", the table for people: Vietnamese headers, the
 version, decision and data date above it, frozen header row, totals shown with 2 decimals, and

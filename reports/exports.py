@@ -1,4 +1,4 @@
-"""The ◆ results CSV (design.md §6 export_results): what other tools read.
+"""The ◆ results CSV (docs/design.md §6 export_results): what other tools read.
 
 UTF-8 without BOM, "." decimals, the header on the first line, one row per commune by rank
 (with ranking blocks: by block, then rank, and a last column `block`).

@@ -60,7 +60,7 @@ def has_stored_ranking_pdf(publication) -> bool:
 def store_ranking_pdf(publication: Publication) -> bool:
     """Render the publication's ranking PDF and store it on the publication, once.
 
-    The publish command runs it after the commit (design.md §10: slow side effects after the
+    The publish command runs it after the commit (docs/design.md §10: slow side effects after the
     commit). Returns False, after logging, when rendering or storing fails: the publication
     itself stands, and the PDF is rendered on demand instead.
     """

@@ -1,4 +1,4 @@
-"""The publish page /periods/<period>/publish/ (design.md §1 step 5, §4; issues 6 and 12): the
+"""The publish page /periods/<period>/publish/ (docs/design.md §1 step 5, §4; issues 6 and 12): the
 appraising unit sees the period's stage and whether every commune is ready, the ranking
 exactly as it will be printed, names the communes left out with a reason, and publishes with
 the decision (số quyết định, ngày) after typing the decision number again to confirm; a

@@ -1,4 +1,4 @@
-"""design.md §7 ◆: the published ranking, its downloads and a commune's report."""
+"""docs/design.md §7 ◆: the published ranking, its downloads and a commune's report."""
 
 from django.urls import path
 

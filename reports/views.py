@@ -1,4 +1,4 @@
-"""Published results (design.md §7 ◆ URLs): the ranking page and its downloads, a commune's
+"""Published results (docs/design.md §7 ◆ URLs): the ranking page and its downloads, a commune's
 report, and the appraising unit's "tiêu chí dễ mất điểm".
 
 Every view fetches through scoring/permissions.py: a period outside the user's scope, an

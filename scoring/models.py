@@ -61,7 +61,7 @@ class CriteriaSet(models.Model):
 
     @property
     def is_locked(self) -> bool:
-        """Read-only once a published period uses it (design.md §3)."""
+        """Read-only once a published period uses it (docs/design.md §3)."""
         return self.periods.filter(status=Period.Status.PUBLISHED).exists()
 
     @property
@@ -242,7 +242,7 @@ class Period(models.Model):
     opens_on = models.DateField(_("ngày bắt đầu tự đánh giá"))
     self_assessment_due = models.DateField(_("hạn tự đánh giá"))
     appraisal_due = models.DateField(_("hạn thẩm định"))
-    # The reply round (design.md §4): communes answer the provisional results until this day
+    # The reply round (docs/design.md §4): communes answer the provisional results until this day
     # (inclusive); none = the period has no reply round.
     reply_due = models.DateField(_("hạn phản hồi kết quả thẩm định dự kiến"), null=True, blank=True)
     status = models.CharField(
@@ -251,7 +251,7 @@ class Period(models.Model):
     # Ordered classification bands: [["Hoàn thành tốt nhiệm vụ", "80"], ...], highest first.
     bands = models.JSONField(_("mức xếp loại"), default=list, blank=True)
     # Ranking blocks (khối xếp hạng), in order: [{"label": "Phường", "kinds": ["phuong"]}, …];
-    # empty: one block of every commune (design.md §5 Blocks).
+    # empty: one block of every commune (docs/design.md §5 Blocks).
     blocks = models.JSONField(_("khối xếp hạng"), default=list, blank=True)
     previous = models.ForeignKey(
         "self",
@@ -506,7 +506,7 @@ class Score(UpdateStamp):
 
 class ReplyRound(models.Model):
     """One announcement of provisional results (thông báo kết quả thẩm định dự kiến) to one
-    commune, and the commune's reply, sent once (design.md §4, scoring/services/replies.py)."""
+    commune, and the commune's reply, sent once (docs/design.md §4, scoring/services/replies.py)."""
 
     assessment = models.ForeignKey(
         Assessment, verbose_name=_("hồ sơ"), on_delete=models.CASCADE, related_name="reply_rounds"
@@ -638,7 +638,7 @@ PROCEDURE_FIGURES = ("received", "processed", "on_time", "late", "online")
 
 class ProcedureFigures(UpdateStamp):
     """A commune's TTHC figures for a period (kết quả giải quyết thủ tục hành chính): context
-    for field 3 and the commune report (design.md §8), not a score. Imported by `import_tthc`
+    for field 3 and the commune report (docs/design.md §8), not a score. Imported by `import_tthc`
     or typed in the admin; frozen, like scores, once the period is published."""
 
     period = models.ForeignKey(
@@ -970,7 +970,7 @@ class FrozenQuerySet(models.QuerySet):
 
 
 class FrozenModel(models.Model):
-    """Written once by publishing, never updated or deleted (design.md §3)."""
+    """Written once by publishing, never updated or deleted (docs/design.md §3)."""
 
     objects = FrozenQuerySet.as_manager()
 
@@ -1013,7 +1013,7 @@ class Publication(FrozenModel):
     reason = models.TextField(_("lý do điều chỉnh"), blank=True)
     # Communes left out of this publication, each with the reason: {"code": "reason"}.
     exclusions = models.JSONField(_("đơn vị không xếp hạng"), default=dict, blank=True)
-    # The ranking PDF is rendered once per version and stored (design.md §8, issue: publish).
+    # The ranking PDF is rendered once per version and stored (docs/design.md §8, issue: publish).
     ranking_pdf = models.FileField(_("tệp PDF xếp hạng"), blank=True, upload_to="publications/")
     # "Tiêu chí dễ mất điểm" as published: per leaf criterion, the communes' appraised points
     # against its maximum (scoring.selectors.lost_points_by_criterion rows, decimals as

@@ -301,7 +301,7 @@ class FieldTotals:
     def max_text(self) -> str:
         return rules.format_score(self.maximum)
 
-    # Overall totals print as published: half-up to 2 decimals (design.md §5).
+    # Overall totals print as published: half-up to 2 decimals (docs/design.md §5).
     @property
     def self_printed(self) -> str:
         return rules.format_total(self.self_total)

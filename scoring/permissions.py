@@ -79,7 +79,7 @@ def can_manage_period(user, period) -> bool:
 def can_read_results(user, period) -> bool:
     """Published results are readable by every signed-in user of the appraising unit's tree.
 
-    A period reopened for correction keeps its published versions readable (design.md §1:
+    A period reopened for correction keeps its published versions readable (docs/design.md §1:
     the old one stays readable) until the corrected version is published.
     """
     if not period.is_published and not period.publications.exists():
@@ -116,7 +116,7 @@ def is_leader_of_commune(user, assessment) -> bool:
 def self_assessment_closed_reason(assessment, today=None, *, status=None) -> str:
     """Why the commune may not change its self-assessment now; "" when it may.
 
-    design.md §4: editable while `draft` or `returned` and the period is open; after the
+    docs/design.md §4: editable while `draft` or `returned` and the period is open; after the
     self-assessment deadline only if the appraising unit reopened it (`reopened_until`).
     Returned criteria stay editable after the deadline: returning them is the appraising unit
     asking for more. `locked` closes everything. `status` asks "what if it were in this state"
@@ -285,7 +285,7 @@ def appraisal_closed_reason(assessment) -> str:
 
 
 def can_change_appraisal(user, assessment) -> bool:
-    """Set appraised scores and notes, return criteria, mark appraised (design.md §4)."""
+    """Set appraised scores and notes, return criteria, mark appraised (docs/design.md §4)."""
     return can_appraise(user, assessment) and not appraisal_closed_reason(assessment)
 
 

@@ -1,4 +1,4 @@
-"""Export resource (django-import-export) for criteria, in the ◆ columns of design.md §6.
+"""Export resource (django-import-export) for criteria, in the ◆ columns of docs/design.md §6.
 
 code,parent_code,name,max_points,method,evidence_required,guidance, then the two optional
 columns import_criteria also reads (applies_to, na_policy): the import's own column lists, so

@@ -1,4 +1,4 @@
-"""Scoring rules of design.md §5: plain data in, plain data out; no ORM, no settings.
+"""Scoring rules of docs/design.md §5: plain data in, plain data out; no ORM, no settings.
 
 Every number here is a Decimal. Stored scores keep 3 decimals (ROUND_HALF_UP on input);
 totals are exact; only printed values are rounded (totals and indices to 2 decimals).
@@ -16,7 +16,7 @@ SCORE_PLACES = Decimal("0.001")
 PRINT_PLACES = Decimal("0.01")
 HUNDRED = Decimal(100)
 
-# design.md §5: used when a period sets no bands of its own.
+# docs/design.md §5: used when a period sets no bands of its own.
 DEFAULT_BANDS: tuple[tuple[str, Decimal], ...] = (
     ("Hoàn thành xuất sắc nhiệm vụ", Decimal(90)),
     ("Hoàn thành tốt nhiệm vụ", Decimal(80)),
@@ -211,7 +211,7 @@ def leaf_points(
     not_applicable: bool = False,
     confirmed: bool = False,
 ) -> LeafPoints:
-    """The points and counted maximum of one leaf that applies to the commune (design.md §3,
+    """The points and counted maximum of one leaf that applies to the commune (docs/design.md §3,
     §5): the one rule behind the self-assessment page, the appraisal page, the period table,
     publishing and the reports (scoring.models.ScoreQuerySet.with_points is the same rule in
     SQL; tests/scoring/test_leaf_points.py holds the two together).
@@ -559,7 +559,7 @@ def block_phrase(label: str) -> str:
 
 @dataclass(frozen=True)
 class Standing:
-    """One commune's published figures (design.md §5): what a Result row and its fields hold."""
+    """One commune's published figures (docs/design.md §5): what a Result row and its fields hold."""
 
     total: Decimal  # exact sum of the field scores, plus the bonus/deduction points
     applicable_max: Decimal
@@ -590,7 +590,7 @@ def standings(
     the tree's: a bonus may lift the index above 100); overall rank = competition rank of
     the printed index; field rank = dense rank of the field score (adjustments belong to no
     field); classification by the printed index.
-    `blocks` maps each commune to the label of its ranking block (design.md §5 Blocks): the
+    `blocks` maps each commune to the label of its ranking block (docs/design.md §5 Blocks): the
     overall and field ranks, and their N, are then computed within each block; the bands
     are the same for every block. None: one block of every commune.
     """
@@ -723,7 +723,7 @@ def format_procedure_figures(received, processed, on_time, late, online=None) ->
     return text if online is None else f"{text}; nộp trực tuyến {online}"
 
 
-# --- the period's stage (design.md §4) ------------------------------------------------------
+# --- the period's stage (docs/design.md §4) ------------------------------------------------------
 
 # Stages in order, with the labels every page prints ("tự đánh giá → thẩm định → phản hồi →
 # sẵn sàng công bố → đã công bố").

@@ -1,4 +1,4 @@
-"""Reading the tables the ◆ commands and the admin import (design.md §6).
+"""Reading the tables the ◆ commands and the admin import (docs/design.md §6).
 
 A table is a CSV file (UTF-8 with or without BOM, "," or ";" separated) or the first sheet of
 an XLSX workbook, chosen by the file name's extension. Every value comes back as a stripped

@@ -53,7 +53,7 @@ def test_the_province_appraises_24_units_formed_from_the_old_ones(demo):
 
 
 def _hand_ranks(results):
-    """Competition ranks by the printed index (design.md §5), within the given results."""
+    """Competition ranks by the printed index (docs/design.md §5), within the given results."""
     printed = {r.commune_id: r.index.quantize(Decimal("0.01"), ROUND_HALF_UP) for r in results}
     return {
         pk: (1 + sum(other > mine for other in printed.values()), len(printed))

@@ -121,7 +121,7 @@ def test_env_database_reads_both_engines(monkeypatch):
 
 
 def test_production_settings_pass_check_deploy(tmp_path):
-    """design.md §9: `manage.py check --deploy` passes with production settings."""
+    """docs/design.md §9: `manage.py check --deploy` passes with production settings."""
     import os
     import subprocess
     import sys

@@ -1,4 +1,4 @@
-"""Stateless app servers (design.md §10) and /healthz?full=1: sessions and login lockouts in
+"""Stateless app servers (docs/design.md §10) and /healthz?full=1: sessions and login lockouts in
 the shared database, no app code keeping request data in a per-process cache, and a health
 answer that names the file storage and the broker when one is down."""
 

@@ -1,4 +1,4 @@
-"""Files only through Django's storage API (design.md §10): the evidence and stored-PDF flows
+"""Files only through Django's storage API (docs/design.md §10): the evidence and stored-PDF flows
 run against InMemoryStorage, which has no `.path` and writes nothing to disk, so any code path
 that built a path under MEDIA_ROOT or opened a file by path would fail here. The same flows
 run on S3 (django-storages) by setting; STORAGE_BACKEND is read by cchc.settings."""

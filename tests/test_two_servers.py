@@ -1,4 +1,4 @@
-"""Two app servers are interchangeable (design.md §10): two real gunicorn processes on two
+"""Two app servers are interchangeable (docs/design.md §10): two real gunicorn processes on two
 loopback ports share one PostgreSQL database and one storage folder. An officer logs in and
 uploads evidence on the first and downloads it from the second with the same session cookie;
 the appraiser logs in on the first and publishes on the second; the first then shows the

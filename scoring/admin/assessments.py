@@ -139,7 +139,7 @@ class ScoreForm(forms.ModelForm):
         help_text=_("Bắt buộc: được ghi vào nhật ký thay đổi cùng giá trị cũ và mới."),
     )
     # The version the page showed: an officer or appraiser saving in between is never
-    # silently overwritten (design.md §4).
+    # silently overwritten (docs/design.md §4).
     seen_version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta:

@@ -410,7 +410,7 @@ class CriterionAdmin(ImportFromFileMixin, ExportMixin, ScoringAdmin):
         return super().get_export_queryset(request).order_by("criteria_set", "position", "code")
 
     def export_action(self, request):
-        # One file is one set (design.md §6): refuse to mix the trees of several sets.
+        # One file is one set (docs/design.md §6): refuse to mix the trees of several sets.
         if not self.has_export_permission(request):
             raise PermissionDenied
         if self.get_export_queryset(request).values("criteria_set").distinct().count() > 1:

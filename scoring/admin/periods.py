@@ -37,7 +37,7 @@ class PeriodForm(forms.ModelForm):
         ),
     )
 
-    # Which communes a new period covers (design.md §6, create_period --as-of).
+    # Which communes a new period covers (docs/design.md §6, create_period --as-of).
     as_of = forms.DateField(
         label=_("Tính các đơn vị hoạt động vào ngày"),
         required=False,
@@ -87,7 +87,7 @@ class PeriodForm(forms.ModelForm):
                 self.fields[name].input_formats = ["%d/%m/%Y"]
                 self.fields[name].help_text = _("Ngày/tháng/năm, ví dụ 15/01/2025.")
         if not self.instance.pk:
-            # setup.create_period fills what is left empty (design.md §6).
+            # setup.create_period fills what is left empty (docs/design.md §6).
             for name, default in ADD_DEFAULTS.items():
                 if name in self.fields:
                     self.fields[name].required = False

@@ -1,4 +1,4 @@
-"""Bonus and deduction points (điểm thưởng, điểm trừ; design.md §3 `Adjustment`): points outside
+"""Bonus and deduction points (điểm thưởng, điểm trừ; docs/design.md §3 `Adjustment`): points outside
 the criteria tree that publishing adds to a commune's total (services/publishing.py).
 
 The appraisers of the period's unit enter them on the appraisal page; superusers may also use

@@ -1,4 +1,4 @@
-"""Appraisal (thẩm định, design.md §4): the appraising unit reviews every score, returns named
+"""Appraisal (thẩm định, docs/design.md §4): the appraising unit reviews every score, returns named
 criteria for more evidence, marks the assessment appraised, reopens, locks.
 
 Every function here is one transition: the acting user by keyword, one transaction, audited

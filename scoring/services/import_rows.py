@@ -1,4 +1,4 @@
-"""What the per-commune files share (design.md §6 ◆ `import_scores`, `import_survey`; and
+"""What the per-commune files share (docs/design.md §6 ◆ `import_scores`, `import_survey`; and
 `import_tthc`, the TTHC figures).
 
 The imports refuse the same things in a row's `commune_code` and `criterion_code` with the

@@ -2,7 +2,7 @@
 
 The table `commune_code,received,processed,on_time,late[,online]` gives one row per commune:
 the dossiers received, processed, of which on time (early included) and late, and optionally
-those submitted online. They are context for field 3 and the commune report (design.md §8), not
+those submitted online. They are context for field 3 and the commune report (docs/design.md §8), not
 scores. The whole file is checked first (rules.parse_count, rules.check_procedure_figures); one
 bad row refuses the file and nothing is written. Then every row is written in one transaction
 with two bulk statements, audited: one event per commune whose figures change (old → new) and

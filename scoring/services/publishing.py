@@ -1,4 +1,4 @@
-"""Publishing a period (design.md §1 step 5, §4, §5): the frozen, versioned snapshot.
+"""Publishing a period (docs/design.md §1 step 5, §4, §5): the frozen, versioned snapshot.
 
 `publish_period` reads everything it needs with a fixed number of set-based queries (the
 number does not grow with the number of communes or criteria): the assessments, the fields,
@@ -15,7 +15,7 @@ commune's report prints (its bonus/deduction points, TTHC figures and the criter
 lost points, with their names, maxima, scores and notes), and the Publication keeps the
 period's "tiêu chí dễ mất điểm"; the reports read only these, never the live scores.
 
-A correction after publishing (design.md §1): `reopen_for_correction` moves the period back
+A correction after publishing (docs/design.md §1): `reopen_for_correction` moves the period back
 to appraisal (audited, with a reason), scores are corrected through the usual services or
 `import_scores`, and `publish_period` writes version N+1 with a reason. Earlier versions are
 never touched (Publication and Result refuse updates and deletes).
@@ -306,7 +306,7 @@ def _ranked_blocks(blocks, standings) -> list[str]:
 def _check_stage(period, assessments, today) -> None:
     """Refuse while the period is still in self-assessment (a commune may still hand in; it
     cannot be left out of the ranking either) or in its reply round (a reply deadline not
-    passed, or a disagreement the appraisal team has not answered): design.md §4, the stage
+    passed, or a disagreement the appraisal team has not answered): docs/design.md §4, the stage
     of rules.period_stage. Queries only when such communes exist."""
     names = {pk: name for pk, _c, _code, name, _kind, _status in assessments}
     drafts = [pk for pk, *_rest, status in assessments if status == Status.DRAFT]
@@ -409,7 +409,7 @@ def _fields(texts) -> tuple[list[int], dict[int, str]]:
 def _field_points(period, fields) -> tuple[dict, dict, dict]:
     """assessment → {field: points}, assessment → {field: counted maximum}, every field
     present (a field without a score row counts 0 of 0: none of its leaves applies to the
-    commune's kind, design.md §3 `applies_to`), and assessment → (points lost, criteria that
+    commune's kind, docs/design.md §3 `applies_to`), and assessment → (points lost, criteria that
     lost any) for its report. One aggregate over every score of the period: the leaves' points
     and counted maxima as rules.leaf_points counts them (Score.objects.with_points), summed
     per (assessment, field) in SQL.

@@ -1,4 +1,4 @@
-"""The reply round (design.md §4): provisional results (kết quả thẩm định dự kiến), the
+"""The reply round (docs/design.md §4): provisional results (kết quả thẩm định dự kiến), the
 commune's reply per criterion, the appraisal team's answers.
 
 `appraised` → `provisional` (announce_provisional, for many communes at once) → `replied`

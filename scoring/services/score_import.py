@@ -1,4 +1,4 @@
-"""Importing self and appraised scores from a file (design.md §6 ◆ `import_scores`).
+"""Importing self and appraised scores from a file (docs/design.md §6 ◆ `import_scores`).
 
 The table `commune_code,criterion_code,self_score,appraised_score[,note]` gives, per commune
 and leaf criterion, both scores (and the appraisal note). It is how a district loads a year

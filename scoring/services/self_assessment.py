@@ -1,4 +1,4 @@
-"""The commune's self-assessment: saving a criterion, submitting, withdrawing (design.md §4).
+"""The commune's self-assessment: saving a criterion, submitting, withdrawing (docs/design.md §4).
 
 Every write checks the workflow state itself (never trusting the page), runs in one
 transaction and writes one audit event per changed field, old → new, so the appraising unit

@@ -208,7 +208,7 @@ def clone_criteria_set(source: CriteriaSet, *, code: str, name: str | None = Non
     )
 
 
-# --- importing a criteria set from a table (design.md §6 ◆ import_criteria) ---------------
+# --- importing a criteria set from a table (docs/design.md §6 ◆ import_criteria) ---------------
 
 CRITERIA_COLUMNS = ("code", "parent_code", "name", "max_points", "method")
 CRITERIA_OPTIONAL = ("evidence_required", "guidance", "applies_to", "na_policy", "previous_code")
@@ -450,7 +450,7 @@ def no_communes_message(unit: Unit, as_of: datetime.date) -> str:
 
 def default_as_of(year: int) -> datetime.date:
     """The day whose communes a period of `year` covers when none is given: 31/12 of the year
-    (design.md §6, `create_period --as-of`)."""
+    (docs/design.md §6, `create_period --as-of`)."""
     return datetime.date(year, 12, 31)
 
 
@@ -484,10 +484,10 @@ def create_period(
     commune under `unit` active on `as_of` (default 31/12 of `year`), so that a 2024 period
     over the old communes and a 2025 one over the new units can both be opened any day.
 
-    Defaults (design.md §6): opens today, self-assessment due 30 days later, appraisal due
-    30 days after that; the bands of design.md §5; one ranking block unless `blocks` (each
+    Defaults (docs/design.md §6): opens today, self-assessment due 30 days later, appraisal due
+    30 days after that; the bands of docs/design.md §5; one ranking block unless `blocks` (each
     commune must fall in one: else SetupError naming the communes left out); no reply round
-    unless `reply_due` is given (design.md §4).
+    unless `reply_due` is given (docs/design.md §4).
     """
     if Period.objects.filter(code=code).exists():
         raise SetupError(f"Mã kỳ đánh giá {code} đã tồn tại.")

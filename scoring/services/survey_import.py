@@ -1,4 +1,4 @@
-"""Importing survey, SIPAS and computed criteria (design.md §6 ◆ `import_survey`).
+"""Importing survey, SIPAS and computed criteria (docs/design.md §6 ◆ `import_survey`).
 
 Communes never type these criteria: the appraising unit imports a table
 `commune_code,criterion_code,value[,sample_size]` and the values become appraised scores.

@@ -1,4 +1,4 @@
-"""The appraisal view of /periods/<period>/communes/<commune>/ (design.md §4, §7) and its
+"""The appraisal view of /periods/<period>/communes/<commune>/ (docs/design.md §4, §7) and its
 actions: appraised scores (saved one criterion at a time by static/js/autosave.js, as in the
 self-assessment), claim, accept the self scores, return criteria, mark appraised, reopen,
 lock, bonus/deduction points (điểm thưởng, điểm trừ); the minutes PDF (biên bản thẩm định)

@@ -1,4 +1,4 @@
-"""The assessment page (design.md §7 ◆ /periods/<period>/communes/<commune>/).
+"""The assessment page (docs/design.md §7 ◆ /periods/<period>/communes/<commune>/).
 
 Commune officers fill in the self-assessment here; leaders read it; appraisers are handed to
 the appraisal page (scoring/views/appraisal.py). Saves answer small HTML fragments for

@@ -1,4 +1,4 @@
-"""The period table (design.md §7 ◆ /periods/<period>/): every commune of the period for the
+"""The period table (docs/design.md §7 ◆ /periods/<period>/): every commune of the period for the
 appraising unit, its CSV download, the bulk lock/reopen actions and the survey import page.
 
 Appraisers of the period's unit act; its leaders read only.

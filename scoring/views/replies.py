@@ -1,4 +1,4 @@
-"""The reply round (issue 12, design.md §4) on the web: the reply deadline and the
+"""The reply round (issue 12, docs/design.md §4) on the web: the reply deadline and the
 announcement on the period page; the commune's own page once provisional results are announced
 or the results published (appraised score beside self score, notes, the reply per criterion);
 the appraisal team's answers.

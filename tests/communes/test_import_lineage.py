@@ -1,5 +1,5 @@
 """Units with dates and their lineage, loaded by the ◆ commands import_units and
-import_successions (design.md §6): good files, re-imports, and bad files refused whole."""
+import_successions (docs/design.md §6): good files, re-imports, and bad files refused whole."""
 
 import datetime
 from pathlib import Path

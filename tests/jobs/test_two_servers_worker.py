@@ -1,4 +1,4 @@
-"""Two app servers, one Redis, one real worker (design.md §10, issue 13): reports.zip asked on
+"""Two app servers, one Redis, one real worker (docs/design.md §10, issue 13): reports.zip asked on
 the first server is built by a `celery -A cchc worker` process and downloaded from the second,
 whole. PostgreSQL only (tests/processes.py)."""
 

@@ -1,5 +1,5 @@
 """E-mail through a real SMTP server on loopback (aiosmtpd) with the SMTP settings, and the
-settings read from the environment (design.md §9)."""
+settings read from the environment (docs/design.md §9)."""
 
 import datetime
 import email

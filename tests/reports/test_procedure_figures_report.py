@@ -1,5 +1,5 @@
 """The commune report prints the commune's TTHC figures for the period after its fields table
-(design.md §8 "TTHC figures where available"), and nothing when there are none."""
+(docs/design.md §8 "TTHC figures where available"), and nothing when there are none."""
 
 import io
 

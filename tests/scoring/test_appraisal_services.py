@@ -1,4 +1,4 @@
-"""The appraisal transitions of design.md §4: claim, appraise, return, resubmit, finish, reopen,
+"""The appraisal transitions of docs/design.md §4: claim, appraise, return, resubmit, finish, reopen,
 lock. Every one is audited; concurrent saves never overwrite each other."""
 
 import datetime

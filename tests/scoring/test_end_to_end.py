@@ -1,4 +1,4 @@
-"""A district's year through the ◆ commands (design.md §6), checked against figures worked out
+"""A district's year through the ◆ commands (docs/design.md §6), checked against figures worked out
 by hand: import_units → import_criteria → create_period → import_scores → publish →
 export_results.
 

@@ -1,4 +1,4 @@
-"""`import_scores FILE --period P` (design.md §6 ◆): whole file checked, all or nothing, audited."""
+"""`import_scores FILE --period P` (docs/design.md §6 ◆): whole file checked, all or nothing, audited."""
 
 import hashlib
 import io

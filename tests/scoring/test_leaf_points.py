@@ -1,4 +1,4 @@
-"""One rule for a leaf's points (design.md §3, §5): rules.leaf_points, and the same rule in SQL
+"""One rule for a leaf's points (docs/design.md §3, §5): rules.leaf_points, and the same rule in SQL
 (Score.objects.with_points) that the period table, publishing and the reports sum.
 
 The pure function is pinned by hand on the cases that matter; then the SQL is held to it over

@@ -1,5 +1,5 @@
 """Who is told what, and when (scoring/notices.py): the workflow's events after commit and the
-daily `send_reminders` (◆ design.md §6), read back from the notifications and the locmem
+daily `send_reminders` (◆ docs/design.md §6), read back from the notifications and the locmem
 outbox."""
 
 import datetime

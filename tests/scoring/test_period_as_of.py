@@ -1,4 +1,4 @@
-"""Which units a period covers: `create_period --as-of` (design.md §6), over a province whose
+"""Which units a period covers: `create_period --as-of` (docs/design.md §6), over a province whose
 districts were dissolved on 01/07/2025 and whose communes were merged into new units."""
 
 import pytest

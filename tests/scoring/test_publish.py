@@ -1,4 +1,4 @@
-"""publish_period, reopen_for_correction and the frozen snapshot (issue 6, design.md §4–§5)."""
+"""publish_period, reopen_for_correction and the frozen snapshot (issue 6, docs/design.md §4–§5)."""
 
 import datetime
 from decimal import Decimal

@@ -15,7 +15,7 @@ FORMATS = ("csv", "xlsx", "pdf")
 
 
 def render(publication, kind: str) -> bytes:
-    """The file's bytes, by the reports app's renderers (design.md §6, §8)."""
+    """The file's bytes, by the reports app's renderers (docs/design.md §6, §8)."""
     if kind == "csv":
         return results_csv(publication).encode("utf-8")
     if kind == "xlsx":

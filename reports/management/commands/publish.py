@@ -1,4 +1,4 @@
-"""`publish` (design.md §6): scoring.services.publishing does the publishing; this command,
+"""`publish` (docs/design.md §6): scoring.services.publishing does the publishing; this command,
 in the reports app because it also stores the ranking PDF after the commit, wires the two.
 Every refusal is the service's (a published period is refused until reopened for correction,
 as on the publish page): printed in Vietnamese, exit status 1."""
