@@ -94,16 +94,20 @@ def results_pdf(request, period):
     """The ranking PDF, rendered once per publication version (by a worker when there are
     workers) and then served from storage."""
     publication = _publication(request, period)
-    if in_background() and not pdf.has_stored_ranking_pdf(publication):
+    if not in_background():
+        # Without workers it is rendered and stored here, as the job would do it.
+        stored = pdf.stored_ranking_pdf(publication)
+    elif pdf.has_stored_ranking_pdf(publication):
+        stored = publication.ranking_pdf
+    else:
         # Not stored yet (its publication's job is still at it, or it failed): a worker
         # renders it (a national ranking takes ~40 s) while the job page shows progress, then
-        # comes back here. Without workers it is rendered here, as the job would be.
+        # comes back here.
         job = job_for(
             request.user, tasks.ranking_key(publication),
             lambda: tasks.start_ranking(publication, by=request.user),
         )
         return redirect("jobs:job", job=job.pk)
-    stored = pdf.stored_ranking_pdf(publication)
     if stored is None:
         content = pdf.ranking_pdf(publication)
         return _download(content, f"{_file_stem(publication)}.pdf", "application/pdf")

@@ -18,7 +18,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from django.core.management import call_command
 
 from communes.models import Role
-from notifications.models import Notification
+from notifications.models import Kind, Notification
 
 from ..factories import make_period, make_user
 
@@ -141,8 +141,9 @@ def test_unsent_mail_older_than_the_resend_window_is_left(smtp_server, settings,
     ages = {"cu": datetime.timedelta(days=4), "moi-luu": datetime.timedelta(minutes=1),
             "can-gui": datetime.timedelta(days=1)}
     for key, age in ages.items():
-        notice = Notification.objects.create(recipient=user, kind=Notification._meta.get_field(
-            "kind").choices[0][0], text=f"Thông báo {key}", key=key)
+        notice = Notification.objects.create(
+            recipient=user, kind=Kind.PERIOD_OPENED, text=f"Thông báo {key}", key=key
+        )
         Notification.objects.filter(pk=notice.pk).update(created_at=now - age)
     assert send_unsent() == 1
     assert len(inbox.messages) == 1 and "Thông báo can-gui" in inbox.messages[0][2].get_content()
